@@ -1,0 +1,393 @@
+import { compareAddresses } from './address.js';
+import type { Advert, AdvertKind } from './advert.js';
+import { masterDownIntervalMs, peerLifetimeMs, skewTimeMs } from './timers.js';
+
+/*
+ * The VRRP state machine of one instance, as a pure step function: step(machine, event, now)
+ * returns the next machine and the actions to perform (send, add/remove VIPs, GARP, log).
+ * Timers are deadlines kept in the machine; the runtime wakes at nextDeadline() and feeds a
+ * 'tick'. RFC 5798 section 6.4 is the reference; where tandem differs it says so.
+ */
+
+export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
+
+export interface InstanceParams {
+  vrid: number;
+  /** Our primary address: the advert's sender and the equal-priority tie-break. */
+  address: string;
+  /** Configured priority, 1-255 (255: address owner). */
+  priority: number;
+  intervalCs: number;
+  preempt: boolean;
+  preemptDelayMs: number;
+  /** Canonical VIP addresses, sorted; compared with what peers announce. */
+  vips: string[];
+}
+
+export interface Peer {
+  kind: AdvertKind;
+  priority: number;
+  intervalCs: number;
+  lastSeen: number;
+  /** Last configuration mismatch reported for this peer, so each is logged once. */
+  mismatch?: string;
+}
+
+export interface Machine {
+  params: InstanceParams;
+  state: VrrpState;
+  /** Effective priority: configured plus tracking weights. */
+  priority: number;
+  masterAdverIntervalCs: number;
+  /** The master we follow (BACKUP) or undefined. */
+  master?: { address: string; priority: number };
+  masterDownAt?: number;
+  advertAt?: number;
+  /** When a pending preemption of a lower-priority master may happen (preempt_delay). */
+  preemptAt?: number;
+  /** After a step-down: no preemption before this time. */
+  holdUntil?: number;
+  faults: string[];
+  peers: Record<string, Peer>;
+}
+
+export type Event =
+  | { type: 'start' }
+  | { type: 'tick' }
+  | { type: 'advert'; advert: Advert }
+  | { type: 'priority'; priority: number }
+  | { type: 'faults'; faults: string[] }
+  | { type: 'shutdown' }
+  | { type: 'stepDown'; holdMs: number }
+  | { type: 'force'; to: 'MASTER' | 'BACKUP'; reason: string };
+
+export type Action =
+  | { type: 'send'; kind: AdvertKind; priority: number }
+  | { type: 'addVips' }
+  | { type: 'removeVips' }
+  | { type: 'garp' }
+  | { type: 'transition'; from: VrrpState; to: VrrpState; reason: string }
+  | { type: 'mismatch'; peer: string; detail: string };
+
+export interface StepResult {
+  machine: Machine;
+  actions: Action[];
+}
+
+export function createMachine(params: InstanceParams): Machine {
+  return {
+    params,
+    state: 'INIT',
+    priority: params.priority,
+    masterAdverIntervalCs: params.intervalCs,
+    faults: [],
+    peers: {},
+  };
+}
+
+/** When the runtime must feed the next 'tick', or undefined when nothing is armed. */
+export function nextDeadline(m: Machine): number | undefined {
+  const times = [m.advertAt, m.masterDownAt];
+  // A pending preemption waits for preempt_delay and for any step-down hold.
+  if (m.state === 'BACKUP' && m.preemptAt !== undefined) times.push(Math.max(m.preemptAt, m.holdUntil ?? 0));
+  const set = times.filter((t): t is number => t !== undefined && Number.isFinite(t));
+  return set.length ? Math.min(...set) : undefined;
+}
+
+export function step(m: Machine, event: Event, now: number): StepResult {
+  switch (event.type) {
+    case 'start':
+      return onStart(m, now);
+    case 'tick':
+      return onTick(m, now);
+    case 'advert':
+      return onAdvert(m, event.advert, now);
+    case 'priority':
+      return onPriority(m, event.priority, now);
+    case 'faults':
+      return onFaults(m, event.faults, now);
+    case 'shutdown':
+      return onShutdown(m);
+    case 'stepDown':
+      return onStepDown(m, event.holdMs, now);
+    case 'force':
+      return onForce(m, event.to, event.reason, now);
+  }
+}
+
+function intervalMs(m: Machine): number {
+  return m.params.intervalCs * 10;
+}
+
+function enterMaster(m: Machine, reason: string, now: number): StepResult {
+  return {
+    machine: {
+      ...m,
+      state: 'MASTER',
+      master: { address: m.params.address, priority: m.priority },
+      masterDownAt: undefined,
+      preemptAt: undefined,
+      holdUntil: undefined,
+      advertAt: now + intervalMs(m),
+    },
+    actions: [
+      { type: 'transition', from: m.state, to: 'MASTER', reason },
+      { type: 'addVips' },
+      { type: 'send', kind: 'master', priority: m.priority },
+      { type: 'garp' },
+    ],
+  };
+}
+
+/** BACKUP, following `master` (if known), with the master-down timer armed. */
+function enterBackup(
+  m: Machine,
+  reason: string,
+  now: number,
+  master?: { address: string; priority: number; intervalCs: number },
+): StepResult {
+  const adverInterval = master?.intervalCs ?? m.params.intervalCs;
+  const actions: Action[] = [{ type: 'transition', from: m.state, to: 'BACKUP', reason }];
+  if (m.state === 'MASTER') actions.push({ type: 'removeVips' });
+  // Tell the peers at once that a candidate is here (tandem's presence advert).
+  actions.push({ type: 'send', kind: 'backup', priority: m.priority });
+  return {
+    machine: {
+      ...m,
+      state: 'BACKUP',
+      master: master ? { address: master.address, priority: master.priority } : undefined,
+      masterAdverIntervalCs: adverInterval,
+      masterDownAt: now + masterDownIntervalMs(m.priority, adverInterval),
+      advertAt: now + intervalMs(m),
+      preemptAt: undefined,
+    },
+    actions,
+  };
+}
+
+/** FAULT or INIT: no VIPs, no timers; peers are told we are gone with a priority-0 advert. */
+function enterPassive(m: Machine, to: 'FAULT' | 'INIT', reason: string): StepResult {
+  const actions: Action[] = [{ type: 'transition', from: m.state, to, reason }];
+  if (m.state === 'MASTER') {
+    actions.push({ type: 'send', kind: 'master', priority: 0 }, { type: 'removeVips' });
+  } else if (m.state === 'BACKUP') {
+    actions.push({ type: 'send', kind: 'backup', priority: 0 });
+  }
+  return {
+    machine: {
+      ...m,
+      state: to,
+      master: undefined,
+      masterDownAt: undefined,
+      advertAt: undefined,
+      preemptAt: undefined,
+    },
+    actions,
+  };
+}
+
+function none(m: Machine): StepResult {
+  return { machine: m, actions: [] };
+}
+
+function onStart(m: Machine, now: number): StepResult {
+  if (m.state !== 'INIT') return none(m);
+  if (m.faults.length) return enterPassive(m, 'FAULT', `fault at start: ${m.faults.join(', ')}`);
+  if (m.priority === 255) return enterMaster(m, 'address owner (priority 255) at start', now);
+  return enterBackup(m, 'start', now);
+}
+
+function onTick(m: Machine, now: number): StepResult {
+  if (m.state === 'MASTER') {
+    if (m.advertAt !== undefined && now >= m.advertAt) {
+      return {
+        machine: { ...m, advertAt: now + intervalMs(m) },
+        actions: [{ type: 'send', kind: 'master', priority: m.priority }],
+      };
+    }
+    return none(m);
+  }
+  if (m.state !== 'BACKUP') return none(m);
+  if (m.masterDownAt !== undefined && now >= m.masterDownAt) {
+    const who = m.master ? `master ${m.master.address}` : 'no master';
+    return enterMaster(m, `master down timer expired (${who} silent)`, now);
+  }
+  let next = m;
+  if (m.preemptAt !== undefined && now >= Math.max(m.preemptAt, m.holdUntil ?? 0)) {
+    if (m.master && outranks(m, m.master) && mayPreempt(m, now)) {
+      return enterMaster(m, `preempting lower-priority master ${m.master.address} (${m.master.priority})`, now);
+    }
+    next = { ...m, preemptAt: undefined };
+  }
+  if (next.advertAt !== undefined && now >= next.advertAt) {
+    return {
+      machine: { ...next, advertAt: now + intervalMs(next) },
+      actions: [{ type: 'send', kind: 'backup', priority: next.priority }],
+    };
+  }
+  return none(next);
+}
+
+/** Do we beat this master on priority, with the higher address winning a tie? */
+function outranks(m: Machine, other: { address: string; priority: number }): boolean {
+  if (m.priority !== other.priority) return m.priority > other.priority;
+  return compareAddresses(m.params.address, other.address) > 0;
+}
+
+function mayPreempt(m: Machine, now: number): boolean {
+  if (!m.params.preempt) return false;
+  if (m.holdUntil !== undefined && now < m.holdUntil) return false;
+  return m.preemptAt !== undefined && now >= m.preemptAt;
+}
+
+/** tandem's fast handover: is no live peer (other than `leaving`) a better master than us? */
+function isBestCandidate(m: Machine, leaving: string, now: number): boolean {
+  for (const [address, peer] of Object.entries(m.peers)) {
+    if (address === leaving || now - peer.lastSeen > peerLifetimeMs(peer.intervalCs)) continue;
+    if (!outranks(m, { address, priority: peer.priority })) return false;
+  }
+  return true;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function mismatchOf(m: Machine, a: Advert): string | undefined {
+  const problems: string[] = [];
+  if (a.intervalCs !== m.params.intervalCs) {
+    problems.push(`advert interval ${a.intervalCs} cs; ours is ${m.params.intervalCs} cs`);
+  }
+  const theirs = [...a.vips].sort();
+  if (!sameList(theirs, m.params.vips)) {
+    problems.push(`VIPs [${theirs.join(', ')}]; ours are [${m.params.vips.join(', ')}]`);
+  }
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+function recordPeer(m: Machine, a: Advert, now: number): { machine: Machine; actions: Action[] } {
+  const peers = { ...m.peers };
+  const actions: Action[] = [];
+  if (a.priority === 0) {
+    delete peers[a.sender];
+    return { machine: { ...m, peers }, actions };
+  }
+  const mismatch = mismatchOf(m, a);
+  if (mismatch && mismatch !== m.peers[a.sender]?.mismatch) {
+    actions.push({ type: 'mismatch', peer: a.sender, detail: mismatch });
+  }
+  peers[a.sender] = { kind: a.kind, priority: a.priority, intervalCs: a.intervalCs, lastSeen: now, mismatch };
+  return { machine: { ...m, peers }, actions };
+}
+
+function onAdvert(m0: Machine, a: Advert, now: number): StepResult {
+  if (a.vrid !== m0.params.vrid || a.sender === m0.params.address) return none(m0);
+  const { machine: m, actions } = recordPeer(m0, a, now);
+  const then = (r: StepResult): StepResult => ({ machine: r.machine, actions: [...actions, ...r.actions] });
+  if (a.kind !== 'master') return { machine: m, actions };
+
+  if (m.state === 'BACKUP') {
+    if (a.priority === 0) {
+      // RFC 5798: wait Skew_Time. tandem: the best remaining candidate need not wait.
+      if (isBestCandidate(m, a.sender, now)) {
+        return then(enterMaster(m, `master ${a.sender} left (priority 0); we are the best remaining candidate`, now));
+      }
+      return then({
+        machine: { ...m, master: undefined, masterDownAt: now + skewTimeMs(m.priority, m.masterAdverIntervalCs) },
+        actions: [],
+      });
+    }
+    const master = { address: a.sender, priority: a.priority };
+    const follow: Machine = {
+      ...m,
+      master,
+      masterAdverIntervalCs: a.intervalCs,
+      masterDownAt: now + masterDownIntervalMs(m.priority, a.intervalCs),
+    };
+    if (!m.params.preempt || a.priority >= m.priority) return then({ machine: { ...follow, preemptAt: undefined }, actions: [] });
+    // A lower-priority master and we may preempt: at once, or after preempt_delay.
+    const preemptAt = m.preemptAt ?? now + m.params.preemptDelayMs;
+    const pending: Machine = { ...follow, preemptAt };
+    if (mayPreempt(pending, now)) {
+      return then(enterMaster(pending, `preempting lower-priority master ${a.sender} (${a.priority})`, now));
+    }
+    return then({ machine: pending, actions: [] });
+  }
+
+  if (m.state === 'MASTER') {
+    if (a.priority === 0) {
+      return then({
+        machine: { ...m, advertAt: now + intervalMs(m) },
+        actions: [{ type: 'send', kind: 'master', priority: m.priority }],
+      });
+    }
+    if (!outranks(m, { address: a.sender, priority: a.priority })) {
+      return then(
+        enterBackup(m, `higher-priority master ${a.sender} (${a.priority})`, now, {
+          address: a.sender,
+          priority: a.priority,
+          intervalCs: a.intervalCs,
+        }),
+      );
+    }
+    // A lower-priority master: re-assert at once rather than wait for our next advert.
+    return then({
+      machine: { ...m, advertAt: now + intervalMs(m) },
+      actions: [
+        { type: 'send', kind: 'master', priority: m.priority },
+        { type: 'garp' },
+      ],
+    });
+  }
+  return { machine: m, actions };
+}
+
+function onPriority(m0: Machine, requested: number, now: number): StepResult {
+  // The address owner keeps 255; tracking moves others within 1-254.
+  const priority = m0.params.priority === 255 ? 255 : Math.min(254, Math.max(1, requested));
+  if (priority === m0.priority) return none(m0);
+  const m = { ...m0, priority };
+  if (m.state === 'MASTER') {
+    return { machine: { ...m, advertAt: now + intervalMs(m) }, actions: [{ type: 'send', kind: 'master', priority }] };
+  }
+  if (m.state === 'BACKUP' && m.master && m.params.preempt && outranks(m, m.master)) {
+    const pending = { ...m, preemptAt: m.preemptAt ?? now + m.params.preemptDelayMs };
+    if (mayPreempt(pending, now)) {
+      return enterMaster(pending, `priority rose to ${priority}, above master ${m.master.address} (${m.master.priority})`, now);
+    }
+    return none(pending);
+  }
+  return none(m);
+}
+
+function onFaults(m0: Machine, faults: string[], now: number): StepResult {
+  const m = { ...m0, faults: [...faults].sort() };
+  if (m.state === 'INIT') return none(m);
+  if (faults.length && m.state !== 'FAULT') return enterPassive(m, 'FAULT', m.faults.join(', '));
+  if (!faults.length && m.state === 'FAULT') {
+    if (m.priority === 255) return enterMaster(m, 'fault cleared; address owner', now);
+    return enterBackup(m, 'fault cleared', now);
+  }
+  return none(m);
+}
+
+function onShutdown(m: Machine): StepResult {
+  if (m.state === 'INIT') return none(m);
+  return enterPassive(m, 'INIT', 'shutdown');
+}
+
+function onStepDown(m: Machine, holdMs: number, now: number): StepResult {
+  if (m.state !== 'MASTER') return none({ ...m, holdUntil: now + holdMs });
+  // Priority 0 hands over at once; the hold keeps us from preempting straight back.
+  const down = enterBackup({ ...m, holdUntil: now + holdMs }, 'step-down requested', now);
+  return {
+    machine: { ...down.machine, master: undefined },
+    actions: [{ type: 'send', kind: 'master', priority: 0 }, ...down.actions],
+  };
+}
+
+function onForce(m: Machine, to: 'MASTER' | 'BACKUP', reason: string, now: number): StepResult {
+  if (to === 'MASTER' && m.state === 'BACKUP') return enterMaster(m, reason, now);
+  if (to === 'BACKUP' && m.state === 'MASTER') return enterBackup(m, reason, now);
+  return none(m);
+}
