@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatIssue } from '../../../src/config/errors.js';
+import { parseConfig } from '../../../src/config/parse.js';
+
+const good = `auth: none
+instances:
+  - name: VI_1
+    interface: eth0
+    vrid: 51
+    priority: 150
+    vips: [192.0.2.100/24]
+`;
+
+function errorsOf(text: string): string[] {
+  try {
+    parseConfig(text, 'tandem.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues.map(formatIssue);
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config parsing', () => {
+  it('accepts a minimal config and fills in the defaults', () => {
+    const { config, warnings } = parseConfig(good, 'tandem.yaml');
+    expect(config.transport).toEqual({ port: 5798, multicast_group: '224.0.0.18' });
+    expect(config.garp).toEqual({ repeat: 5, delay: 5, refresh: 0, refresh_repeat: 1 });
+    expect(config.instances[0]).toMatchObject({ advert_interval: 1, preempt: true, preempt_delay: 0, track_interfaces: [], notify: {} });
+    expect(warnings).toEqual([]);
+  });
+
+  it('accepts the example configs in conf/', () => {
+    for (const f of ['conf/primary.yaml', 'conf/backup.yaml']) {
+      expect(() => parseConfig(readFileSync(f, 'utf8'), f)).not.toThrow();
+    }
+  });
+
+  it('points at an unknown key and suggests the near one', () => {
+    expect(errorsOf(good.replace('    priority: 150', '    priority: 150\n    prority: 3'))).toEqual([
+      'tandem.yaml:7:5: instances[0]: unknown key "prority"; did you mean "priority"? (allowed: name, interface, vrid, priority, advert_interval, preempt, preempt_delay, source_address, unicast_peers, vips, track_interfaces, track_scripts, notify) [additionalProperties]',
+    ]);
+  });
+
+  it('reports every error with line and column, not just the first', () => {
+    const text = good.replace('vrid: 51', 'vrid: 300').replace('priority: 150', 'priority: high').replace('192.0.2.100/24', '192.0.2.999');
+    expect(errorsOf(text)).toEqual([
+      'tandem.yaml:5:11: instances[0].vrid: must be <= 255, got 300 [maximum]',
+      'tandem.yaml:6:15: instances[0].priority: must be an integer, got string "high" [type]',
+      'tandem.yaml:7:12: instances[0].vips[0]: must be an IPv4 or IPv6 address, optionally with /PREFIX, got "192.0.2.999" [format]',
+    ]);
+  });
+
+  it('requires auth, and says what it may be', () => {
+    expect(errorsOf(good.replace('auth: none\n', ''))).toEqual(['tandem.yaml:1:1: (top level): missing required key "auth" [required]']);
+    expect(errorsOf(good.replace('auth: none', 'auth: yes-please'))).toEqual([
+      'tandem.yaml:1:7: auth: must be `none`, or a map with `key_file` or `key_env`, got string "yes-please" [oneOf]',
+    ]);
+    expect(errorsOf(good.replace('auth: none', 'auth: {key_file: /k, key_env: K}'))).toHaveLength(1);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with their position', () => {
+    expect(errorsOf('auth: none\ninstances: [\n')[0]).toMatch(/^tandem\.yaml:3:1: \(yaml\): .* \[yaml\]$/);
+    expect(errorsOf(good + 'auth: none\n')[0]).toMatch(/^tandem\.yaml:8:1: \(yaml\): Map keys must be unique \[yaml\]$/);
+  });
+
+  it('refuses a file that is not a map', () => {
+    expect(errorsOf('- a\n- b\n')).toEqual(['tandem.yaml:1:1: (top level): the file must hold a map of settings (auth, instances, ...) [type]']);
+  });
+
+  it('checks rules across fields: unique names, VRIDs and VIPs, known scripts, centiseconds', () => {
+    const text = `auth: none
+instances:
+  - {name: A, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1], advert_interval: 0.015}
+  - {name: A, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1/32], track_scripts: [chk]}
+sync_groups:
+  - {name: G, instances: [A, B]}
+`;
+    expect(errorsOf(text)).toEqual([
+      'tandem.yaml:3:92: instances[0].advert_interval: must be a multiple of 0.01 s (adverts carry centiseconds), got 0.015 [centiseconds]',
+      'tandem.yaml:4:12: instances[1].name: name A is already used by instance 0; each must be unique [unique-name]',
+      'tandem.yaml:4:38: instances[1].vrid: vrid 1 is already used by instance A; each must be unique [unique-vrid]',
+      'tandem.yaml:4:63: instances[1].vips[0]: VIP 192.0.2.1 is already used by instance A; each must be unique [unique-vip]',
+      'tandem.yaml:4:94: instances[1].track_scripts[0]: no script named "chk" in scripts (defined: none) [unknown-script]',
+      'tandem.yaml:6:30: sync_groups[0].instances[1]: no instance named "B" (defined: A) [unknown-instance]',
+    ]);
+  });
+
+  it('warns when sync group members have different priorities', () => {
+    const text = `auth: none
+instances:
+  - {name: A, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1]}
+  - {name: B, interface: eth1, vrid: 2, priority: 90, vips: [198.51.100.1]}
+sync_groups:
+  - {name: G, instances: [A, B]}
+`;
+    expect(parseConfig(text, 'tandem.yaml').warnings.map(formatIssue)).toEqual([
+      'tandem.yaml:6:5: sync_groups[0]: members have different priorities (100, 90); give them one priority so they elect alike [sync-priority]',
+    ]);
+  });
+
+  it('validates scripts, track interfaces and notify commands', () => {
+    const text = `auth: none
+scripts:
+  chk: {command: [], weight: 300}
+instances:
+  - name: A
+    interface: eth0
+    vrid: 1
+    priority: 100
+    vips: [192.0.2.1]
+    track_interfaces: [eth1, {interface: eth2, weight: -10}, {interface: eth3}]
+    notify: {master: /bin/true}
+`;
+    expect(errorsOf(text)).toEqual([
+      'tandem.yaml:3:18: scripts.chk.command: must have at least 1 item [minItems]',
+      'tandem.yaml:3:30: scripts.chk.weight: must be <= 253, got 300 [maximum]',
+      'tandem.yaml:10:62: instances[0].track_interfaces[2]: must be an interface name, or a map with `interface` and `weight`, got a map [oneOf]',
+      'tandem.yaml:11:22: instances[0].notify.master: must be an array, got string "/bin/true" [type]',
+    ]);
+  });
+});
