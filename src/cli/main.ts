@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+import { checkCommand } from './check.js';
+import { importCommand } from './import.js';
+import { runCommand } from './run.js';
+import { statusCommand, stepDownCommand } from './status.js';
+
+export const DEFAULT_STATE_DIR = '/run/tandem';
+
+const USAGE = `usage: tandem COMMAND [options]
+
+commands:
+  run --config FILE [--state-dir DIR]        run the daemon in the foreground
+  check --config FILE                        validate a config; exit 1 with every error
+  status [--state-dir DIR] [--json]          instances, states, priorities, masters
+  step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
+                                             hand the VIPs to the peer (maintenance, drills)
+  import-keepalived FILE                     print a keepalived.conf as tandem YAML
+
+--state-dir defaults to ${DEFAULT_STATE_DIR}.`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  run: (args) => {
+    const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'state-dir': { type: 'string' } } });
+    return runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR);
+  },
+  check: (args) => {
+    const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
+    return checkCommand(required(values.config, '--config'));
+  },
+  status: (args) => {
+    const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } });
+    return statusCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.json ?? false);
+  },
+  'step-down': (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { 'state-dir': { type: 'string' }, instance: { type: 'string' }, hold: { type: 'string' } },
+    });
+    const hold = values.hold === undefined ? undefined : Number(values.hold);
+    if (hold !== undefined && !(hold >= 0)) throw new UsageError(`--hold must be a number of seconds, got "${values.hold}"`);
+    return stepDownCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance, hold);
+  },
+  'import-keepalived': (args) => {
+    const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+    if (positionals.length !== 1) throw new UsageError('import-keepalived takes one file');
+    return importCommand(positionals[0] as string);
+  },
+};
+
+class UsageError extends Error {}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`tandem: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    console.error(`tandem ${name}: ${(err as Error).message}`);
+    if (usage) console.error(`\n${USAGE}`);
+    return usage ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

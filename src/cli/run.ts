@@ -1,0 +1,28 @@
+import { formatIssue } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createLogger } from '../observe/log.js';
+
+/** Runs the daemon in the foreground until SIGTERM or SIGINT, then stops gracefully. */
+export async function runCommand(configFile: string, stateDir: string): Promise<number> {
+  const log = createLogger();
+  const loaded = await loadConfig(configFile);
+  for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
+  const daemon = await Daemon.start(loaded, { stateDir, log });
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, `${signal}: stopping`);
+      daemon.stop().then(
+        () => resolve(0),
+        (err: Error) => {
+          log.error({ err: err.message }, `stop failed: ${err.message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    // Without a handler SIGHUP would kill the daemon and leave the VIPs on the interface.
+    process.on('SIGHUP', () => log.warn('SIGHUP: hot reload is not in this version; restart tandem to apply a changed config'));
+  });
+}

@@ -1,0 +1,245 @@
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.js';
+import type { InstanceConfig } from '../config/schema.js';
+import { parseVip } from '../config/vip.js';
+import type { Vip } from '../config/vip.js';
+import { ArpingAnnouncer } from '../net/garp.js';
+import type { Announcer } from '../net/garp.js';
+import { LinkWatcher } from '../net/link.js';
+import { IpVipManager } from '../net/vips.js';
+import type { VipManager } from '../net/vips.js';
+import { decodeAdvert } from '../vrrp/codec.js';
+import { ReplayGuard } from '../vrrp/replay.js';
+import { UdpTransport } from '../vrrp/transport.js';
+import type { ControlRequest } from './control.js';
+import { ControlServer } from './control.js';
+import { HookRunner } from './hooks.js';
+import { InstanceRunner } from './instance.js';
+import type { InstanceStatus } from './instance.js';
+import { ScriptTracker } from './script-tracker.js';
+import { StateDir } from './state-dir.js';
+import { SyncGroups } from './sync-groups.js';
+import type { Tracked } from './tracking.js';
+import { trackedEffect } from './tracking.js';
+
+export interface DaemonOptions {
+  stateDir: string;
+  log: Logger;
+  vips?: VipManager;
+  announcer?: Announcer;
+}
+
+export interface DaemonStatus {
+  pid: number;
+  config: string;
+  startedAt: string;
+  instances: InstanceStatus[];
+  adverts: { received: number; rejected: Record<string, number> };
+}
+
+/** Wires the instances to the network, the links, the scripts and the control socket. */
+export class Daemon {
+  private readonly runners = new Map<string, InstanceRunner>();
+  private readonly linkDown = new Map<string, string | undefined>();
+  private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly replay = new ReplayGuard();
+  private readonly hooks = new HookRunner();
+  private readonly stats = { received: 0, rejected: {} as Record<string, number> };
+  private readonly startedAt = new Date();
+  private transport?: UdpTransport;
+  private links?: LinkWatcher;
+  private control?: ControlServer;
+  private groups?: SyncGroups;
+  private stopping?: Promise<void>;
+
+  private constructor(
+    private readonly loaded: LoadedConfig,
+    private readonly state: StateDir,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(loaded: LoadedConfig, options: DaemonOptions): Promise<Daemon> {
+    const state = new StateDir(options.stateDir);
+    await state.claim();
+    const daemon = new Daemon(loaded, state, options.log);
+    try {
+      await daemon.boot(options.vips ?? new IpVipManager(), options.announcer ?? new ArpingAnnouncer());
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    return daemon;
+  }
+
+  private async boot(vips: VipManager, announcer: Announcer): Promise<void> {
+    const { config, auth } = this.loaded;
+    const epoch = await this.state.nextEpoch();
+    const sources = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst)]));
+    this.transport = await UdpTransport.open({
+      port: config.transport.port,
+      group: config.transport.multicast_group,
+      sources: [...new Set(sources.values())],
+      joinOn: [...new Set(config.instances.filter((i) => !i.unicast_peers?.length).map((i) => sources.get(i.name) as string))],
+      onPacket: (packet, from) => this.onPacket(packet, from),
+      onError: (err) => this.log.error({ err: err.message }, `advert transport: ${err.message}`),
+    });
+    const garp = {
+      repeat: config.garp.repeat,
+      delayMs: config.garp.delay * 1000,
+      refreshMs: config.garp.refresh * 1000,
+      refreshRepeat: config.garp.refresh_repeat,
+    };
+    for (const inst of config.instances) {
+      const runner = new InstanceRunner(inst, sources.get(inst.name) as string, {
+        transport: this.transport,
+        vips,
+        announcer,
+        hooks: this.hooks,
+        auth,
+        epoch,
+        garp,
+        log: this.log,
+        now: () => performance.now(),
+        onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
+      });
+      this.runners.set(inst.name, runner);
+    }
+    this.groups = new SyncGroups(config.sync_groups, this.runners);
+    await this.cleanLeftoverVips();
+
+    for (const [name, script] of Object.entries(config.scripts)) {
+      this.scripts.set(name, new ScriptTracker(name, script, this.log, () => this.retrack()));
+    }
+    const ifaces = new Set(config.instances.flatMap((i) => [i.interface, ...i.track_interfaces.map(trackedName)]));
+    this.links = new LinkWatcher([...ifaces], (iface, down) => {
+      this.linkDown.set(iface, down);
+      if (this.runners.size && this.linkDown.size === ifaces.size) this.retrack();
+    });
+    await this.links.start();
+    this.retrack();
+    this.control = await ControlServer.listen(this.state.socketPath, (req) => this.handle(req));
+    for (const runner of this.runners.values()) runner.start();
+    for (const script of this.scripts.values()) script.start();
+    this.log.info({ config: this.loaded.file, instances: [...this.runners.keys()], epoch }, 'tandem started');
+  }
+
+  /** VIPs a killed earlier run left behind: this config's and those its ledger recorded. */
+  private async cleanLeftoverVips(): Promise<void> {
+    const ledger = await this.state.readLedger();
+    for (const runner of this.runners.values()) {
+      const recorded = (ledger[runner.config.interface] ?? []).map(parseVip).filter((v): v is Vip => v !== undefined);
+      const removed = await runner.cleanLeftovers(recorded);
+      if (removed.length) runner.log.warn({ removed }, `removed VIPs left by an earlier run: ${removed.join(', ')}`);
+    }
+    const next: Record<string, string[]> = {};
+    for (const inst of this.loaded.config.instances) (next[inst.interface] ??= []).push(...inst.vips);
+    await this.state.writeLedger(next);
+  }
+
+  /** Recomputes every instance's priority and faults from its links and scripts. */
+  private retrack(): void {
+    for (const runner of this.runners.values()) {
+      const inst = runner.config;
+      const tracked: Tracked[] = [
+        { name: inst.interface, up: !this.linkDown.get(inst.interface), weight: 0 },
+        ...inst.track_interfaces.map((t) => {
+          const name = trackedName(t);
+          return { name, up: !this.linkDown.get(name), weight: typeof t === 'string' ? 0 : t.weight };
+        }),
+        ...inst.track_scripts.map((name) => {
+          const script = this.scripts.get(name) as ScriptTracker;
+          return { name: `script ${name}`, up: script.up, weight: this.loaded.config.scripts[name]?.weight ?? 0 };
+        }),
+      ];
+      const { priority, faults } = trackedEffect(inst.priority, tracked);
+      const reasons = faults.map((f) => (this.linkDown.get(f.replace(/ down$/, '')) ?? f));
+      const before = runner.ownFaults().join('|');
+      runner.setPriority(priority);
+      runner.setFaults('tracking', reasons);
+      if (runner.ownFaults().join('|') !== before) this.groups?.onFaultsChanged(runner);
+    }
+  }
+
+  private onPacket(packet: Buffer, from: string): void {
+    const decoded = decodeAdvert(packet, this.loaded.auth);
+    if (!decoded.ok) return this.reject(decoded.reason, decoded.message, from);
+    const advert = decoded.advert;
+    const runner = [...this.runners.values()].find((r) => r.config.vrid === advert.vrid);
+    if (!runner) return this.reject('unknown-vrid', `vrid ${advert.vrid} is not configured here`, from);
+    if (advert.sender === runner.address) return; // our own, looped back
+    const replay = this.replay.check(advert);
+    if (replay) return this.reject('replay', replay, from);
+    this.stats.received += 1;
+    runner.receive(advert);
+  }
+
+  private reject(reason: string, message: string, from: string): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+    this.log.debug({ from, reason }, `advert from ${from} rejected: ${message}`);
+  }
+
+  private async handle(req: ControlRequest): Promise<unknown> {
+    switch (req.command) {
+      case 'status':
+        return this.status();
+      case 'step-down': {
+        const targets = this.select(req.instance);
+        const holdMs = typeof req.holdSeconds === 'number' ? req.holdSeconds * 1000 : Infinity;
+        for (const r of targets) r.stepDown(holdMs);
+        return { steppedDown: targets.map((r) => r.name) };
+      }
+      default:
+        throw new Error(`unknown command "${req.command}" (known: status, step-down)`);
+    }
+  }
+
+  private select(name: unknown): InstanceRunner[] {
+    if (name === undefined) return [...this.runners.values()];
+    const runner = this.runners.get(String(name));
+    if (!runner) throw new Error(`no instance named "${String(name)}" (known: ${[...this.runners.keys()].join(', ')})`);
+    return [runner];
+  }
+
+  status(): DaemonStatus {
+    return {
+      pid: process.pid,
+      config: this.loaded.file,
+      startedAt: this.startedAt.toISOString(),
+      instances: [...this.runners.values()].map((r) => r.status()),
+      adverts: { received: this.stats.received, rejected: { ...this.stats.rejected } },
+    };
+  }
+
+  /** Graceful stop: priority-0 adverts, VIPs removed, stop hooks run, files released. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.links?.stop();
+      for (const s of this.scripts.values()) s.stop();
+      await Promise.all([...this.runners.values()].map((r) => r.stop()));
+      await this.hooks.drain();
+      await this.control?.close();
+      await this.transport?.close();
+      await this.state.release();
+      this.log.info('tandem stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+function trackedName(t: InstanceConfig['track_interfaces'][number]): string {
+  return typeof t === 'string' ? t : t.interface;
+}
+
+/** The instance's advert source: configured, or the interface's first IPv4 address that is not a VIP. */
+function sourceAddress(inst: InstanceConfig): string {
+  if (inst.source_address) return inst.source_address;
+  const vips = new Set(inst.vips.map((v) => parseVip(v)?.address));
+  const addrs = os.networkInterfaces()[inst.interface] ?? [];
+  const found = addrs.find((a) => a.family === 'IPv4' && !vips.has(a.address));
+  if (!found) {
+    throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 address of its own; add one or set source_address`);
+  }
+  return found.address;
+}

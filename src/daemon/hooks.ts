@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import { run } from '../net/exec.js';
+
+/** Runs notify hooks (argv, no shell, a timeout) without holding up the state machine. */
+export class HookRunner {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly timeoutMs = 10_000) {}
+
+  run(argv: string[], log: Logger): void {
+    const [file, ...args] = argv as [string, ...string[]];
+    const p = run(file, args, { timeoutMs: this.timeoutMs }).then(
+      () => log.debug({ hook: argv }, 'notify hook done'),
+      (err: Error) => log.warn({ hook: argv, err: err.message }, `notify hook failed: ${err.message}`),
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Waits for the hooks still running (the stop hooks, at shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}

@@ -1,0 +1,272 @@
+import type { Logger } from 'pino';
+import type { InstanceConfig } from '../config/schema.js';
+import type { Vip } from '../config/vip.js';
+import { parseVip } from '../config/vip.js';
+import type { Announcer } from '../net/garp.js';
+import type { VipManager } from '../net/vips.js';
+import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
+import { encodeAdvert } from '../vrrp/codec.js';
+import type { Action, Event, Machine, VrrpState } from '../vrrp/machine.js';
+import { createMachine, nextDeadline, step } from '../vrrp/machine.js';
+import type { AdvertTransport } from '../vrrp/transport.js';
+import type { HookRunner } from './hooks.js';
+
+export interface GarpSettings {
+  repeat: number;
+  delayMs: number;
+  refreshMs: number;
+  refreshRepeat: number;
+}
+
+export interface InstanceDeps {
+  transport: AdvertTransport;
+  vips: VipManager;
+  announcer: Announcer;
+  hooks: HookRunner;
+  auth: Auth;
+  epoch: number;
+  garp: GarpSettings;
+  log: Logger;
+  /** Monotonic milliseconds. */
+  now: () => number;
+  onTransition: (instance: InstanceRunner, from: VrrpState, to: VrrpState) => void;
+}
+
+export interface PeerStatus {
+  address: string;
+  kind: AdvertKind;
+  priority: number;
+  ageMs: number;
+}
+
+export interface InstanceStatus {
+  name: string;
+  vrid: number;
+  interface: string;
+  address: string;
+  state: VrrpState;
+  priority: number;
+  basePriority: number;
+  master: string | null;
+  lastAdvertAgeMs: number | null;
+  vips: string[];
+  faults: string[];
+  peers: PeerStatus[];
+  transitions: number;
+}
+
+/**
+ * The runtime of one VRRP instance: feeds events to the pure machine and performs its actions.
+ * Address changes run one after another on a queue, so a remove never overtakes an add.
+ */
+export class InstanceRunner {
+  private machine: Machine;
+  private seq = 0;
+  private epoch: number;
+  private timer?: NodeJS.Timeout;
+  private queue: Promise<void> = Promise.resolve();
+  private garpTimers: NodeJS.Timeout[] = [];
+  private lastAdvertAt?: number;
+  private readonly faultSources = new Map<string, string[]>();
+  private readonly vips: Vip[];
+  private transitions = 0;
+  readonly log: Logger;
+
+  constructor(
+    readonly config: InstanceConfig,
+    readonly address: string,
+    private readonly deps: InstanceDeps,
+  ) {
+    this.vips = config.vips.map((v) => parseVip(v) as Vip);
+    this.epoch = deps.epoch;
+    this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
+    this.machine = createMachine({
+      vrid: config.vrid,
+      address,
+      priority: config.priority,
+      intervalCs: Math.round(config.advert_interval * 100),
+      preempt: config.preempt,
+      preemptDelayMs: config.preempt_delay * 1000,
+      vips: this.vips.map((v) => v.address).sort(),
+    });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get state(): VrrpState {
+    return this.machine.state;
+  }
+
+  start(): void {
+    this.feed({ type: 'start' });
+  }
+
+  receive(advert: Advert): void {
+    if (advert.kind === 'master' && advert.priority > 0) this.lastAdvertAt = this.deps.now();
+    this.feed({ type: 'advert', advert });
+  }
+
+  setPriority(priority: number): void {
+    this.feed({ type: 'priority', priority });
+  }
+
+  /** Faults come from several sources (links, scripts, sync group); the machine sees their union. */
+  setFaults(source: string, faults: string[]): void {
+    if (faults.length) this.faultSources.set(source, faults);
+    else this.faultSources.delete(source);
+    this.feed({ type: 'faults', faults: [...this.faultSources.values()].flat() });
+  }
+
+  /** Faults of this instance's own, not imposed by its sync group. */
+  ownFaults(): string[] {
+    return [...this.faultSources.entries()].filter(([source]) => source !== 'sync-group').flatMap(([, f]) => f);
+  }
+
+  stepDown(holdMs: number): void {
+    this.feed({ type: 'stepDown', holdMs });
+  }
+
+  force(to: 'MASTER' | 'BACKUP', reason: string): void {
+    this.feed({ type: 'force', to, reason });
+  }
+
+  /** Stops gracefully (priority 0, VIPs removed) and waits for the address changes. Idempotent. */
+  async stop(): Promise<void> {
+    this.feed({ type: 'shutdown' });
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.queue;
+  }
+
+  /** Removes our VIPs left on the interface by an earlier run that did not stop cleanly. */
+  async cleanLeftovers(extra: Vip[] = []): Promise<string[]> {
+    const present = await this.deps.vips.list(this.config.interface);
+    const ours = [...this.vips, ...extra];
+    const stale = present.filter((p) => ours.some((v) => v.address === p.address));
+    for (const vip of stale) await this.deps.vips.remove(this.config.interface, vip);
+    return stale.map((v) => `${v.address}/${v.prefix}`);
+  }
+
+  status(): InstanceStatus {
+    const now = this.deps.now();
+    const m = this.machine;
+    return {
+      name: this.name,
+      vrid: this.config.vrid,
+      interface: this.config.interface,
+      address: this.address,
+      state: m.state,
+      priority: m.priority,
+      basePriority: this.config.priority,
+      master: m.state === 'MASTER' ? this.address : (m.master?.address ?? null),
+      lastAdvertAgeMs: this.lastAdvertAt === undefined ? null : Math.round(now - this.lastAdvertAt),
+      vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
+      faults: m.faults,
+      peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
+      transitions: this.transitions,
+    };
+  }
+
+  private feed(event: Event): void {
+    const now = this.deps.now();
+    const { machine, actions } = step(this.machine, event, now);
+    this.machine = machine;
+    for (const action of actions) this.perform(action, now);
+    this.arm(now);
+  }
+
+  private arm(now: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = nextDeadline(this.machine);
+    if (deadline === undefined) return;
+    this.timer = setTimeout(() => this.feed({ type: 'tick' }), Math.max(0, deadline - now));
+  }
+
+  private perform(action: Action, now: number): void {
+    switch (action.type) {
+      case 'send':
+        this.send(action.kind, action.priority, now);
+        return;
+      case 'addVips':
+        this.enqueue('add VIPs', () => Promise.all(this.vips.map((v) => this.deps.vips.add(this.config.interface, v))));
+        return;
+      case 'removeVips':
+        this.cancelGarps();
+        this.enqueue('remove VIPs', () => Promise.all(this.vips.map((v) => this.deps.vips.remove(this.config.interface, v))));
+        return;
+      case 'garp':
+        // After the addresses are in place; the arping processes themselves are not waited for.
+        this.enqueue('garp', async () => this.announce(this.deps.garp.repeat));
+        return;
+      case 'transition':
+        this.onTransition(action.from, action.to, action.reason);
+        return;
+      case 'mismatch':
+        this.log.warn({ peer: action.peer, mismatch: action.detail }, `peer ${action.peer} is configured differently: ${action.detail}`);
+        return;
+    }
+  }
+
+  private send(kind: AdvertKind, priority: number, now: number): void {
+    if (this.seq === 0xffffffff) {
+      this.epoch += 1;
+      this.seq = 0;
+    }
+    this.seq += 1;
+    const advert: Advert = {
+      kind,
+      vrid: this.config.vrid,
+      priority,
+      intervalCs: this.machine.params.intervalCs,
+      epoch: this.epoch,
+      seq: this.seq,
+      sender: this.address,
+      vips: this.machine.params.vips,
+    };
+    if (kind === 'master' && priority > 0) this.lastAdvertAt = now;
+    this.deps.transport.send(encodeAdvert(advert, this.deps.auth), {
+      sourceAddress: this.address,
+      peers: this.config.unicast_peers,
+    });
+  }
+
+  private enqueue(what: string, work: () => Promise<unknown>): void {
+    this.queue = this.queue.then(work).then(
+      () => undefined,
+      (err: Error) => this.log.error({ err: err.message }, `${what} failed: ${err.message}`),
+    );
+  }
+
+  private announce(repeat: number): void {
+    this.deps.announcer
+      .announce(this.config.interface, this.vips, repeat)
+      .catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
+  }
+
+  private cancelGarps(): void {
+    for (const t of this.garpTimers) clearTimeout(t);
+    this.garpTimers = [];
+  }
+
+  private scheduleGarps(): void {
+    const { delayMs, refreshMs, repeat, refreshRepeat } = this.deps.garp;
+    if (delayMs > 0) this.garpTimers.push(setTimeout(() => this.announce(repeat), delayMs));
+    if (refreshMs > 0) this.garpTimers.push(setInterval(() => this.announce(refreshRepeat), refreshMs));
+  }
+
+  private onTransition(from: VrrpState, to: VrrpState, reason: string): void {
+    this.transitions += 1;
+    this.log.info({ from, to, reason, priority: this.machine.priority }, `${from} -> ${to}: ${reason}`);
+    if (to === 'MASTER') this.scheduleGarps();
+    else this.cancelGarps();
+    const hookName = ({ MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', INIT: 'stop' } as const)[to];
+    const state = to === 'INIT' ? 'STOP' : to;
+    const specific = this.config.notify[hookName];
+    if (specific) this.deps.hooks.run(specific, this.log);
+    if (this.config.notify.any) this.deps.hooks.run([...this.config.notify.any, 'INSTANCE', this.name, state, String(this.machine.priority)], this.log);
+    this.deps.onTransition(this, from, to);
+  }
+}

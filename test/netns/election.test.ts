@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../support/netns.js';
+import { PingProbe, TandemNodes, VIP, pairConfig } from '../support/pair.js';
+
+describe('a tandem pair in namespaces', () => {
+  let lab: Lab;
+  let nodes: TandemNodes;
+
+  beforeAll(async () => {
+    lab = await Lab.create([
+      { name: 'dir1', address: '192.0.2.1/24' },
+      { name: 'dir2', address: '192.0.2.2/24' },
+      { name: 'client', address: '192.0.2.50/24' },
+    ]);
+    nodes = await TandemNodes.create(lab);
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+    await nodes?.cleanup();
+  });
+
+  it('elects the higher priority as master; the VIP is on it alone and answers', async () => {
+    await nodes.start('dir1', pairConfig({ priority: 150 }));
+    await nodes.start('dir2', pairConfig({ priority: 100 }));
+    const master = await nodes.waitState('dir1', 'MASTER');
+    const backup = await nodes.waitState('dir2', 'BACKUP');
+    expect(backup.master).toBe('192.0.2.1');
+    expect(master.peers.map((p) => p.address)).toEqual(['192.0.2.2']);
+    expect(await lab.addresses('dir1')).toContain(`${VIP}/24`);
+    expect(await lab.addresses('dir2')).not.toContain(`${VIP}/24`);
+    const probe = PingProbe.start(lab, 'client', VIP, 5);
+    await new Promise((r) => setTimeout(r, 500));
+    const { replies } = await probe.stop();
+    expect(replies).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,145 @@
+import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
+import { randomBytes } from 'node:crypto';
+
+/*
+ * A lab network built from Linux network namespaces: one "switch" namespace holding a bridge,
+ * and one namespace per host, each wired to the bridge by a veth pair (eth0 in the host, a
+ * port named after the host in the switch). Addresses come from the documentation ranges.
+ * Everything made here is removed by destroy(), which the tests call even on failure.
+ */
+
+export interface HostSpec {
+  name: string;
+  /** ADDRESS/PREFIX for eth0. */
+  address: string;
+}
+
+export interface Spawned {
+  host: string;
+  process: ResultPromise;
+  output: () => string;
+}
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('this suite builds network namespaces and needs root: run it as root (scripts/test does)');
+  }
+}
+
+export async function ip(args: string[]): Promise<string> {
+  return (await execa('ip', args, { timeout: 10_000 })).stdout;
+}
+
+export class Lab {
+  readonly processes: Spawned[] = [];
+  private constructor(
+    readonly prefix: string,
+    readonly hosts: Map<string, HostSpec>,
+  ) {}
+
+  /** Namespace of a host (or of the switch, "sw"). */
+  ns(host: string): string {
+    return `${this.prefix}-${host}`;
+  }
+
+  static async create(hosts: HostSpec[], prefix = `td${randomBytes(3).toString('hex')}`): Promise<Lab> {
+    requireRoot();
+    const lab = new Lab(prefix, new Map(hosts.map((h) => [h.name, h])));
+    try {
+      const sw = lab.ns('sw');
+      await ip(['netns', 'add', sw]);
+      await ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
+      await ip(['-n', sw, 'link', 'set', 'br0', 'up']);
+      for (const h of hosts) {
+        const ns = lab.ns(h.name);
+        await ip(['netns', 'add', ns]);
+        await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+        await ip(['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', h.name, 'netns', sw]);
+        await ip(['-n', ns, 'addr', 'add', h.address, 'dev', 'eth0']);
+        await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+        await ip(['-n', sw, 'link', 'set', h.name, 'master', 'br0']);
+        await ip(['-n', sw, 'link', 'set', h.name, 'up']);
+      }
+    } catch (err) {
+      await lab.destroy();
+      throw err;
+    }
+    return lab;
+  }
+
+  /** Runs a command in a host and returns its stdout. */
+  async exec(host: string, argv: string[], timeoutMs = 15_000): Promise<string> {
+    return (await execa('ip', ['netns', 'exec', this.ns(host), ...argv], { timeout: timeoutMs })).stdout;
+  }
+
+  /** Starts a long-running process in a host; destroy() kills it if the test did not. */
+  spawn(host: string, argv: string[], env: Record<string, string> = {}): Spawned {
+    let out = '';
+    const child = execa('ip', ['netns', 'exec', this.ns(host), ...argv], {
+      reject: false,
+      env,
+      all: true,
+      buffer: false,
+      forceKillAfterDelay: 2000,
+    });
+    child.all?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.length > 4_000_000) out = out.slice(-2_000_000);
+    });
+    const spawned = { host, process: child, output: () => out };
+    this.processes.push(spawned);
+    return spawned;
+  }
+
+  /** Cuts a host's link at the switch: its eth0 loses carrier, as with a pulled cable. */
+  async cutLink(host: string): Promise<void> {
+    await ip(['-n', this.ns('sw'), 'link', 'set', host, 'down']);
+  }
+
+  async healLink(host: string): Promise<void> {
+    await ip(['-n', this.ns('sw'), 'link', 'set', host, 'up']);
+  }
+
+  /** Addresses on a host's eth0 (ADDRESS/PREFIX). */
+  async addresses(host: string, dev = 'eth0'): Promise<string[]> {
+    const out = await ip(['-n', this.ns(host), '-j', 'addr', 'show', 'dev', dev]);
+    const links = JSON.parse(out) as { addr_info: { local: string; prefixlen: number }[] }[];
+    return links.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
+  }
+
+  async destroy(): Promise<void> {
+    for (const p of this.processes) {
+      if (p.process.exitCode === null) p.process.kill('SIGKILL');
+    }
+    await Promise.allSettled(this.processes.map((p) => p.process));
+    for (const name of [...this.hosts.keys(), 'sw']) {
+      await execa('ip', ['netns', 'del', this.ns(name)], { reject: false });
+    }
+  }
+}
+
+/** Namespaces of earlier runs that died before cleaning up (tests prefix theirs with "td"). */
+export async function removeStaleNamespaces(prefixPattern = /^td[0-9a-f]{6}-/): Promise<void> {
+  const out = await execa('ip', ['netns', 'list'], { reject: false });
+  for (const line of out.stdout.split('\n')) {
+    const name = line.split(' ')[0];
+    if (name && prefixPattern.test(name)) await execa('ip', ['netns', 'del', name], { reject: false });
+  }
+}
+
+/** Polls `probe` every `everyMs` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}

@@ -1,0 +1,139 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { DaemonStatus } from '../../src/daemon/daemon.js';
+import type { InstanceStatus } from '../../src/daemon/instance.js';
+import type { Lab, Spawned } from './netns.js';
+import { waitFor } from './netns.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const TANDEM = path.join(ROOT, 'bin/tandem.js');
+export const VIP = '192.0.2.100';
+export const KEY = 'lab-shared-key-0123456789abcdef';
+
+export interface NodeOptions {
+  priority: number;
+  advertInterval?: number;
+  preempt?: boolean;
+  extra?: Record<string, unknown>;
+  instance?: Record<string, unknown>;
+}
+
+/** A config for one director of the lab pair: one instance on eth0 holding VIP. */
+export function pairConfig(o: NodeOptions): Record<string, unknown> {
+  return {
+    auth: { key_env: 'TANDEM_KEY' },
+    garp: { repeat: 2, delay: 0 },
+    instances: [
+      {
+        name: 'VI_1',
+        interface: 'eth0',
+        vrid: 51,
+        priority: o.priority,
+        advert_interval: o.advertInterval ?? 0.1,
+        preempt: o.preempt ?? true,
+        vips: [`${VIP}/24`],
+        ...o.instance,
+      },
+    ],
+    ...o.extra,
+  };
+}
+
+/** Runs tandem daemons in lab hosts, each with its own config file and state dir. */
+export class TandemNodes {
+  readonly daemons = new Map<string, Spawned>();
+
+  private constructor(
+    private readonly lab: Lab,
+    readonly dir: string,
+  ) {}
+
+  static async create(lab: Lab): Promise<TandemNodes> {
+    return new TandemNodes(lab, await mkdtemp(path.join(os.tmpdir(), 'tandem-test-')));
+  }
+
+  stateDir(host: string): string {
+    return path.join(this.dir, host, 'state');
+  }
+
+  configFile(host: string): string {
+    return path.join(this.dir, `${host}.yaml`);
+  }
+
+  async start(host: string, config: Record<string, unknown>, key = KEY): Promise<Spawned> {
+    await writeFile(this.configFile(host), stringify(config));
+    const env = { TANDEM_KEY: key, TANDEM_LOG_LEVEL: 'debug', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const d = this.lab.spawn(host, [process.execPath, TANDEM, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host)], env);
+    this.daemons.set(host, d);
+    await waitFor(`tandem on ${host} to answer status`, () => this.status(host).then(() => true), 15_000, 50);
+    return d;
+  }
+
+  async status(host: string): Promise<DaemonStatus> {
+    const out = await this.lab.exec(host, [process.execPath, TANDEM, 'status', '--json', '--state-dir', this.stateDir(host)]);
+    return JSON.parse(out) as DaemonStatus;
+  }
+
+  async instance(host: string, name = 'VI_1'): Promise<InstanceStatus> {
+    const s = await this.status(host);
+    const i = s.instances.find((x) => x.name === name);
+    if (!i) throw new Error(`no instance ${name} on ${host}`);
+    return i;
+  }
+
+  async waitState(host: string, state: string, timeoutMs = 10_000, name = 'VI_1'): Promise<InstanceStatus> {
+    return waitFor(`${host} ${name} to be ${state}`, async () => {
+      const i = await this.instance(host, name);
+      return i.state === state ? i : undefined;
+    }, timeoutMs, 20);
+  }
+
+  /** Sends a signal and waits for the daemon to exit; returns its exit code. */
+  async kill(host: string, signal: NodeJS.Signals): Promise<number | undefined> {
+    const d = this.daemons.get(host);
+    if (!d) throw new Error(`no daemon on ${host}`);
+    // `ip netns exec` execs the command, so this pid is node's own.
+    d.process.kill(signal);
+    const result = await d.process;
+    this.daemons.delete(host);
+    return result.exitCode;
+  }
+
+  async cleanup(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A client pinging a target every 10 ms (`ping -D` prints a timestamp per reply); the largest
+ * gap between replies is the outage. Bounded by `-w` and stopped with SIGINT.
+ */
+export class PingProbe {
+  private constructor(private readonly spawned: Spawned) {}
+
+  static start(lab: Lab, host: string, target: string, maxSeconds = 120, intervalS = 0.01): PingProbe {
+    return new PingProbe(lab.spawn(host, ['ping', '-D', '-n', '-i', String(intervalS), '-W', '1', '-w', String(maxSeconds), target]));
+  }
+
+  replies(): number[] {
+    const times: number[] = [];
+    for (const m of this.spawned.output().matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)) times.push(Number(m[1]) * 1000);
+    return times;
+  }
+
+  /** Largest gap between replies in ms, and the replies counted. */
+  async stop(): Promise<{ maxGapMs: number; replies: number }> {
+    this.spawned.process.kill('SIGINT');
+    await this.spawned.process;
+    return { maxGapMs: maxGap(this.replies()), replies: this.replies().length };
+  }
+}
+
+export function maxGap(times: number[]): number {
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, (times[i] as number) - (times[i - 1] as number));
+  return Math.round(gap);
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { riseFallStep } from '../../../src/daemon/rise-fall.js';
+import type { RiseFall } from '../../../src/daemon/rise-fall.js';
+import { trackedEffect } from '../../../src/daemon/tracking.js';
+
+describe('rise/fall', () => {
+  const run = (results: boolean[], rise: number, fall: number) => {
+    let s: RiseFall = { up: true, against: 0 };
+    return results.map((ok) => (s = riseFallStep(s, ok, rise, fall)).up);
+  };
+  it('goes down after fall failures in a row and up after rise successes', () => {
+    expect(run([false, false, true, false, false, false, true, true], 2, 3)).toEqual([true, true, true, true, true, false, false, true]);
+  });
+  it('with 1/1 follows every result', () => {
+    expect(run([false, true, false], 1, 1)).toEqual([false, true, false]);
+  });
+});
+
+describe('tracked effect', () => {
+  it('applies weights as Keepalived does and turns weight-0 failures into faults', () => {
+    expect(
+      trackedEffect(100, [
+        { name: 'chk_up', up: true, weight: 10 },
+        { name: 'chk_plus_down', up: false, weight: 5 },
+        { name: 'chk_minus_down', up: false, weight: -30 },
+        { name: 'chk_minus_up', up: true, weight: -7 },
+        { name: 'eth1', up: false, weight: 0 },
+      ]),
+    ).toEqual({ priority: 80, faults: ['eth1 down'] });
+  });
+});
