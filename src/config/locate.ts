@@ -1,4 +1,5 @@
-import { isMap, isScalar, LineCounter } from 'yaml';
+import { isMap, isScalar } from 'yaml';
+import type { LineCounter } from 'yaml';
 import type { Document } from 'yaml';
 
 export type ConfigPath = (string | number)[];

@@ -1,0 +1,101 @@
+/*
+ * keepalived.conf syntax: statements of a keyword and arguments on one line, blocks in braces
+ * (which may open on the same line or the next), comments from `#` or `!` to the end of the
+ * line, double-quoted strings. This reads it into a tree and keeps each statement's line.
+ */
+
+export interface KStatement {
+  keyword: string;
+  args: string[];
+  line: number;
+  /** Present for a block, even an empty one. */
+  children?: KStatement[];
+}
+
+interface Token {
+  text: string;
+  line: number;
+  quoted: boolean;
+}
+
+export class KeepalivedSyntaxError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(`${file}:${line}: ${message}`);
+    this.name = 'KeepalivedSyntaxError';
+  }
+}
+
+export function tokenize(text: string, file: string): Token[] {
+  const tokens: Token[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = index + 1;
+    let i = 0;
+    while (i < raw.length) {
+      const c = raw[i] as string;
+      if (c === '#' || c === '!') break;
+      if (/\s/.test(c)) {
+        i++;
+      } else if (c === '{' || c === '}') {
+        tokens.push({ text: c, line, quoted: false });
+        i++;
+      } else if (c === '"') {
+        const end = raw.indexOf('"', i + 1);
+        if (end < 0) throw new KeepalivedSyntaxError(file, line, 'unterminated quoted string');
+        tokens.push({ text: raw.slice(i + 1, end), line, quoted: true });
+        i = end + 1;
+      } else {
+        let j = i;
+        while (j < raw.length && !/[\s{}"#!]/.test(raw[j] as string)) j++;
+        tokens.push({ text: raw.slice(i, j), line, quoted: false });
+        i = j;
+      }
+    }
+  });
+  return tokens;
+}
+
+export function parseKeepalived(text: string, file: string): KStatement[] {
+  const tokens = tokenize(text, file);
+  let pos = 0;
+  const isBrace = (t: Token | undefined, b: string) => t !== undefined && !t.quoted && t.text === b;
+
+  function block(depth: number, openedAt: number): KStatement[] {
+    const out: KStatement[] = [];
+    while (pos < tokens.length) {
+      const t = tokens[pos] as Token;
+      if (isBrace(t, '}')) {
+        if (depth === 0) throw new KeepalivedSyntaxError(file, t.line, 'unexpected "}"');
+        pos++;
+        return out;
+      }
+      if (isBrace(t, '{')) throw new KeepalivedSyntaxError(file, t.line, 'a block needs a keyword before "{"');
+      pos++;
+      const statement: KStatement = { keyword: t.text, args: [], line: t.line };
+      while (pos < tokens.length && (tokens[pos] as Token).line === t.line && !isBrace(tokens[pos], '{') && !isBrace(tokens[pos], '}')) {
+        statement.args.push((tokens[pos] as Token).text);
+        pos++;
+      }
+      if (isBrace(tokens[pos], '{')) {
+        const open = tokens[pos] as Token;
+        pos++;
+        statement.children = block(depth + 1, open.line);
+      }
+      out.push(statement);
+    }
+    if (depth > 0) throw new KeepalivedSyntaxError(file, openedAt, 'block opened here is never closed');
+    return out;
+  }
+
+  return block(0, 0);
+}
+
+/** Splits a keepalived script string into an argument array, honouring single quotes. */
+export function splitCommand(command: string): string[] {
+  const out: string[] = [];
+  for (const m of command.matchAll(/'([^']*)'|(\S+)/g)) out.push(m[1] ?? (m[2] as string));
+  return out;
+}

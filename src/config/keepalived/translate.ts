@@ -1,0 +1,251 @@
+import type { KStatement } from './parse.js';
+import { splitCommand } from './parse.js';
+
+/*
+ * keepalived.conf tree -> a tandem config object. Every statement is either translated, or
+ * reported with its line: as a note (translated with a difference worth knowing) or as
+ * untranslated (tandem has no equivalent yet). Nothing is dropped silently.
+ */
+
+export interface ImportNote {
+  line: number;
+  /** Where, e.g. `vrrp_instance VI_1 > authentication`. */
+  where: string;
+  message: string;
+  kind: 'note' | 'untranslated';
+}
+
+export interface ImportResult {
+  config: Record<string, unknown>;
+  notes: ImportNote[];
+}
+
+type Obj = Record<string, unknown>;
+
+const GARP_KEYS: Record<string, string> = {
+  garp_master_repeat: 'repeat',
+  garp_master_delay: 'delay',
+  garp_master_refresh: 'refresh',
+  garp_master_refresh_repeat: 'refresh_repeat',
+};
+
+const NOTIFY_KEYS: Record<string, string> = {
+  notify_master: 'master',
+  notify_backup: 'backup',
+  notify_fault: 'fault',
+  notify_stop: 'stop',
+  notify: 'any',
+};
+
+class Translator {
+  readonly notes: ImportNote[] = [];
+  readonly garp: Obj = {};
+  readonly scripts: Obj = {};
+  readonly instances: Obj[] = [];
+  readonly groups: Obj[] = [];
+  authenticated = false;
+  unauthenticated = false;
+
+  note(s: KStatement, where: string, message: string, kind: ImportNote['kind'] = 'note'): void {
+    this.notes.push({ line: s.line, where: where ? `${where} > ${s.keyword}` : s.keyword, message, kind });
+  }
+
+  untranslated(s: KStatement, where: string, why = 'tandem has no equivalent'): void {
+    this.note(s, where, `not translated: ${why}`, 'untranslated');
+  }
+
+  top(statements: KStatement[]): void {
+    for (const s of statements) {
+      switch (s.keyword) {
+        case 'global_defs':
+          this.globalDefs(s);
+          break;
+        case 'vrrp_script':
+          this.script(s);
+          break;
+        case 'vrrp_instance':
+          this.instance(s);
+          break;
+        case 'vrrp_sync_group':
+          this.syncGroup(s);
+          break;
+        case 'virtual_server':
+        case 'virtual_server_group':
+          this.untranslated(s, '', 'virtual servers (IPVS) are not in this version of tandem');
+          break;
+        default:
+          this.untranslated(s, '');
+      }
+    }
+  }
+
+  globalDefs(block: KStatement): void {
+    for (const s of block.children ?? []) {
+      const garpKey = GARP_KEYS[s.keyword.replace(/^vrrp_/, '')];
+      if (garpKey && s.keyword.startsWith('vrrp_')) {
+        this.garp[garpKey] = numberArg(s);
+      } else if (s.keyword === 'router_id') {
+        this.note(s, 'global_defs', 'not needed: tandem names itself by its address');
+      } else {
+        this.untranslated(s, 'global_defs');
+      }
+    }
+  }
+
+  script(block: KStatement): void {
+    const name = block.args[0] ?? 'unnamed';
+    const where = `vrrp_script ${name}`;
+    const out: Obj = {};
+    for (const s of block.children ?? []) {
+      switch (s.keyword) {
+        case 'script':
+          out.command = splitCommand(s.args.join(' '));
+          break;
+        case 'interval':
+        case 'timeout':
+        case 'weight':
+        case 'rise':
+        case 'fall':
+          out[s.keyword] = numberArg(s);
+          break;
+        default:
+          this.untranslated(s, where);
+      }
+    }
+    this.scripts[name] = out;
+  }
+
+  instance(block: KStatement): void {
+    const name = block.args[0] ?? 'unnamed';
+    const where = `vrrp_instance ${name}`;
+    const out: Obj = { name };
+    const notify: Obj = {};
+    let authSeen = false;
+    for (const s of block.children ?? []) {
+      switch (s.keyword) {
+        case 'interface':
+          out.interface = s.args[0];
+          break;
+        case 'virtual_router_id':
+          out.vrid = numberArg(s);
+          break;
+        case 'priority':
+          out.priority = numberArg(s);
+          break;
+        case 'advert_int':
+          out.advert_interval = numberArg(s);
+          break;
+        case 'nopreempt':
+          out.preempt = false;
+          break;
+        case 'preempt':
+          out.preempt = true;
+          break;
+        case 'preempt_delay':
+          out.preempt_delay = numberArg(s);
+          break;
+        case 'unicast_src_ip':
+          out.source_address = s.args[0];
+          break;
+        case 'unicast_peer':
+          out.unicast_peers = (s.children ?? []).map((p) => p.keyword);
+          break;
+        case 'virtual_ipaddress':
+          out.vips = this.vips(s, where, out.interface as string | undefined);
+          break;
+        case 'track_interface':
+          out.track_interfaces = (s.children ?? []).map((t) => {
+            const weight = t.args[0] === 'weight' ? Number(t.args[1]) : undefined;
+            return weight === undefined ? t.keyword : { interface: t.keyword, weight };
+          });
+          break;
+        case 'track_script':
+          out.track_scripts = (s.children ?? []).map((t) => {
+            if (t.args[0] === 'weight') this.note(t, where, `the weight here (${t.args[1]}) overrides the script's in Keepalived; tandem uses the script's own weight: set it there`);
+            return t.keyword;
+          });
+          break;
+        case 'state':
+          this.note(s, where, `initial state ${s.args[0]} dropped: tandem elects by priority (set the master's priority higher)`);
+          break;
+        case 'vrrp_version':
+          this.note(s, where, 'dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem');
+          break;
+        case 'authentication':
+          authSeen = true;
+          this.authenticated = true;
+          this.note(s, where, "Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors");
+          break;
+        default:
+          if (s.keyword in NOTIFY_KEYS) {
+            notify[NOTIFY_KEYS[s.keyword] as string] = splitCommand(s.args.join(' '));
+          } else if (s.keyword in GARP_KEYS) {
+            this.instanceGarp(s, where);
+          } else {
+            this.untranslated(s, where);
+          }
+      }
+    }
+    if (!authSeen) this.unauthenticated = true;
+    if (Object.keys(notify).length) out.notify = notify;
+    this.instances.push(out);
+  }
+
+  /** tandem's garp settings are global: the first instance's value wins, a different one is noted. */
+  instanceGarp(s: KStatement, where: string): void {
+    const key = GARP_KEYS[s.keyword] as string;
+    const value = numberArg(s);
+    if (this.garp[key] === undefined) this.garp[key] = value;
+    else if (this.garp[key] !== value) this.note(s, where, `tandem's garp.${key} is one value for all instances; keeping ${String(this.garp[key])}`);
+  }
+
+  vips(block: KStatement, where: string, iface: string | undefined): string[] {
+    const out: string[] = [];
+    for (const v of block.children ?? []) {
+      const dev = v.args.indexOf('dev');
+      if (dev >= 0 && iface !== undefined && v.args[dev + 1] !== iface) {
+        this.untranslated(v, where, `a VIP on another device (${v.args[dev + 1]}) than the instance's (${iface})`);
+        continue;
+      }
+      const extra = v.args.filter((a, i) => !(a === 'dev' || (i > 0 && v.args[i - 1] === 'dev')));
+      if (extra.length) this.note(v, where, `options dropped: ${extra.join(' ')}`);
+      out.push(v.keyword);
+    }
+    return out;
+  }
+
+  syncGroup(block: KStatement): void {
+    const name = block.args[0] ?? 'unnamed';
+    const where = `vrrp_sync_group ${name}`;
+    const out: Obj = { name };
+    for (const s of block.children ?? []) {
+      if (s.keyword === 'group') out.instances = (s.children ?? []).map((m) => m.keyword);
+      else this.untranslated(s, where, s.keyword.startsWith('notify') ? 'sync group notify hooks are not in this version' : undefined);
+    }
+    this.groups.push(out);
+  }
+}
+
+function numberArg(s: KStatement): number {
+  return Number(s.args[0]);
+}
+
+export function translateKeepalived(statements: KStatement[]): ImportResult {
+  const t = new Translator();
+  t.top(statements);
+  const config: Obj = {};
+  if (t.authenticated) {
+    config.auth = { key_file: '/etc/tandem/key' };
+    if (t.unauthenticated) {
+      t.notes.push({ line: 0, where: 'authentication', message: 'some instances had authentication and some not: tandem authenticates all with one key', kind: 'note' });
+    }
+  } else {
+    config.auth = 'none';
+    t.notes.push({ line: 0, where: 'authentication', message: 'no instance had authentication: imported as `auth: none`; set auth.key_file to protect the VIPs', kind: 'note' });
+  }
+  if (Object.keys(t.garp).length) config.garp = t.garp;
+  if (Object.keys(t.scripts).length) config.scripts = t.scripts;
+  config.instances = t.instances;
+  if (t.groups.length) config.sync_groups = t.groups;
+  return { config, notes: t.notes };
+}

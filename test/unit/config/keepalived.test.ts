@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { formatNote, importKeepalived } from '../../../src/config/keepalived/import.js';
+import { KeepalivedSyntaxError, parseKeepalived, splitCommand } from '../../../src/config/keepalived/parse.js';
+
+const FIXTURE = 'test/unit/config/fixtures/keepalived-pair.conf';
+
+describe('keepalived.conf parser', () => {
+  it('reads statements, blocks on the same or the next line, quotes and comments', () => {
+    const tree = parseKeepalived('a 1 2 # c\nb {\n  c "x y" ! d\n}\ne { f }\ng\n{\n}\n', 'k.conf');
+    expect(tree).toEqual([
+      { keyword: 'a', args: ['1', '2'], line: 1 },
+      { keyword: 'b', args: [], line: 2, children: [{ keyword: 'c', args: ['x y'], line: 3 }] },
+      { keyword: 'e', args: [], line: 5, children: [{ keyword: 'f', args: [], line: 5 }] },
+      { keyword: 'g', args: [], line: 6, children: [] },
+    ]);
+  });
+
+  it('reports unbalanced braces and open quotes with their line', () => {
+    expect(() => parseKeepalived('a {\n b\n', 'k.conf')).toThrow(new KeepalivedSyntaxError('k.conf', 1, 'block opened here is never closed'));
+    expect(() => parseKeepalived('a\n}\n', 'k.conf')).toThrow('k.conf:2: unexpected "}"');
+    expect(() => parseKeepalived('script "abc\n', 'k.conf')).toThrow('k.conf:1: unterminated quoted string');
+  });
+
+  it('splits script strings into argv', () => {
+    expect(splitCommand("/bin/x a 'b c' d")).toEqual(['/bin/x', 'a', 'b c', 'd']);
+  });
+});
+
+describe('keepalived.conf import', () => {
+  const out = importKeepalived(readFileSync(FIXTURE, 'utf8'), 'k.conf');
+
+  it('translates instances, scripts, sync groups and garp settings', () => {
+    expect(parse(out.yaml)).toEqual({
+      auth: { key_file: '/etc/tandem/key' },
+      garp: { delay: 10, repeat: 3 },
+      scripts: { chk_haproxy: { command: ['/usr/bin/killall', '-0', 'haproxy'], interval: 2, weight: -20, rise: 2, fall: 3 } },
+      instances: [
+        {
+          name: 'VI_EXT',
+          interface: 'eth0',
+          vrid: 51,
+          priority: 150,
+          advert_interval: 1,
+          preempt: false,
+          preempt_delay: 30,
+          source_address: '192.0.2.1',
+          unicast_peers: ['192.0.2.2'],
+          vips: ['192.0.2.100/24', '192.0.2.101'],
+          track_interfaces: ['eth0', { interface: 'eth2', weight: -10 }],
+          track_scripts: ['chk_haproxy'],
+          notify: { master: ['/usr/local/bin/notify.sh', 'master', 'with space'], any: ['/usr/local/bin/notify-any.sh'] },
+        },
+        { name: 'VI_INT', interface: 'eth1', vrid: 52, priority: 150, advert_interval: 1, vips: ['198.51.100.1/24'] },
+      ],
+      sync_groups: [{ name: 'VG1', instances: ['VI_EXT', 'VI_INT'] }],
+    });
+    expect(out.problems).toEqual([]);
+  });
+
+  it('reports every statement it did not carry over, with its line', () => {
+    expect(out.notes.map((n) => formatNote('k.conf', n))).toEqual([
+      'k.conf:3: note: global_defs > router_id: not needed: tandem names itself by its address',
+      'k.conf:5: warning: global_defs > enable_script_security: not translated: tandem has no equivalent',
+      'k.conf:21: warning: vrrp_sync_group VG1 > notify_master: not translated: sync group notify hooks are not in this version',
+      'k.conf:25: note: vrrp_instance VI_EXT > state: initial state MASTER dropped: tandem elects by priority (set the master\'s priority higher)',
+      'k.conf:30: note: vrrp_instance VI_EXT > vrrp_version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
+      "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
+      'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: options dropped: label eth0:vip',
+      "k.conf:44: warning: vrrp_instance VI_EXT > 198.51.100.9/24: not translated: a VIP on another device (eth9) than the instance's (eth0)",
+      'k.conf:56: warning: vrrp_instance VI_EXT > smtp_alert: not translated: tandem has no equivalent',
+      "k.conf:63: note: vrrp_instance VI_INT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
+      'k.conf:72: warning: virtual_server: not translated: virtual servers (IPVS) are not in this version of tandem',
+    ]);
+  });
+
+  it('imports no authentication as an explicit auth: none, with a warning', () => {
+    const r = importKeepalived('vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 192.0.2.5\n }\n}\n', 'k.conf');
+    expect(parse(r.yaml).auth).toBe('none');
+    expect(r.notes.map((n) => n.message)).toEqual(['no instance had authentication: imported as `auth: none`; set auth.key_file to protect the VIPs']);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('says when the result would not validate', () => {
+    const r = importKeepalived('vrrp_instance A {\n virtual_router_id 1\n priority 100\n}\n', 'k.conf');
+    expect(r.problems).toEqual([
+      '(imported):4:5: instances[0]: missing required key "interface" [required]',
+      '(imported):4:5: instances[0]: missing required key "vips" [required]',
+    ]);
+  });
+});
