@@ -66,10 +66,13 @@ export class InstanceRunner {
   private timer?: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
   private garpTimers: NodeJS.Timeout[] = [];
+  /** Aborted when the VIPs leave: kills arping processes still repeating. */
+  private garpAbort = new AbortController();
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
   private readonly vips: Vip[];
   private transitions = 0;
+  private onReleased?: () => void;
   readonly log: Logger;
 
   constructor(
@@ -132,9 +135,13 @@ export class InstanceRunner {
     this.feed({ type: 'force', to, reason });
   }
 
-  /** Stops gracefully (priority 0, VIPs removed) and waits for the address changes. Idempotent. */
+  /**
+   * Stops gracefully: priority 0, then the VIPs go once the successor is heard (or after the
+   * grace), and the address changes are waited for. Idempotent.
+   */
   async stop(): Promise<void> {
     this.feed({ type: 'shutdown' });
+    if (this.machine.releaseAt !== undefined) await new Promise<void>((resolve) => (this.onReleased = resolve));
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.queue;
@@ -173,7 +180,18 @@ export class InstanceRunner {
     const now = this.deps.now();
     const { machine, actions } = step(this.machine, event, now);
     this.machine = machine;
-    for (const action of actions) this.perform(action, now);
+    let addingVips = false;
+    for (const action of actions) {
+      addingVips ||= action.type === 'addVips';
+      // A new master's first advert waits for its VIPs: a leaving master that hears it may let go.
+      if (addingVips && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.now()));
+      else this.perform(action, now);
+    }
+    if (machine.releaseAt === undefined && this.onReleased) {
+      const done = this.onReleased;
+      this.onReleased = undefined;
+      this.enqueue('release', async () => done());
+    }
     this.arm(now);
   }
 
@@ -191,16 +209,19 @@ export class InstanceRunner {
         this.send(action.kind, action.priority, now);
         return;
       case 'addVips':
-        this.enqueue('add VIPs', () => Promise.all(this.vips.map((v) => this.deps.vips.add(this.config.interface, v))));
+        this.enqueue('add VIPs', () => this.timed('VIPs added', () => Promise.all(this.vips.map((v) => this.deps.vips.add(this.config.interface, v)))));
         return;
       case 'removeVips':
         this.cancelGarps();
-        this.enqueue('remove VIPs', () => Promise.all(this.vips.map((v) => this.deps.vips.remove(this.config.interface, v))));
+        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => Promise.all(this.vips.map((v) => this.deps.vips.remove(this.config.interface, v)))));
         return;
-      case 'garp':
+      case 'garp': {
         // After the addresses are in place; the arping processes themselves are not waited for.
-        this.enqueue('garp', async () => this.announce(this.deps.garp.repeat));
+        // The signal is taken now: if the VIPs leave before this runs, it announces nothing.
+        const signal = this.garpAbort.signal;
+        this.enqueue('garp', () => this.announce(this.deps.garp.repeat, signal));
         return;
+      }
       case 'transition':
         this.onTransition(action.from, action.to, action.reason);
         return;
@@ -233,6 +254,13 @@ export class InstanceRunner {
     });
   }
 
+  /** Runs address changes and logs how long they took (drills read it). */
+  private async timed(what: string, changes: () => Promise<unknown>): Promise<void> {
+    const started = this.deps.now();
+    await changes();
+    this.log.info({ vips: this.vips.map((v) => v.address), ms: Math.round(this.deps.now() - started) }, what);
+  }
+
   private enqueue(what: string, work: () => Promise<unknown>): void {
     this.queue = this.queue.then(work).then(
       () => undefined,
@@ -240,21 +268,26 @@ export class InstanceRunner {
     );
   }
 
-  private announce(repeat: number): void {
-    this.deps.announcer
-      .announce(this.config.interface, this.vips, repeat)
-      .catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
+  /** Starts a round of gratuitous ARP; resolves when it is on its way (not when its repeats end). */
+  private async announce(repeat: number, signal = this.garpAbort.signal): Promise<void> {
+    if (signal.aborted) return;
+    this.log.debug({ repeat }, 'gratuitous ARP');
+    const { started, done } = this.deps.announcer.announce(this.config.interface, this.vips, repeat, signal);
+    done.catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
+    await started;
   }
 
   private cancelGarps(): void {
     for (const t of this.garpTimers) clearTimeout(t);
     this.garpTimers = [];
+    this.garpAbort.abort();
+    this.garpAbort = new AbortController();
   }
 
   private scheduleGarps(): void {
     const { delayMs, refreshMs, repeat, refreshRepeat } = this.deps.garp;
-    if (delayMs > 0) this.garpTimers.push(setTimeout(() => this.announce(repeat), delayMs));
-    if (refreshMs > 0) this.garpTimers.push(setInterval(() => this.announce(refreshRepeat), refreshMs));
+    if (delayMs > 0) this.garpTimers.push(setTimeout(() => void this.announce(repeat), delayMs));
+    if (refreshMs > 0) this.garpTimers.push(setInterval(() => void this.announce(refreshRepeat), refreshMs));
   }
 
   private onTransition(from: VrrpState, to: VrrpState, reason: string): void {

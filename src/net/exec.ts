@@ -18,6 +18,8 @@ export class CommandError extends Error {
 export interface RunOptions {
   timeoutMs?: number;
   input?: string;
+  /** Aborting kills the process (its error is then a CommandError too). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function run(file: string, args: string[], options: RunOptions = {}
       timeout: options.timeoutMs ?? 5000,
       forceKillAfterDelay: 1000,
       input: options.input,
+      cancelSignal: options.signal,
       stdin: options.input === undefined ? 'ignore' : undefined,
       stripFinalNewline: true,
     });

@@ -47,6 +47,11 @@ export interface Machine {
   preemptAt?: number;
   /** After a step-down: no preemption before this time. */
   holdUntil?: number;
+  /**
+   * After a graceful leave (shutdown, step-down) the VIPs stay until a successor's advert is
+   * heard or this deadline passes, so clients are never left with nobody answering.
+   */
+  releaseAt?: number;
   faults: string[];
   peers: Record<string, Peer>;
 }
@@ -87,7 +92,7 @@ export function createMachine(params: InstanceParams): Machine {
 
 /** When the runtime must feed the next 'tick', or undefined when nothing is armed. */
 export function nextDeadline(m: Machine): number | undefined {
-  const times = [m.advertAt, m.masterDownAt];
+  const times = [m.advertAt, m.masterDownAt, m.releaseAt];
   // A pending preemption waits for preempt_delay and for any step-down hold.
   if (m.state === 'BACKUP' && m.preemptAt !== undefined) times.push(Math.max(m.preemptAt, m.holdUntil ?? 0));
   const set = times.filter((t): t is number => t !== undefined && Number.isFinite(t));
@@ -107,7 +112,7 @@ export function step(m: Machine, event: Event, now: number): StepResult {
     case 'faults':
       return onFaults(m, event.faults, now);
     case 'shutdown':
-      return onShutdown(m);
+      return onShutdown(m, now);
     case 'stepDown':
       return onStepDown(m, event.holdMs, now);
     case 'force':
@@ -119,6 +124,15 @@ function intervalMs(m: Machine): number {
   return m.params.intervalCs * 10;
 }
 
+/** How long a leaving master keeps its VIPs while waiting to hear its successor. */
+export function releaseGraceMs(intervalCs: number): number {
+  return Math.min(3 * intervalCs * 10, 1000);
+}
+
+function release(m: Machine): StepResult {
+  return { machine: { ...m, releaseAt: undefined }, actions: [{ type: 'removeVips' }] };
+}
+
 function enterMaster(m: Machine, reason: string, now: number): StepResult {
   return {
     machine: {
@@ -128,13 +142,14 @@ function enterMaster(m: Machine, reason: string, now: number): StepResult {
       masterDownAt: undefined,
       preemptAt: undefined,
       holdUntil: undefined,
+      releaseAt: undefined,
       advertAt: now + intervalMs(m),
     },
     actions: [
       { type: 'transition', from: m.state, to: 'MASTER', reason },
       { type: 'addVips' },
-      { type: 'send', kind: 'master', priority: m.priority },
       { type: 'garp' },
+      { type: 'send', kind: 'master', priority: m.priority },
     ],
   };
 }
@@ -166,17 +181,26 @@ function enterBackup(
 }
 
 /** FAULT or INIT: no VIPs, no timers; peers are told we are gone with a priority-0 advert. */
-function enterPassive(m: Machine, to: 'FAULT' | 'INIT', reason: string): StepResult {
+function enterPassive(m: Machine, to: 'FAULT' | 'INIT', reason: string, now: number): StepResult {
   const actions: Action[] = [{ type: 'transition', from: m.state, to, reason }];
+  let releaseAt = m.releaseAt;
   if (m.state === 'MASTER') {
-    actions.push({ type: 'send', kind: 'master', priority: 0 }, { type: 'removeVips' });
+    actions.push({ type: 'send', kind: 'master', priority: 0 });
+    // A fault means we cannot serve: drop the VIPs now. A shutdown hands over first.
+    if (to === 'INIT') releaseAt = now + releaseGraceMs(m.params.intervalCs);
+    else actions.push({ type: 'removeVips' });
   } else if (m.state === 'BACKUP') {
     actions.push({ type: 'send', kind: 'backup', priority: 0 });
+  }
+  if (to === 'FAULT' && releaseAt !== undefined) {
+    actions.push({ type: 'removeVips' });
+    releaseAt = undefined;
   }
   return {
     machine: {
       ...m,
       state: to,
+      releaseAt,
       master: undefined,
       masterDownAt: undefined,
       advertAt: undefined,
@@ -192,12 +216,18 @@ function none(m: Machine): StepResult {
 
 function onStart(m: Machine, now: number): StepResult {
   if (m.state !== 'INIT') return none(m);
-  if (m.faults.length) return enterPassive(m, 'FAULT', `fault at start: ${m.faults.join(', ')}`);
+  if (m.faults.length) return enterPassive(m, 'FAULT', `fault at start: ${m.faults.join(', ')}`, now);
   if (m.priority === 255) return enterMaster(m, 'address owner (priority 255) at start', now);
   return enterBackup(m, 'start', now);
 }
 
-function onTick(m: Machine, now: number): StepResult {
+function onTick(m0: Machine, now: number): StepResult {
+  if (m0.releaseAt !== undefined && now >= m0.releaseAt) {
+    const released = release(m0);
+    const rest = onTick(released.machine, now);
+    return { machine: rest.machine, actions: [...released.actions, ...rest.actions] };
+  }
+  const m = m0;
   if (m.state === 'MASTER') {
     if (m.advertAt !== undefined && now >= m.advertAt) {
       return {
@@ -209,8 +239,12 @@ function onTick(m: Machine, now: number): StepResult {
   }
   if (m.state !== 'BACKUP') return none(m);
   if (m.masterDownAt !== undefined && now >= m.masterDownAt) {
-    const who = m.master ? `master ${m.master.address}` : 'no master';
-    return enterMaster(m, `master down timer expired (${who} silent)`, now);
+    // tandem: a live backup that outranks us will take over itself in a moment; racing it
+    // would put the VIPs on two directors at once (both starting together, or a crashed master).
+    const better = betterLiveBackup(m, now);
+    if (better) return none({ ...m, masterDownAt: now + intervalMs(m) });
+    const who = m.master ? `master ${m.master.address} silent` : 'no master heard';
+    return enterMaster(m, `master down timer expired (${who})`, now);
   }
   let next = m;
   if (m.preemptAt !== undefined && now >= Math.max(m.preemptAt, m.holdUntil ?? 0)) {
@@ -240,10 +274,18 @@ function mayPreempt(m: Machine, now: number): boolean {
   return m.preemptAt !== undefined && now >= m.preemptAt;
 }
 
+function isLive(peer: Peer, now: number): boolean {
+  return now - peer.lastSeen <= peerLifetimeMs(peer.intervalCs);
+}
+
+function betterLiveBackup(m: Machine, now: number): string | undefined {
+  return Object.entries(m.peers).find(([address, p]) => p.kind === 'backup' && isLive(p, now) && !outranks(m, { address, priority: p.priority }))?.[0];
+}
+
 /** tandem's fast handover: is no live peer (other than `leaving`) a better master than us? */
 function isBestCandidate(m: Machine, leaving: string, now: number): boolean {
   for (const [address, peer] of Object.entries(m.peers)) {
-    if (address === leaving || now - peer.lastSeen > peerLifetimeMs(peer.intervalCs)) continue;
+    if (address === leaving || !isLive(peer, now)) continue;
     if (!outranks(m, { address, priority: peer.priority })) return false;
   }
   return true;
@@ -282,7 +324,15 @@ function recordPeer(m: Machine, a: Advert, now: number): { machine: Machine; act
 
 function onAdvert(m0: Machine, a: Advert, now: number): StepResult {
   if (a.vrid !== m0.params.vrid || a.sender === m0.params.address) return none(m0);
-  const { machine: m, actions } = recordPeer(m0, a, now);
+  const recorded = recordPeer(m0, a, now);
+  let m = recorded.machine;
+  const actions = recorded.actions;
+  if (m.releaseAt !== undefined && a.kind === 'master' && a.priority > 0) {
+    // The successor speaks (it sends its first advert once its VIPs are in place): let go.
+    const released = release(m);
+    m = released.machine;
+    actions.push(...released.actions);
+  }
   const then = (r: StepResult): StepResult => ({ machine: r.machine, actions: [...actions, ...r.actions] });
   if (a.kind !== 'master') return { machine: m, actions };
 
@@ -363,7 +413,7 @@ function onPriority(m0: Machine, requested: number, now: number): StepResult {
 function onFaults(m0: Machine, faults: string[], now: number): StepResult {
   const m = { ...m0, faults: [...faults].sort() };
   if (m.state === 'INIT') return none(m);
-  if (faults.length && m.state !== 'FAULT') return enterPassive(m, 'FAULT', m.faults.join(', '));
+  if (faults.length && m.state !== 'FAULT') return enterPassive(m, 'FAULT', m.faults.join(', '), now);
   if (!faults.length && m.state === 'FAULT') {
     if (m.priority === 255) return enterMaster(m, 'fault cleared; address owner', now);
     return enterBackup(m, 'fault cleared', now);
@@ -371,18 +421,19 @@ function onFaults(m0: Machine, faults: string[], now: number): StepResult {
   return none(m);
 }
 
-function onShutdown(m: Machine): StepResult {
+function onShutdown(m: Machine, now: number): StepResult {
   if (m.state === 'INIT') return none(m);
-  return enterPassive(m, 'INIT', 'shutdown');
+  return enterPassive(m, 'INIT', 'shutdown', now);
 }
 
 function onStepDown(m: Machine, holdMs: number, now: number): StepResult {
   if (m.state !== 'MASTER') return none({ ...m, holdUntil: now + holdMs });
-  // Priority 0 hands over at once; the hold keeps us from preempting straight back.
+  // Priority 0 hands over at once; the hold keeps us from preempting straight back. The VIPs
+  // stay until the successor is heard (releaseAt), so the handover leaves no gap.
   const down = enterBackup({ ...m, holdUntil: now + holdMs }, 'step-down requested', now);
   return {
-    machine: { ...down.machine, master: undefined },
-    actions: [{ type: 'send', kind: 'master', priority: 0 }, ...down.actions],
+    machine: { ...down.machine, master: undefined, releaseAt: now + releaseGraceMs(m.params.intervalCs) },
+    actions: [{ type: 'send', kind: 'master', priority: 0 }, ...down.actions.filter((a) => a.type !== 'removeVips')],
   };
 }
 

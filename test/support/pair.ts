@@ -118,17 +118,26 @@ export class PingProbe {
     return new PingProbe(lab.spawn(host, ['ping', '-D', '-n', '-i', String(intervalS), '-W', '1', '-w', String(maxSeconds), target]));
   }
 
-  replies(): number[] {
-    const times: number[] = [];
-    for (const m of this.spawned.output().matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)) times.push(Number(m[1]) * 1000);
-    return times;
+  /** Reply times (ms) and echo sequence numbers, in order. */
+  replies(): { at: number; seq: number }[] {
+    const out: { at: number; seq: number }[] = [];
+    for (const m of this.spawned.output().matchAll(/^\[(\d+\.\d+)\] \d+ bytes from \S+ icmp_seq=(\d+)/gm)) {
+      out.push({ at: Number(m[1]) * 1000, seq: Number(m[2]) });
+    }
+    return out;
   }
 
-  /** Largest gap between replies in ms, and the replies counted. */
-  async stop(): Promise<{ maxGapMs: number; replies: number }> {
+  /**
+   * Largest gap between replies in ms (ping's own scheduling jitter included), the replies
+   * counted, and the echo requests lost between the first and the last reply.
+   */
+  async stop(): Promise<{ maxGapMs: number; replies: number; lost: number }> {
     this.spawned.process.kill('SIGINT');
     await this.spawned.process;
-    return { maxGapMs: maxGap(this.replies()), replies: this.replies().length };
+    const replies = this.replies();
+    const seqs = new Set(replies.map((r) => r.seq));
+    const span = replies.length ? Math.max(...seqs) - Math.min(...seqs) + 1 : 0;
+    return { maxGapMs: maxGap(replies.map((r) => r.at)), replies: replies.length, lost: span - seqs.size };
   }
 }
 

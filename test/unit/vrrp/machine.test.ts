@@ -70,8 +70,24 @@ describe('VRRP state machine: start and master down', () => {
     h.at(0, { type: 'start' });
     const acts = h.runUntil(3609.375);
     expect(transitions(acts)).toEqual(['BACKUP->MASTER']);
-    expect(acts.slice(-3)).toEqual([{ type: 'addVips' }, { type: 'send', kind: 'master', priority: 100 }, { type: 'garp' }]);
+    // The advert follows the GARP: a leaving master that hears it knows the VIPs are announced.
+    expect(acts.slice(-3)).toEqual([{ type: 'addVips' }, { type: 'garp' }, { type: 'send', kind: 'master', priority: 100 }]);
     expect(h.m.advertAt).toBe(4609.375);
+  });
+
+  it('defers to a live backup that outranks it, so two directors starting together do not both take the VIPs', () => {
+    const h = new Harness();
+    h.at(0, { type: 'start' });
+    h.at(3000, backup(150, '192.0.2.3'));
+    expect(transitions(h.runUntil(3700))).toEqual([]);
+    // The better backup became master: we follow it.
+    h.at(3750, master(150, '192.0.2.3'));
+    expect(h.state).toBe('BACKUP');
+    // A better backup that falls silent no longer holds us back.
+    const g = new Harness();
+    g.at(0, { type: 'start' });
+    g.at(100, backup(150, '192.0.2.3'));
+    expect(transitions(g.runUntil(3700))).toEqual(['BACKUP->MASTER']);
   });
 
   it('sends backup presence adverts every interval while BACKUP', () => {
@@ -186,15 +202,23 @@ describe('VRRP state machine: master behaviour', () => {
     expect(h.at(4000, master(0))).toEqual([{ type: 'send', kind: 'master', priority: 100 }]);
   });
 
-  it('sends priority 0 and removes VIPs on shutdown', () => {
+  it('on shutdown sends priority 0 and keeps its VIPs until the successor is heard', () => {
     const h = asMaster();
     expect(h.at(4000, { type: 'shutdown' })).toEqual([
       { type: 'transition', from: 'MASTER', to: 'INIT', reason: 'shutdown' },
       { type: 'send', kind: 'master', priority: 0 },
-      { type: 'removeVips' },
     ]);
-    expect(nextDeadline(h.m)).toBeUndefined();
     expect(h.at(4001, { type: 'shutdown' })).toEqual([]);
+    expect(h.at(4020, master(50))).toEqual([{ type: 'removeVips' }]);
+    expect(nextDeadline(h.m)).toBeUndefined();
+  });
+
+  it('on shutdown with no successor releases the VIPs after the grace (3 intervals, at most 1 s)', () => {
+    const h = asMaster();
+    h.at(4000, { type: 'shutdown' });
+    expect(nextDeadline(h.m)).toBe(5000);
+    expect(h.runUntil(6000)).toEqual([{ type: 'removeVips' }]);
+    expect(nextDeadline(h.m)).toBeUndefined();
   });
 });
 
@@ -244,6 +268,8 @@ describe('VRRP state machine: graceful handover', () => {
     const acts = h.at(4000, { type: 'stepDown', holdMs: Infinity });
     expect(acts[0]).toEqual({ type: 'send', kind: 'master', priority: 0 });
     expect(transitions(acts)).toEqual(['MASTER->BACKUP']);
+    expect(acts).not.toContainEqual({ type: 'removeVips' });
+    expect(h.at(4005, master(100))).toEqual([{ type: 'removeVips' }]);
     for (let t = 4010; t < 60_000; t += 1000) {
       h.runUntil(t - 1);
       h.at(t, master(100));
@@ -299,6 +325,7 @@ describe('VRRP state machine: priority, faults, sync groups', () => {
       { type: 'send', kind: 'master', priority: 0 },
       { type: 'removeVips' },
     ]);
+    expect(h.m.releaseAt).toBeUndefined();
     expect(nextDeadline(h.m)).toBeUndefined();
     expect(h.at(4100, master(50))).toEqual([]);
     expect(transitions(h.at(5000, { type: 'faults', faults: [] }))).toEqual(['FAULT->BACKUP']);
