@@ -29,6 +29,8 @@ const GARP_KEYS: Record<string, string> = {
   garp_master_refresh_repeat: 'refresh_repeat',
 };
 
+const VERSION_NOTE = 'dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem';
+
 const NOTIFY_KEYS: Record<string, string> = {
   notify_master: 'master',
   notify_backup: 'backup',
@@ -84,6 +86,8 @@ class Translator {
       const garpKey = GARP_KEYS[s.keyword.replace(/^vrrp_/, '')];
       if (garpKey && s.keyword.startsWith('vrrp_')) {
         this.garp[garpKey] = numberArg(s);
+      } else if (s.keyword === 'vrrp_version') {
+        this.note(s, 'global_defs', VERSION_NOTE);
       } else if (s.keyword === 'router_id') {
         this.note(s, 'global_defs', 'not needed: tandem names itself by its address');
       } else {
@@ -168,8 +172,8 @@ class Translator {
         case 'state':
           this.note(s, where, `initial state ${s.args[0]} dropped: tandem elects by priority (set the master's priority higher)`);
           break;
-        case 'vrrp_version':
-          this.note(s, where, 'dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem');
+        case 'version':
+          this.note(s, where, VERSION_NOTE);
           break;
         case 'authentication':
           authSeen = true;

@@ -65,7 +65,7 @@ describe('keepalived.conf import', () => {
       'k.conf:5: warning: global_defs > enable_script_security: not translated: tandem has no equivalent',
       'k.conf:21: warning: vrrp_sync_group VG1 > notify_master: not translated: sync group notify hooks are not in this version',
       'k.conf:25: note: vrrp_instance VI_EXT > state: initial state MASTER dropped: tandem elects by priority (set the master\'s priority higher)',
-      'k.conf:30: note: vrrp_instance VI_EXT > vrrp_version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
+      'k.conf:30: note: vrrp_instance VI_EXT > version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
       "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
       'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: options dropped: label eth0:vip',
       "k.conf:44: warning: vrrp_instance VI_EXT > 198.51.100.9/24: not translated: a VIP on another device (eth9) than the instance's (eth0)",
