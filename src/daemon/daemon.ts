@@ -42,6 +42,7 @@ export interface DaemonStatus {
 /** Wires the instances to the network, the links, the scripts and the control socket. */
 export class Daemon {
   private readonly runners = new Map<string, InstanceRunner>();
+  private readonly byVrid = new Map<number, InstanceRunner>();
   private readonly linkDown = new Map<string, string | undefined>();
   private readonly scripts = new Map<string, ScriptTracker>();
   private readonly replay = new ReplayGuard();
@@ -105,6 +106,7 @@ export class Daemon {
         onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
       });
       this.runners.set(inst.name, runner);
+      this.byVrid.set(inst.vrid, runner);
     }
     this.groups = new SyncGroups(config.sync_groups, this.runners);
     await this.cleanLeftoverVips();
@@ -142,22 +144,19 @@ export class Daemon {
   private retrack(): void {
     for (const runner of this.runners.values()) {
       const inst = runner.config;
+      const link = (name: string, weight: number): Tracked => ({ name, up: !this.linkDown.get(name), weight, why: this.linkDown.get(name) });
       const tracked: Tracked[] = [
-        { name: inst.interface, up: !this.linkDown.get(inst.interface), weight: 0 },
-        ...inst.track_interfaces.map((t) => {
-          const name = trackedName(t);
-          return { name, up: !this.linkDown.get(name), weight: typeof t === 'string' ? 0 : t.weight };
-        }),
+        link(inst.interface, 0),
+        ...inst.track_interfaces.map((t) => link(trackedName(t), typeof t === 'string' ? 0 : t.weight)),
         ...inst.track_scripts.map((name) => {
           const script = this.scripts.get(name) as ScriptTracker;
           return { name: `script ${name}`, up: script.up, weight: this.loaded.config.scripts[name]?.weight ?? 0 };
         }),
       ];
       const { priority, faults } = trackedEffect(inst.priority, tracked);
-      const reasons = faults.map((f) => (this.linkDown.get(f.replace(/ down$/, '')) ?? f));
       const before = runner.ownFaults().join('|');
       runner.setPriority(priority);
-      runner.setFaults('tracking', reasons);
+      runner.setFaults('tracking', faults);
       if (runner.ownFaults().join('|') !== before) this.groups?.onFaultsChanged(runner);
     }
   }
@@ -166,7 +165,7 @@ export class Daemon {
     const decoded = decodeAdvert(packet, this.loaded.auth);
     if (!decoded.ok) return this.reject(decoded.reason, decoded.message, from);
     const advert = decoded.advert;
-    const runner = [...this.runners.values()].find((r) => r.config.vrid === advert.vrid);
+    const runner = this.byVrid.get(advert.vrid);
     if (!runner) return this.reject('unknown-vrid', `vrid ${advert.vrid} is not configured here`, from);
     if (advert.sender === runner.address) return; // our own, looped back
     const replay = this.replay.check(advert);

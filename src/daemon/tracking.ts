@@ -4,6 +4,8 @@ export interface Tracked {
   up: boolean;
   /** Keepalived semantics: >0 adds while up, <0 subtracts while down, 0 means FAULT while down. */
   weight: number;
+  /** Why it is down, for the fault list (default: "NAME down"). */
+  why?: string;
 }
 
 export function trackedEffect(base: number, tracked: Tracked[]): { priority: number; faults: string[] } {
@@ -11,7 +13,7 @@ export function trackedEffect(base: number, tracked: Tracked[]): { priority: num
   const faults: string[] = [];
   for (const t of tracked) {
     if (t.weight === 0) {
-      if (!t.up) faults.push(`${t.name} down`);
+      if (!t.up) faults.push(t.why ?? `${t.name} down`);
     } else if (t.weight > 0 && t.up) {
       priority += t.weight;
     } else if (t.weight < 0 && !t.up) {

@@ -1,0 +1,97 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, waitFor } from '../support/netns.js';
+import { TandemNodes, pairConfig } from '../support/pair.js';
+
+/*
+ * Tracking scripts move the VIPs (a weight lowers the master below its peer), a weight-0 script
+ * failure puts a whole sync group in FAULT, and notify hooks run with Keepalived's arguments.
+ * The "health" of each director is a file the test creates and removes; the script is `test -e`.
+ */
+describe('tracking, sync groups and notify hooks', () => {
+  let lab: Lab;
+  let nodes: TandemNodes;
+  const flag = (host: string, name: string) => path.join(nodes.dir, `${host}-${name}`);
+  const hookLog = (host: string) => path.join(nodes.dir, `${host}-hooks.log`);
+
+  const config = (host: string, priority: number) =>
+    pairConfig({
+      priority,
+      extra: {
+        scripts: {
+          chk_service: { command: ['test', '-e', flag(host, 'service')], interval: 0.1, weight: -60, fall: 2, rise: 2 },
+          chk_gateway: { command: ['test', '-e', flag(host, 'gateway')], interval: 0.1, weight: 0 },
+        },
+        instances: [
+          {
+            name: 'VI_EXT',
+            interface: 'eth0',
+            vrid: 51,
+            priority,
+            advert_interval: 0.1,
+            vips: ['192.0.2.100/24'],
+            track_scripts: ['chk_service'],
+            notify: { any: ['sh', '-c', `echo "$*" >> ${hookLog(host)}`, 'notify'] },
+          },
+          { name: 'VI_GW', interface: 'eth0', vrid: 52, priority, advert_interval: 0.1, vips: ['198.51.100.1/24'], track_scripts: ['chk_gateway'] },
+        ],
+        sync_groups: [{ name: 'G', instances: ['VI_EXT', 'VI_GW'] }],
+      },
+    });
+
+  beforeAll(async () => {
+    lab = await Lab.create([
+      { name: 'dir1', address: '192.0.2.1/24' },
+      { name: 'dir2', address: '192.0.2.2/24' },
+    ]);
+    nodes = await TandemNodes.create(lab);
+    for (const host of ['dir1', 'dir2']) {
+      await writeFile(flag(host, 'service'), '');
+      await writeFile(flag(host, 'gateway'), '');
+    }
+    await nodes.start('dir1', config('dir1', 150));
+    await nodes.start('dir2', config('dir2', 120));
+    await nodes.waitState('dir1', 'MASTER', 10_000, 'VI_EXT');
+    await nodes.waitState('dir1', 'MASTER', 10_000, 'VI_GW');
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+    await nodes?.cleanup();
+  });
+
+  it('runs notify hooks with INSTANCE name STATE priority', async () => {
+    const lines = await waitFor('the MASTER hook', async () => {
+      const text = await readFile(hookLog('dir1'), 'utf8').catch(() => '');
+      return text.includes('MASTER') ? text : undefined;
+    });
+    expect(lines.trim().split('\n')).toEqual(['INSTANCE VI_EXT BACKUP 150', 'INSTANCE VI_EXT MASTER 150']);
+  });
+
+  it('a failing weighted script lowers the master below its peer; the group moves together; recovery preempts back', async () => {
+    await rm(flag('dir1', 'service'));
+    const ext = await nodes.waitState('dir1', 'BACKUP', 5000, 'VI_EXT');
+    expect(ext.priority).toBe(90);
+    // VI_GW has no failing script of its own: the sync group takes it along.
+    await nodes.waitState('dir1', 'BACKUP', 5000, 'VI_GW');
+    await nodes.waitState('dir2', 'MASTER', 5000, 'VI_EXT');
+    await nodes.waitState('dir2', 'MASTER', 5000, 'VI_GW');
+    await writeFile(flag('dir1', 'service'), '');
+    await nodes.waitState('dir1', 'MASTER', 5000, 'VI_EXT');
+    await nodes.waitState('dir1', 'MASTER', 5000, 'VI_GW');
+  });
+
+  it('a weight-0 script failure is a FAULT for the whole sync group, cleared when it passes', async () => {
+    await rm(flag('dir1', 'gateway'));
+    const gw = await nodes.waitState('dir1', 'FAULT', 5000, 'VI_GW');
+    expect(gw.faults).toEqual(['script chk_gateway down']);
+    const ext = await nodes.waitState('dir1', 'FAULT', 5000, 'VI_EXT');
+    expect(ext.faults).toEqual(['sync group G: VI_GW in FAULT']);
+    await nodes.waitState('dir2', 'MASTER', 5000, 'VI_EXT');
+    expect(await lab.addresses('dir1')).toEqual(['192.0.2.1/24']);
+    await writeFile(flag('dir1', 'gateway'), '');
+    await nodes.waitState('dir1', 'MASTER', 5000, 'VI_GW');
+    await nodes.waitState('dir1', 'MASTER', 5000, 'VI_EXT');
+  });
+});
