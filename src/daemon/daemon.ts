@@ -54,6 +54,7 @@ export class Daemon {
   private control?: ControlServer;
   private groups?: SyncGroups;
   private stopping?: Promise<void>;
+  private closeHelpers?: () => void;
 
   private constructor(
     private readonly loaded: LoadedConfig,
@@ -76,6 +77,10 @@ export class Daemon {
 
   private async boot(vips: VipManager, announcer: Announcer): Promise<void> {
     const { config, auth } = this.loaded;
+    this.closeHelpers = () => {
+      vips.close();
+      announcer.close();
+    };
     const epoch = await this.state.nextEpoch();
     const sources = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst)]));
     this.transport = await UdpTransport.open({
@@ -218,6 +223,7 @@ export class Daemon {
       for (const s of this.scripts.values()) s.stop();
       await Promise.all([...this.runners.values()].map((r) => r.stop()));
       await this.hooks.drain();
+      this.closeHelpers?.();
       await this.control?.close();
       await this.transport?.close();
       await this.state.release();

@@ -103,6 +103,9 @@ export class InstanceRunner {
   }
 
   start(): void {
+    // Fork the takeover's helpers now, so that becoming master pays no fork.
+    this.deps.vips.prepare?.(this.config.interface);
+    this.deps.announcer.prepare(this.config.interface, this.vips, this.deps.garp.repeat);
     this.feed({ type: 'start' });
   }
 
@@ -152,7 +155,7 @@ export class InstanceRunner {
     const present = await this.deps.vips.list(this.config.interface);
     const ours = [...this.vips, ...extra];
     const stale = present.filter((p) => ours.some((v) => v.address === p.address));
-    for (const vip of stale) await this.deps.vips.remove(this.config.interface, vip);
+    await this.deps.vips.remove(this.config.interface, stale);
     return stale.map((v) => `${v.address}/${v.prefix}`);
   }
 
@@ -209,11 +212,11 @@ export class InstanceRunner {
         this.send(action.kind, action.priority, now);
         return;
       case 'addVips':
-        this.enqueue('add VIPs', () => this.timed('VIPs added', () => Promise.all(this.vips.map((v) => this.deps.vips.add(this.config.interface, v)))));
+        this.enqueue('add VIPs', () => this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)));
         return;
       case 'removeVips':
         this.cancelGarps();
-        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => Promise.all(this.vips.map((v) => this.deps.vips.remove(this.config.interface, v)))));
+        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.deps.vips.remove(this.config.interface, this.vips)));
         return;
       case 'garp': {
         // After the addresses are in place; the arping processes themselves are not waited for.
@@ -272,9 +275,8 @@ export class InstanceRunner {
   private async announce(repeat: number, signal = this.garpAbort.signal): Promise<void> {
     if (signal.aborted) return;
     this.log.debug({ repeat }, 'gratuitous ARP');
-    const { started, done } = this.deps.announcer.announce(this.config.interface, this.vips, repeat, signal);
+    const { done } = this.deps.announcer.announce(this.config.interface, this.vips, repeat, signal);
     done.catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
-    await started;
   }
 
   private cancelGarps(): void {

@@ -1,45 +1,58 @@
-import { execa } from 'execa';
 import type { Vip } from '../config/vip.js';
-import { CommandError } from './exec.js';
+import { WarmCommand } from './warm.js';
 
 /** The seam for announcing VIPs to the link's neighbours. */
 export interface Announcer {
   /**
-   * Starts announcing the VIPs. `started` resolves once the first announcements are on their
-   * way; `done` when the repeats are over. Aborting `signal` stops the repeats still to come.
+   * Starts announcing the VIPs: the first announcements are on their way when this returns;
+   * `done` settles when the repeats are over. Aborting `signal` stops the repeats still to come.
    */
-  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal): { started: Promise<void>; done: Promise<void> };
+  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal): { done: Promise<void> };
+  /** Prepares the fast path for VIPs that may be announced soon. */
+  prepare(iface: string, vips: Vip[], repeat: number): void;
+  close(): void;
 }
 
 /**
  * Gratuitous ARP with iputils `arping -U` (unsolicited: neighbours update their ARP caches),
- * one process per IPv4 VIP, all started at once. arping sends its first packet as it starts and
- * the rest one second apart (it refuses intervals below 1 s), which spreads the repeats over a
- * lost packet or a slow switch. When the VIPs leave, the processes are killed: a repeat sent
- * after the move would point the neighbours back at this director. IPv6 VIPs rely on the
- * kernel's unsolicited neighbour advertisements (sysctl net.ipv6.conf.IF.ndisc_notify=1).
+ * one process per IPv4 VIP, forked ahead of time so a takeover pays no fork. arping sends its
+ * first packet as it starts and the rest one second apart (it refuses intervals below 1 s),
+ * which spreads the repeats over a lost packet or a slow switch. When the VIPs leave, the
+ * processes are killed: a repeat sent after the move would point the neighbours back at this
+ * director. IPv6 VIPs rely on the kernel's unsolicited neighbour advertisements (sysctl
+ * net.ipv6.conf.IF.ndisc_notify=1).
  */
 export class ArpingAnnouncer implements Announcer {
-  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal): { started: Promise<void>; done: Promise<void> } {
-    const children = vips
-      .filter((v) => v.family === 4)
-      .map((v) => {
-        const argv = ['-q', '-U', '-c', String(repeat), '-I', iface, '-s', v.address, v.address];
-        const child = execa('arping', argv, { timeout: (repeat + 2) * 1000, forceKillAfterDelay: 1000, cancelSignal: signal, stdin: 'ignore' });
-        return { argv, child };
-      });
-    const started = Promise.all(children.map(({ child }) => new Promise<void>((resolve) => child.once('spawn', resolve).once('error', () => resolve())))).then(() => undefined);
-    const done = Promise.allSettled(children.map(({ child }) => child)).then((results) => {
-      if (signal.aborted) return;
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ r, argv: (children[i] as { argv: string[] }).argv }] : []));
+  private readonly warm = new Map<string, WarmCommand>();
+
+  private warmFor(iface: string, vip: Vip, repeat: number): WarmCommand {
+    const key = `${iface} ${vip.address} ${repeat}`;
+    let w = this.warm.get(key);
+    if (!w) {
+      const argv: [string, ...string[]] = ['arping', '-q', '-U', '-c', String(repeat), '-I', iface, '-s', vip.address, vip.address];
+      this.warm.set(key, (w = new WarmCommand(argv, { timeoutMs: (repeat + 2) * 1000 })));
+    }
+    return w;
+  }
+
+  prepare(iface: string, vips: Vip[], repeat: number): void {
+    for (const v of vips) if (v.family === 4) this.warmFor(iface, v, repeat).arm();
+  }
+
+  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal): { done: Promise<void> } {
+    const runs = vips.filter((v) => v.family === 4).map((v) => this.warmFor(iface, v, repeat).fire('', signal));
+    const done = Promise.allSettled(runs).then((results) => {
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) {
-        const errors = failed.map(({ r, argv }) => {
-          const e = r.reason as { exitCode?: number; stderr?: string; timedOut?: boolean };
-          return new CommandError(['arping', ...argv], e.exitCode, String(e.stderr ?? ''), Boolean(e.timedOut));
-        });
-        throw new AggregateError(errors, `garp: ${failed.length} of ${children.length} failed: ${errors[0]?.message}`);
+        const first = (failed[0]?.reason as Error).message;
+        throw new AggregateError(failed.map((f) => f.reason as Error), `garp: ${failed.length} of ${runs.length} failed: ${first}`);
       }
     });
-    return { started, done };
+    return { done };
+  }
+
+  close(): void {
+    for (const w of this.warm.values()) w.close();
+    this.warm.clear();
   }
 }
