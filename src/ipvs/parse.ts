@@ -113,8 +113,8 @@ export function parseIpvsSave(output: string): VirtualService[] {
     } else if (command === '-a') {
       if (!rs.seen) fail('a real server line without -r');
       const service = services.get(id) ?? fail('a real server of a service not declared above');
-      const { seen: _seen, ...server } = rs;
-      service.realServers.push(server as RealServer);
+      const server: RealServer = { address: rs.address, port: rs.port, method: rs.method, weight: rs.weight, upper: rs.upper, lower: rs.lower };
+      service.realServers.push(server);
     } else {
       fail(`unknown command ${command}`);
     }
