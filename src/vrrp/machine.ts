@@ -1,6 +1,6 @@
 import { compareAddresses } from './address.js';
 import type { Advert, AdvertKind } from './advert.js';
-import { masterDownIntervalMs, peerLifetimeMs, skewTimeMs } from './timers.js';
+import { peerLifetimeMs, skewTimeMs } from './timers.js';
 
 /*
  * The VRRP state machine of one instance, as a pure step function: step(machine, event, now)
@@ -172,7 +172,7 @@ function enterBackup(
       state: 'BACKUP',
       master: master ? { address: master.address, priority: master.priority } : undefined,
       masterAdverIntervalCs: adverInterval,
-      masterDownAt: now + masterDownIntervalMs(m.priority, adverInterval),
+      masterDownAt: now + masterDownMs(m, master?.address, adverInterval, now),
       advertAt: now + intervalMs(m),
       preemptAt: undefined,
     },
@@ -282,6 +282,17 @@ function betterLiveBackup(m: Machine, now: number): string | undefined {
   return Object.entries(m.peers).find(([address, p]) => p.kind === 'backup' && isLive(p, now) && !outranks(m, { address, priority: p.priority }))?.[0];
 }
 
+/**
+ * RFC 5798's Master_Down_Interval is 3 x interval + Skew_Time, and the skew only orders several
+ * backups racing for the same vacancy. tandem's backups hear one another, so a backup that knows
+ * no live peer (other than the master) outranks it has nobody to give way to: it waits 3
+ * intervals, as Keepalived's backup would with priority 256.
+ */
+function masterDownMs(m: Machine, master: string | undefined, intervalCs: number, now: number): number {
+  const skew = isBestCandidate(m, master ?? '', now) ? 0 : skewTimeMs(m.priority, intervalCs);
+  return 3 * intervalCs * 10 + skew;
+}
+
 /** tandem's fast handover: is no live peer (other than `leaving`) a better master than us? */
 function isBestCandidate(m: Machine, leaving: string, now: number): boolean {
   for (const [address, peer] of Object.entries(m.peers)) {
@@ -352,7 +363,7 @@ function onAdvert(m0: Machine, a: Advert, now: number): StepResult {
       ...m,
       master,
       masterAdverIntervalCs: a.intervalCs,
-      masterDownAt: now + masterDownIntervalMs(m.priority, a.intervalCs),
+      masterDownAt: now + masterDownMs(m, a.sender, a.intervalCs, now),
     };
     if (!m.params.preempt || a.priority >= m.priority) return then({ machine: { ...follow, preemptAt: undefined }, actions: [] });
     // A lower-priority master and we may preempt: at once, or after preempt_delay.

@@ -54,25 +54,33 @@ const transitions = (actions: Action[]) =>
   actions.filter((a) => a.type === 'transition').map((a) => (a.type === 'transition' ? `${a.from}->${a.to}` : ''));
 
 describe('VRRP state machine: start and master down', () => {
-  it('starts as BACKUP, announces itself, and arms Master_Down_Interval (3 x interval + skew)', () => {
+  it('starts as BACKUP, announces itself, and arms the master down timer (3 intervals: no better peer known)', () => {
     const h = new Harness();
     const acts = h.at(0, { type: 'start' });
     expect(acts).toEqual([
       { type: 'transition', from: 'INIT', to: 'BACKUP', reason: 'start' },
       { type: 'send', kind: 'backup', priority: 100 },
     ]);
+    expect(h.m.masterDownAt).toBe(3000);
+  });
+
+  it('adds Skew_Time (RFC 5798) while a better live backup is known, so that one wins the race', () => {
+    const h = new Harness();
+    h.at(0, { type: 'start' });
+    h.at(10, backup(150, '192.0.2.3'));
+    h.at(20, master(200));
     // skew = (256 - 100) * 1000 ms / 256 = 609.375 ms
-    expect(h.m.masterDownAt).toBe(3609.375);
+    expect(h.m.masterDownAt).toBe(20 + 3000 + 609.375);
   });
 
   it('becomes MASTER when the master down timer fires: VIPs, advert, GARP', () => {
     const h = new Harness();
     h.at(0, { type: 'start' });
-    const acts = h.runUntil(3609.375);
+    const acts = h.runUntil(3000);
     expect(transitions(acts)).toEqual(['BACKUP->MASTER']);
     // The advert follows the GARP: a leaving master that hears it knows the VIPs are announced.
     expect(acts.slice(-3)).toEqual([{ type: 'addVips' }, { type: 'garp' }, { type: 'send', kind: 'master', priority: 100 }]);
-    expect(h.m.advertAt).toBe(4609.375);
+    expect(h.m.advertAt).toBe(4000);
   });
 
   it('defers to a live backup that outranks it, so two directors starting together do not both take the VIPs', () => {
@@ -87,7 +95,8 @@ describe('VRRP state machine: start and master down', () => {
     const g = new Harness();
     g.at(0, { type: 'start' });
     g.at(100, backup(150, '192.0.2.3'));
-    expect(transitions(g.runUntil(3700))).toEqual(['BACKUP->MASTER']);
+    expect(transitions(g.runUntil(3100))).toEqual([]);
+    expect(transitions(g.runUntil(4100))).toEqual(['BACKUP->MASTER']);
   });
 
   it('sends backup presence adverts every interval while BACKUP', () => {
@@ -120,14 +129,14 @@ describe('VRRP state machine: following a master', () => {
     }
     expect(h.state).toBe('BACKUP');
     expect(h.m.master).toEqual({ address: '192.0.2.9', priority: 200 });
-    expect(h.m.masterDownAt).toBe(23_000 + (156 * 1000) / 256);
+    expect(h.m.masterDownAt).toBe(23_000);
   });
 
   it('learns the master advert interval for its timer', () => {
     const h = new Harness();
     h.at(0, { type: 'start' });
     h.at(10, master(200, '192.0.2.9', { intervalCs: 10 }));
-    expect(h.m.masterDownAt).toBe(10 + 300 + (156 * 100) / 256);
+    expect(h.m.masterDownAt).toBe(10 + 300);
   });
 
   it('with preempt, takes over at once from a lower-priority master', () => {
