@@ -124,7 +124,17 @@ export async function removeStaleNamespaces(prefixPattern = /^td[0-9a-f]{6}-/): 
   const out = await execa('ip', ['netns', 'list'], { reject: false });
   for (const line of out.stdout.split('\n')) {
     const name = line.split(' ')[0];
-    if (name && prefixPattern.test(name)) await execa('ip', ['netns', 'del', name], { reject: false });
+    if (!name || !prefixPattern.test(name)) continue;
+    // Processes a killed run left inside (daemons, pings) go with their namespace.
+    const pids = await execa('ip', ['netns', 'pids', name], { reject: false });
+    for (const pid of pids.stdout.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await execa('ip', ['netns', 'del', name], { reject: false });
   }
 }
 
