@@ -10,7 +10,9 @@ export const DEFAULT_STATE_DIR = '/run/tandem';
 const USAGE = `usage: tandem COMMAND [options]
 
 commands:
-  run --config FILE [--state-dir DIR]        run the daemon in the foreground
+  run --config FILE [--state-dir DIR] [--dry-run]
+                                             run the daemon in the foreground; --dry-run prints
+                                             the ipvsadm batch it would apply and applies nothing
   check --config FILE                        validate a config; exit 1 with every error
   status [--state-dir DIR] [--json]          instances, states, priorities, masters
   step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
@@ -23,8 +25,11 @@ type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   run: (args) => {
-    const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'state-dir': { type: 'string' } } });
-    return runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR);
+    const { values } = parseArgs({
+      args,
+      options: { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    });
+    return runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR, values['dry-run'] ?? false);
   },
   check: (args) => {
     const { values } = parseArgs({ args, options: { config: { type: 'string' } } });

@@ -4,11 +4,11 @@ import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../observe/log.js';
 
 /** Runs the daemon in the foreground until SIGTERM or SIGINT, then stops gracefully. */
-export async function runCommand(configFile: string, stateDir: string): Promise<number> {
+export async function runCommand(configFile: string, stateDir: string, dryRun = false): Promise<number> {
   const log = createLogger();
   const loaded = await loadConfig(configFile);
   for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
-  const daemon = await Daemon.start(loaded, { stateDir, log });
+  const daemon = await Daemon.start(loaded, { stateDir, log, dryRun });
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, `${signal}: stopping`);

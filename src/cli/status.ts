@@ -28,7 +28,24 @@ export function formatStatus(s: DaemonStatus): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
   const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ').trimEnd();
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  return [line(header), ...rows.map(line), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`].join('\n');
+  const out = [line(header), ...rows.map(line), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
+  if (s.ipvs) out.push('', ...formatIpvs(s.ipvs));
+  return out.join('\n');
+}
+
+function formatIpvs(i: NonNullable<DaemonStatus['ipvs']>): string[] {
+  const out = [
+    `IPVS${i.dryRun ? ' (dry run: nothing applied)' : ''}: ${i.operations} operations in ${i.batches} batches, ${i.driftRepairs} drift repairs` +
+      (i.syncDaemon ? `; sync daemon ${i.syncDaemon}` : ''),
+  ];
+  if (i.lastError) out.push(`  last error (${i.lastError.kind}): ${i.lastError.message}`);
+  for (const r of i.refused) out.push(`  refused: ${r.command}: ${r.error}`);
+  for (const svc of i.services) {
+    out.push(`  ${svc.service}  ${svc.inSync ? 'in sync' : 'OUT OF SYNC'}`);
+    out.push(`    desired: ${svc.desired.join(', ') || '(none)'}`);
+    if (!svc.inSync) out.push(`    actual:  ${svc.actual === null ? '(unknown)' : svc.actual.join(', ') || '(none)'}`);
+  }
+  return out;
 }
 
 export async function stepDownCommand(stateDir: string, instance: string | undefined, holdSeconds: number | undefined): Promise<number> {

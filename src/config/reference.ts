@@ -16,6 +16,7 @@ interface Node {
   maximum?: number;
   format?: string;
   hint?: string;
+  enum?: readonly unknown[];
   properties?: Record<string, Node>;
   additionalProperties?: Node | boolean;
   items?: Node;
@@ -24,10 +25,12 @@ interface Node {
 
 function typeOf(n: Node): string {
   if (n.hint) return n.hint;
+  if (n.enum) return `one of ${n.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
   let t = n.type ?? 'value';
   if (t === 'array' && n.items) t = `list of ${typeOf(n.items)}`;
   if (t === 'object') t = 'map';
   if (n.format === 'ipv4') t = 'IPv4 address';
+  if (n.format === 'ip') t = 'IP address';
   if (n.minimum !== undefined && n.maximum !== undefined) t += ` ${n.minimum}-${n.maximum}`;
   return t;
 }

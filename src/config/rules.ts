@@ -1,5 +1,6 @@
 import type { Problem } from './parse.js';
 import type { Config } from './schema.js';
+import { addressFamily, canonicalAddress } from '../vrrp/address.js';
 import { parseVip } from './vip.js';
 
 /** Rules across fields that JSON Schema cannot say. Errors refuse the config; warnings do not. */
@@ -58,5 +59,65 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       warnings.push({ path: ['sync_groups', g], message: `members have different priorities (${[...priorities].join(', ')}); give them one priority so they elect alike`, rule: 'sync-priority' });
     }
   });
+  checkVirtualServices(config, errors);
+  const sync = config.ipvs.sync_daemon;
+  if (sync && !names.has(sync.instance)) {
+    errors.push({ path: ['ipvs', 'sync_daemon', 'instance'], message: `no instance named "${sync.instance}" (defined: ${[...names.keys()].join(', ')})`, rule: 'unknown-instance' });
+  }
   return { errors, warnings };
+}
+
+const FLAGS_OF: Record<string, string[]> = { sh: ['sh-fallback', 'sh-port'], mh: ['mh-fallback', 'mh-port'] };
+
+/** A service names its VIP and port (or its mark), once; real servers match its family, once each. */
+function checkVirtualServices(config: Config, errors: Problem[]): void {
+  const seen = new Map<string, number>();
+  config.virtual_services.forEach((vs, v) => {
+    const at = (...rest: (string | number)[]) => ['virtual_services', v, ...rest];
+    const need = (key: 'address' | 'port' | 'fwmark', why: string) => {
+      if (vs[key] === undefined) errors.push({ path: at(), message: `missing required key "${key}" ${why}`, rule: 'required' });
+    };
+    const forbid = (key: 'address' | 'port' | 'fwmark', why: string) => {
+      if (vs[key] !== undefined) errors.push({ path: at(key), message: `not allowed ${why}`, rule: 'service-shape' });
+    };
+    if (vs.protocol === 'fwmark') {
+      need('fwmark', 'for a fwmark service');
+      forbid('address', 'for a fwmark service (the mark selects the packets)');
+      forbid('port', 'for a fwmark service (the mark selects the packets)');
+    } else {
+      need('address', `for a ${vs.protocol} service`);
+      need('port', `for a ${vs.protocol} service`);
+      forbid('fwmark', `for a ${vs.protocol} service (use protocol: fwmark)`);
+    }
+    const family = vs.protocol === 'fwmark' ? (vs.family === 'ipv6' ? 6 : 4) : vs.address ? addressFamily(vs.address) : undefined;
+    const id = vs.protocol === 'fwmark' ? `fwmark ${vs.fwmark} ${vs.family}` : `${vs.protocol} ${vs.address} ${vs.port}`;
+    const previous = seen.get(id);
+    if (previous !== undefined) errors.push({ path: at(), message: `the same service as virtual_services[${previous}]; each must be unique`, rule: 'unique-service' });
+    else seen.set(id, v);
+    const allowed = FLAGS_OF[vs.scheduler];
+    vs.scheduler_flags.forEach((flag, f) => {
+      if (/^(sh|mh)-/.test(flag) && !allowed?.includes(flag)) {
+        errors.push({ path: at('scheduler_flags', f), message: `${flag} is a flag of the ${flag.slice(0, 2)} scheduler, not of ${vs.scheduler}`, rule: 'scheduler-flag' });
+      }
+    });
+    if (vs.persistence?.netmask && family === 6) {
+      errors.push({ path: at('persistence', 'netmask'), message: 'an IPv4 netmask on an IPv6 service', rule: 'family' });
+    }
+    const servers = new Set<string>();
+    const checkServer = (rs: { address: string; port: number; upper_threshold: number; lower_threshold: number }, path: (string | number)[]) => {
+      if (family !== undefined && addressFamily(rs.address) !== family) {
+        errors.push({ path: [...path, 'address'], message: `an IPv${addressFamily(rs.address)} real server in an IPv${family} service`, rule: 'family' });
+      }
+      if (rs.upper_threshold && rs.lower_threshold > rs.upper_threshold) {
+        errors.push({ path: [...path, 'lower_threshold'], message: `lower_threshold ${rs.lower_threshold} is above upper_threshold ${rs.upper_threshold}`, rule: 'thresholds' });
+      }
+    };
+    vs.real_servers.forEach((rs, r) => {
+      const key = `${canonicalAddress(rs.address)} ${rs.port}`;
+      if (servers.has(key)) errors.push({ path: at('real_servers', r), message: `real server ${rs.address}:${rs.port} is listed twice`, rule: 'unique-real-server' });
+      servers.add(key);
+      checkServer(rs, at('real_servers', r));
+    });
+    if (vs.sorry_server) checkServer(vs.sorry_server, at('sorry_server'));
+  });
 }

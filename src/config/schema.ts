@@ -132,6 +132,56 @@ const script = {
   },
 } as const;
 
+const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf'] as const;
+
+const server = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['address', 'port'],
+  properties: {
+    address: { type: 'string', format: 'ip', description: 'Address of the real server, IPv4 or IPv6 (the family of the service).' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Its port (0 for a firewall-mark service forwarded as is).' },
+    method: { enum: ['nat', 'dr', 'tun'], default: 'nat', description: 'Forwarding: `nat` (masquerading), `dr` (direct routing, gatewaying) or `tun` (IP-in-IP).' },
+    weight: { type: 'integer', minimum: 0, maximum: 65535, default: 1, description: 'Scheduling weight; 0 takes no new connections.' },
+    upper_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Most connections before it takes no more (0: no limit).' },
+    lower_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Connections below which it takes new ones again (0: unset).' },
+  },
+} as const;
+
+const virtualService = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['protocol', 'real_servers'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'A name for logs and status (default: the service as ipvsadm writes it).' },
+    protocol: { enum: ['tcp', 'udp', 'fwmark'], description: '`tcp`, `udp` (with `address` and `port`) or `fwmark` (with `fwmark`).' },
+    address: { type: 'string', format: 'ip', description: 'The VIP of a tcp/udp service.' },
+    port: { type: 'integer', minimum: 1, maximum: 65535, description: 'The port of a tcp/udp service.' },
+    fwmark: { type: 'integer', minimum: 1, maximum: 4294967295, description: 'The firewall mark of a fwmark service.' },
+    family: { enum: ['ipv4', 'ipv6'], default: 'ipv4', description: 'Address family of a fwmark service.' },
+    scheduler: { enum: SCHEDULERS, default: 'wlc', description: `Scheduler: ${SCHEDULERS.join(', ')}.` },
+    scheduler_flags: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: { enum: ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port', 'flag-1', 'flag-2', 'flag-3'] },
+      description: 'Scheduler flags (ipvsadm -b): sh-fallback, sh-port for sh; mh-fallback, mh-port for mh.',
+    },
+    persistence: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['timeout'],
+      properties: {
+        timeout: { type: 'integer', minimum: 1, maximum: 2678400, description: 'Seconds a client sticks to its real server.' },
+        netmask: { type: 'string', format: 'ipv4', description: 'Clients within this netmask stick together (IPv4 services).' },
+      },
+      description: 'Client persistence (ipvsadm -p, -M).',
+    },
+    real_servers: { type: 'array', items: server, description: 'The real servers behind the service.' },
+    sorry_server: { ...server, description: 'Takes the traffic when the service has no real server.' },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'tandem configuration',
@@ -198,6 +248,44 @@ export const configSchema = {
       items: instance,
       description: 'VRRP instances: each elects a master for its VIPs.',
     },
+    ipvs: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'How tandem keeps the kernel IPVS table equal to `virtual_services`.',
+      properties: {
+        exclusive: { type: 'boolean', default: false, description: 'The table is ours alone: services the config does not declare are deleted.' },
+        repair_interval: { type: 'number', minimum: 1, maximum: 3600, default: 10, description: 'Seconds between re-reads of the table to repair drift (someone ran ipvsadm -C).' },
+        timeouts: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['tcp', 'tcpfin', 'udp'],
+          properties: {
+            tcp: { type: 'integer', minimum: 0, maximum: 2147483, description: 'Seconds an idle TCP connection is kept.' },
+            tcpfin: { type: 'integer', minimum: 0, maximum: 2147483, description: 'Seconds a TCP connection is kept after FIN.' },
+            udp: { type: 'integer', minimum: 0, maximum: 2147483, description: 'Seconds a UDP flow is kept.' },
+          },
+          description: 'Connection timeouts (ipvsadm --set); 0 leaves one unchanged.',
+        },
+        sync_daemon: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['instance', 'interface'],
+          properties: {
+            instance: { type: 'string', description: 'The instance whose state it follows: master while MASTER, backup otherwise.' },
+            interface: { type: 'string', minLength: 1, maxLength: 15, description: 'Interface for the sync traffic.' },
+            sync_id: { type: 'integer', minimum: 0, maximum: 255, default: 0, description: 'Sync id, the same on both directors.' },
+          },
+          description: "The connection sync daemon (Keepalived's lvs_sync_daemon), so connections survive a failover.",
+        },
+      },
+    },
+    virtual_services: {
+      type: 'array',
+      default: [],
+      items: virtualService,
+      description: 'IPVS virtual services. Both directors program them whatever their VRRP state: a failover only moves the VIPs.',
+    },
     sync_groups: {
       type: 'array',
       default: [],
@@ -219,3 +307,5 @@ export type Config = FromSchema<typeof configSchema>;
 export type InstanceConfig = Config['instances'][number];
 export type ScriptConfig = Config['scripts'][string];
 export type SyncGroupConfig = Config['sync_groups'][number];
+export type VirtualServiceConfig = Config['virtual_services'][number];
+export type RealServerConfig = VirtualServiceConfig['real_servers'][number];

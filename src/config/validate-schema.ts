@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { isAddress } from '../vrrp/address.js';
 import { isVip } from './vip.js';
 import { configSchema } from './schema.js';
 import type { Config } from './schema.js';
@@ -12,6 +13,7 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ['ipv4']);
+ajv.addFormat('ip', isAddress);
 ajv.addFormat('vip', isVip);
 ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
 const validate = ajv.compile<Config>(configSchema);
@@ -65,6 +67,7 @@ function kindOf(v: unknown): string {
 const FORMAT_WORDS: Record<string, string> = {
   ipv4: 'an IPv4 address',
   vip: 'an IPv4 or IPv6 address, optionally with /PREFIX',
+  ip: 'an IPv4 or IPv6 address',
 };
 
 function describe(e: ErrorObject, data: unknown): SchemaProblem {
@@ -103,8 +106,9 @@ function describe(e: ErrorObject, data: unknown): SchemaProblem {
     case 'pattern':
       return problem(`${show(value)} does not match ${String(p.pattern)}`);
     case 'const':
+      return problem(`must be ${show(p.allowedValue)}, got ${show(value)}`);
     case 'enum':
-      return problem(`must be ${show(p.allowedValue ?? p.allowedValues)}, got ${show(value)}`);
+      return problem(`must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; got ${show(value)}`);
     case 'oneOf': {
       const hint = (e.parentSchema as { hint?: string } | undefined)?.hint;
       return problem(`must be ${hint ?? 'one of the allowed shapes'}, got ${kindOf(value)}`);

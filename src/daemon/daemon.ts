@@ -10,6 +10,12 @@ import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
 import { IpVipManager } from '../net/vips.js';
 import type { VipManager } from '../net/vips.js';
+import { desiredTable } from '../ipvs/desired.js';
+import { classify, IpvsadmDriver } from '../ipvs/driver.js';
+import type { IpvsDriver } from '../ipvs/driver.js';
+import { Reconciler } from '../ipvs/reconciler.js';
+import type { IpvsStatus } from '../ipvs/reconciler.js';
+import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { ReplayGuard } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
@@ -27,8 +33,11 @@ import { trackedEffect } from './tracking.js';
 export interface DaemonOptions {
   stateDir: string;
   log: Logger;
+  /** IPVS: print the batch it would apply, apply nothing. */
+  dryRun?: boolean;
   vips?: VipManager;
   announcer?: Announcer;
+  ipvs?: IpvsDriver;
 }
 
 export interface DaemonStatus {
@@ -37,6 +46,7 @@ export interface DaemonStatus {
   startedAt: string;
   instances: InstanceStatus[];
   adverts: { received: number; rejected: Record<string, number> };
+  ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
 }
 
 /** Wires the instances to the network, the links, the scripts and the control socket. */
@@ -55,6 +65,8 @@ export class Daemon {
   private groups?: SyncGroups;
   private stopping?: Promise<void>;
   private closeHelpers?: () => void;
+  private reconciler?: Reconciler;
+  private syncDaemon?: SyncDaemonControl;
 
   private constructor(
     private readonly loaded: LoadedConfig,
@@ -68,6 +80,7 @@ export class Daemon {
     const daemon = new Daemon(loaded, state, options.log);
     try {
       await daemon.boot(options.vips ?? new IpVipManager(), options.announcer ?? new ArpingAnnouncer());
+      await daemon.bootIpvs(options.ipvs ?? new IpvsadmDriver(), options.dryRun ?? false);
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -108,7 +121,10 @@ export class Daemon {
         garp,
         log: this.log,
         now: () => performance.now(),
-        onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
+        onTransition: (r, from, to) => {
+          this.groups?.onTransition(r, from, to);
+          if (r.name === config.ipvs.sync_daemon?.instance) void this.syncDaemon?.follow(to);
+        },
       });
       this.runners.set(inst.name, runner);
       this.byVrid.set(inst.vrid, runner);
@@ -130,6 +146,26 @@ export class Daemon {
     for (const runner of this.runners.values()) runner.start();
     for (const script of this.scripts.values()) script.start();
     this.log.info({ config: this.loaded.file, instances: [...this.runners.keys()], epoch }, 'tandem started');
+  }
+
+  /**
+   * IPVS: the connection timeouts, the sync daemon (following its instance), and the table kept
+   * equal to virtual_services. Both directors do this whatever their VRRP state.
+   */
+  private async bootIpvs(driver: IpvsDriver, dryRun: boolean): Promise<void> {
+    const { ipvs, virtual_services: services } = this.loaded.config;
+    if (!services.length && !ipvs.timeouts && !ipvs.sync_daemon) return;
+    const log = this.log.child({ component: 'ipvs' });
+    if (ipvs.timeouts && !dryRun) {
+      await driver.setTimeouts(ipvs.timeouts.tcp, ipvs.timeouts.tcpfin, ipvs.timeouts.udp).catch((err: unknown) => log.error(`IPVS timeouts: ${classify(err).message}`));
+    }
+    if (ipvs.sync_daemon && !dryRun) {
+      // A daemon left by an earlier run would make the start fail: begin from none.
+      for (const state of await driver.syncDaemons().catch(() => [])) await driver.stopSyncDaemon(state).catch(() => undefined);
+      this.syncDaemon = new SyncDaemonControl(driver, ipvs.sync_daemon.interface, ipvs.sync_daemon.sync_id, log);
+    }
+    this.reconciler = new Reconciler(driver, { exclusive: ipvs.exclusive, repairIntervalMs: ipvs.repair_interval * 1000, dryRun, log });
+    await this.reconciler.setDesired(desiredTable(services));
   }
 
   /** VIPs a killed earlier run left behind: this config's and those its ledger recorded. */
@@ -188,6 +224,10 @@ export class Daemon {
     switch (req.command) {
       case 'status':
         return this.status();
+      case 'reconcile':
+        if (!this.reconciler) throw new Error('no virtual_services in the config');
+        await this.reconciler.reconcile();
+        return this.reconciler.status();
       case 'step-down': {
         const targets = this.select(req.instance);
         const holdMs = typeof req.holdSeconds === 'number' ? req.holdSeconds * 1000 : Infinity;
@@ -195,7 +235,7 @@ export class Daemon {
         return { steppedDown: targets.map((r) => r.name) };
       }
       default:
-        throw new Error(`unknown command "${req.command}" (known: status, step-down)`);
+        throw new Error(`unknown command "${req.command}" (known: status, step-down, reconcile)`);
     }
   }
 
@@ -213,6 +253,7 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       instances: [...this.runners.values()].map((r) => r.status()),
       adverts: { received: this.stats.received, rejected: { ...this.stats.rejected } },
+      ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.state ?? null } : null,
     };
   }
 
@@ -220,9 +261,11 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.links?.stop();
+      this.reconciler?.stop();
       for (const s of this.scripts.values()) s.stop();
       await Promise.all([...this.runners.values()].map((r) => r.stop()));
       await this.hooks.drain();
+      await this.syncDaemon?.stop();
       this.closeHelpers?.();
       await this.control?.close();
       await this.transport?.close();

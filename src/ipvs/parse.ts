@@ -101,6 +101,12 @@ export function parseIpvsSave(output: string): VirtualService[] {
         case '-y':
           rs.lower = Number(value(option));
           break;
+        case '--tun-type': {
+          // ipvsadm 1.31 prints the tunnel type of TUN servers; ipip is the only one modelled.
+          const type = value(option);
+          if (type !== 'ipip') fail(`tunnel type ${type} is not supported (only ipip)`);
+          break;
+        }
         default:
           fail(`unknown option ${option}`);
       }
@@ -120,4 +126,47 @@ export function parseIpvsSave(output: string): VirtualService[] {
     }
   });
   return [...services.values()];
+}
+
+/**
+ * `ipvsadm -Sn` does not print connection thresholds; `ipvsadm -Ln --thresholds` does. Returns
+ * "service id -> real server id -> [upper, lower]" to complete the saved table.
+ */
+export function parseThresholds(output: string): Map<string, Map<string, [number, number]>> {
+  const table = new Map<string, Map<string, [number, number]>>();
+  let current: Map<string, [number, number]> | undefined;
+  for (const line of output.split('\n')) {
+    const svc = /^(TCP|UDP)\s+(\S+)\s/.exec(line) ?? /^(FWM)\s+(\d+)(\s+IPv6)?\s/.exec(line);
+    if (svc) {
+      const kind = svc[1] as string;
+      let id: string;
+      if (kind === 'FWM') id = svc[3] ? `-f ${svc[2]} -6` : `-f ${svc[2]}`;
+      else {
+        const hp = parseHostPort(svc[2] as string);
+        id = hp ? serviceId({ protocol: kind === 'TCP' ? 'tcp' : 'udp', address: hp.address, port: hp.port, family: 4 }) : '';
+      }
+      current = new Map();
+      table.set(id, current);
+      continue;
+    }
+    const rs = /^\s+->\s+(\S+)\s+(\d+)\s+(\d+)\s/.exec(line);
+    const hp = rs && parseHostPort(rs[1] as string);
+    if (rs && hp && current) current.set(`${hp.address}|${hp.port}`, [Number(rs[2]), Number(rs[3])]);
+  }
+  return table;
+}
+
+/** The saved table with the thresholds filled in from `ipvsadm -Ln --thresholds`. */
+export function withThresholds(services: VirtualService[], thresholds: Map<string, Map<string, [number, number]>>): VirtualService[] {
+  return services.map((s) => {
+    const known = thresholds.get(serviceId(s));
+    if (!known) return s;
+    return {
+      ...s,
+      realServers: s.realServers.map((r) => {
+        const t = known.get(`${r.address}|${r.port}`);
+        return t ? { ...r, upper: t[0], lower: t[1] } : r;
+      }),
+    };
+  });
 }

@@ -27,6 +27,11 @@ export interface RunOptions {
  * Resolves with stdout; rejects with CommandError.
  */
 export async function run(file: string, args: string[], options: RunOptions = {}): Promise<string> {
+  return (await runFull(file, args, options)).stdout;
+}
+
+/** As run(), with what the program printed on stderr even when it succeeded. */
+export async function runFull(file: string, args: string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
   try {
     const result = await execa(file, args, {
       timeout: options.timeoutMs ?? 5000,
@@ -36,7 +41,7 @@ export async function run(file: string, args: string[], options: RunOptions = {}
       stdin: options.input === undefined ? 'ignore' : undefined,
       stripFinalNewline: true,
     });
-    return result.stdout;
+    return { stdout: result.stdout, stderr: result.stderr };
   } catch (err) {
     if (err instanceof ExecaError) {
       const stderr = typeof err.stderr === 'string' && err.stderr ? err.stderr : err.code ? `${err.code}: ${err.originalMessage}` : '';

@@ -1,0 +1,197 @@
+import type { Logger } from 'pino';
+import type { IpvsCommand } from './diff.js';
+import { diffTables } from './diff.js';
+import type { IpvsDriver } from './driver.js';
+import { classify } from './driver.js';
+import type { VirtualService } from './model.js';
+import { realServerId, serviceId } from './model.js';
+
+export interface ReconcilerOptions {
+  exclusive: boolean;
+  repairIntervalMs: number;
+  /** Print the batch it would apply, apply nothing. */
+  dryRun: boolean;
+  log: Logger;
+  /** Where --dry-run prints the batch (stdout by default). */
+  print?: (text: string) => void;
+}
+
+export interface ServiceStatus {
+  service: string;
+  desired: string[];
+  actual: string[] | null;
+  inSync: boolean;
+}
+
+export interface IpvsStatus {
+  dryRun: boolean;
+  lastRun: string | null;
+  lastSuccess: string | null;
+  lastError: { kind: string; message: string } | null;
+  /** Rules the kernel refused at the last attempt, with its words. */
+  refused: { command: string; error: string }[];
+  operations: number;
+  batches: number;
+  driftRepairs: number;
+  services: ServiceStatus[];
+}
+
+const MIN_RETRY_MS = 1000;
+
+/**
+ * Keeps the kernel's IPVS table equal to the desired one: reads it, applies the difference in
+ * one batch, and when the batch is refused re-reads and applies what is left one command at a
+ * time to pinpoint the refused rule. Re-reads every repair interval (drift repair) and retries
+ * failures with a doubling backoff. Never throws: failures are logged and kept in the status.
+ */
+export class Reconciler {
+  private desired: VirtualService[] = [];
+  private actual: VirtualService[] | null = null;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private retryMs = MIN_RETRY_MS;
+  private stopped = false;
+  /** The desired table last brought about: a difference while it holds is drift. */
+  private settled?: string;
+  private printed?: string;
+  private readonly stats: Omit<IpvsStatus, 'services' | 'dryRun'> = {
+    lastRun: null,
+    lastSuccess: null,
+    lastError: null,
+    refused: [],
+    operations: 0,
+    batches: 0,
+    driftRepairs: 0,
+  };
+
+  constructor(
+    private readonly driver: IpvsDriver,
+    private readonly options: ReconcilerOptions,
+  ) {}
+
+  /** Sets the desired table and reconciles now. */
+  setDesired(desired: VirtualService[]): Promise<void> {
+    this.desired = desired;
+    return this.reconcile();
+  }
+
+  /** Runs one reconciliation (or queues one behind the running one) and re-arms the timer. */
+  reconcile(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.reconcile();
+      }
+    });
+    return this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.reconcile(), ms);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<void> {
+    this.stats.lastRun = new Date().toISOString();
+    const wanted = JSON.stringify(this.desired);
+    try {
+      this.actual = await this.driver.read();
+      const commands = diffTables(this.desired, this.actual, { exclusive: this.options.exclusive });
+      if (commands.length && this.options.dryRun) {
+        this.print(commands);
+      } else if (commands.length) {
+        if (this.settled === wanted) {
+          this.stats.driftRepairs += 1;
+          this.options.log.warn({ operations: commands.length }, `IPVS table drifted from the config; repairing with ${commands.length} operation(s)`);
+        }
+        await this.apply(commands);
+        this.actual = await this.driver.read();
+      }
+      this.settled = wanted;
+      this.stats.lastSuccess = new Date().toISOString();
+      this.stats.lastError = null;
+      this.stats.refused = [];
+      this.retryMs = MIN_RETRY_MS;
+      this.arm(this.options.repairIntervalMs);
+    } catch (err) {
+      const e = classify(err);
+      this.stats.lastError = { kind: e.kind, message: e.message };
+      this.options.log.error({ kind: e.kind, retryInMs: this.retryMs }, `IPVS: ${e.message}`);
+      this.arm(this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, this.options.repairIntervalMs);
+    }
+  }
+
+  private async apply(commands: IpvsCommand[]): Promise<void> {
+    this.stats.batches += 1;
+    try {
+      await this.driver.applyBatch(commands);
+      this.stats.operations += commands.length;
+      this.options.log.info({ operations: commands.length }, `IPVS: applied ${commands.length} operation(s) in one batch`);
+      return;
+    } catch (err) {
+      const e = classify(err);
+      if (e.kind !== 'refused') throw e;
+      this.options.log.warn(`IPVS: ${e.message}; applying the rest one command at a time`);
+    }
+    // Part of the batch may have gone in: apply what is still missing, one by one.
+    const rest = diffTables(this.desired, await this.driver.read(), { exclusive: this.options.exclusive });
+    const refused: { command: string; error: string }[] = [];
+    for (const command of rest) {
+      try {
+        await this.driver.applyOne(command);
+        this.stats.operations += 1;
+      } catch (err) {
+        const e = classify(err, command);
+        if (e.kind !== 'refused') throw e;
+        refused.push({ command: command.join(' '), error: e.message });
+      }
+    }
+    if (refused.length) {
+      this.stats.refused = refused;
+      throw new Error(`${refused.length} rule(s) refused by the kernel; first: ${refused[0]?.error}`);
+    }
+  }
+
+  private print(commands: IpvsCommand[]): void {
+    const batch = commands.map((c) => c.join(' ')).join('\n');
+    if (batch === this.printed) return;
+    this.printed = batch;
+    const text = `# tandem --dry-run: the ipvsadm -R batch it would apply (${commands.length} operations)\n${commands.map((c) => c.join(' ')).join('\n')}\n`;
+    (this.options.print ?? ((t: string) => process.stdout.write(t)))(text);
+  }
+
+  status(): IpvsStatus {
+    const actualById = new Map((this.actual ?? []).map((s) => [serviceId(s), s]));
+    return {
+      dryRun: this.options.dryRun,
+      ...this.stats,
+      refused: [...this.stats.refused],
+      services: this.desired.map((want) => {
+        const have = this.actual ? actualById.get(serviceId(want)) : undefined;
+        const show = (s: VirtualService) => s.realServers.map((r) => `${realServerId(r)} w${r.weight}`);
+        const desired = show(want);
+        const actual = have ? show(have) : this.actual ? [] : null;
+        return {
+          service: serviceId(want),
+          desired,
+          actual,
+          inSync: actual !== null && have !== undefined && diffTables([want], [have], { exclusive: false }).length === 0,
+        };
+      }),
+    };
+  }
+}
