@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
-import { ConfigError, formatIssue } from '../../../src/config/errors.js';
+import type { ConfigError} from '../../../src/config/errors.js';
+import { formatIssue } from '../../../src/config/errors.js';
 import { desiredTable } from '../../../src/ipvs/desired.js';
 import { parseThresholds, withThresholds, parseIpvsSave } from '../../../src/ipvs/parse.js';
 
@@ -74,10 +75,10 @@ describe('virtual services in the config', () => {
 `),
     ).toEqual([
       't.yaml:5:5: virtual_services[0]: missing required key "port" for a tcp service [required]',
-      't.yaml:6:33: virtual_services[1].port: not allowed for a fwmark service (the mark selects the packets) [service-shape]',
-      't.yaml:7:76: virtual_services[2].scheduler_flags[0]: sh-port is a flag of the sh scheduler, not of rr [scheduler-flag]',
-      't.yaml:7:114: virtual_services[2].real_servers[0].address: an IPv6 real server in an IPv4 service [family]',
-      't.yaml:7:206: virtual_services[2].real_servers[1].lower_threshold: lower_threshold 9 is above upper_threshold 5 [thresholds]',
+      't.yaml:6:41: virtual_services[1].port: not allowed for a fwmark service (the mark selects the packets) [service-shape]',
+      't.yaml:7:86: virtual_services[2].scheduler_flags[0]: sh-port is a flag of the sh scheduler, not of rr [scheduler-flag]',
+      't.yaml:7:121: virtual_services[2].real_servers[0].address: an IPv6 real server in an IPv4 service [family]',
+      't.yaml:7:218: virtual_services[2].real_servers[1].lower_threshold: lower_threshold 9 is above upper_threshold 5 [thresholds]',
       't.yaml:8:5: virtual_services[3]: the same service as virtual_services[2]; each must be unique [unique-service]',
       't.yaml:8:103: virtual_services[3].real_servers[1]: real server 198.51.100.1:80 is listed twice [unique-real-server]',
     ]);
