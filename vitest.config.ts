@@ -17,6 +17,16 @@ export default defineConfig({
           globalSetup: ['test/support/netns-global.ts'],
         },
       },
+      {
+        // Real IPVS: runs inside the qemu VM (scripts/vm), which scripts/test starts.
+        test: {
+          name: 'vm',
+          include: ['test/vm/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          globalSetup: ['test/support/vm-global.ts'],
+        },
+      },
     ],
   },
 });

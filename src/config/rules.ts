@@ -108,8 +108,9 @@ function checkVirtualServices(config: Config, errors: Problem[]): void {
       if (family !== undefined && addressFamily(rs.address) !== family) {
         errors.push({ path: [...path, 'address'], message: `an IPv${addressFamily(rs.address)} real server in an IPv${family} service`, rule: 'family' });
       }
-      if (rs.upper_threshold && rs.lower_threshold > rs.upper_threshold) {
-        errors.push({ path: [...path, 'lower_threshold'], message: `lower_threshold ${rs.lower_threshold} is above upper_threshold ${rs.upper_threshold}`, rule: 'thresholds' });
+      // The kernel refuses lower > upper (ERANGE), upper 0 included.
+      if (rs.lower_threshold > rs.upper_threshold) {
+        errors.push({ path: [...path, 'lower_threshold'], message: `lower_threshold ${rs.lower_threshold} is above upper_threshold ${rs.upper_threshold}; the kernel refuses it`, rule: 'thresholds' });
       }
     };
     vs.real_servers.forEach((rs, r) => {

@@ -78,7 +78,7 @@ describe('virtual services in the config', () => {
       't.yaml:6:41: virtual_services[1].port: not allowed for a fwmark service (the mark selects the packets) [service-shape]',
       't.yaml:7:86: virtual_services[2].scheduler_flags[0]: sh-port is a flag of the sh scheduler, not of rr [scheduler-flag]',
       't.yaml:7:121: virtual_services[2].real_servers[0].address: an IPv6 real server in an IPv4 service [family]',
-      't.yaml:7:218: virtual_services[2].real_servers[1].lower_threshold: lower_threshold 9 is above upper_threshold 5 [thresholds]',
+      't.yaml:7:218: virtual_services[2].real_servers[1].lower_threshold: lower_threshold 9 is above upper_threshold 5; the kernel refuses it [thresholds]',
       't.yaml:8:5: virtual_services[3]: the same service as virtual_services[2]; each must be unique [unique-service]',
       't.yaml:8:103: virtual_services[3].real_servers[1]: real server 198.51.100.1:80 is listed twice [unique-real-server]',
     ]);

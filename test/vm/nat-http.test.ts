@@ -1,0 +1,97 @@
+import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/parse.js';
+import { desiredTable } from '../../src/ipvs/desired.js';
+import { IpvsadmDriver } from '../../src/ipvs/driver.js';
+import { Reconciler } from '../../src/ipvs/reconciler.js';
+
+/*
+ * Real HTTP requests from a client namespace through a NAT-mode virtual service to real
+ * servers in namespaces, with the test's own namespace (the VM's) as the director.
+ *   client 203.0.113.2 --- 203.0.113.1 [director, VIP 203.0.113.100] 198.51.100.1 --- rs1 .11, rs2 .12
+ */
+
+const ip = (args: string[]) => execa('ip', args, { timeout: 30_000 });
+const NS = ['vmclient', 'vmrs1', 'vmrs2'];
+const servers: ResultPromise[] = [];
+
+const SERVER = `require('http').createServer((q, s) => s.end(process.argv[1])).listen(8080, () => console.log('ready'))`;
+const CLIENT = `
+const http = require('http');
+const get = () => new Promise((ok, ko) => http.get({ host: '203.0.113.100', port: 80, agent: false, timeout: 20000 }, (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => ok(b)); }).on('error', ko));
+(async () => { const out = []; for (let i = 0; i < Number(process.argv[1]); i++) out.push(await get()); console.log(JSON.stringify(out)); })().catch((e) => { console.error(e.message); process.exit(1); });
+`;
+
+async function requests(n: number): Promise<string[]> {
+  const r = await execa('ip', ['netns', 'exec', 'vmclient', process.execPath, '-e', CLIENT, String(n)], { timeout: 300_000 });
+  return JSON.parse(r.stdout) as string[];
+}
+
+describe('HTTP through a NAT virtual service', () => {
+  let reconciler: Reconciler;
+
+  beforeAll(async () => {
+    await execa('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    await ip(['link', 'add', 'vmbr', 'type', 'bridge']);
+    await ip(['addr', 'add', '198.51.100.1/24', 'dev', 'vmbr']);
+    await ip(['link', 'set', 'vmbr', 'up']);
+    for (const ns of NS) await ip(['netns', 'add', ns]);
+    await ip(['link', 'add', 'vmc', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'vmclient']);
+    await ip(['addr', 'add', '203.0.113.1/24', 'dev', 'vmc']);
+    await ip(['addr', 'add', '203.0.113.100/32', 'dev', 'vmc']);
+    await ip(['link', 'set', 'vmc', 'up']);
+    await ip(['-n', 'vmclient', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']);
+    for (const [n, last] of [['1', 11], ['2', 12]] as const) {
+      const ns = `vmrs${n}`;
+      await ip(['link', 'add', `vmr${n}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      await ip(['link', 'set', `vmr${n}`, 'master', 'vmbr']);
+      await ip(['link', 'set', `vmr${n}`, 'up']);
+      await ip(['-n', ns, 'addr', 'add', `198.51.100.${last}/24`, 'dev', 'eth0']);
+    }
+    for (const ns of NS) {
+      await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+      await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+    }
+    await ip(['-n', 'vmclient', 'route', 'add', 'default', 'via', '203.0.113.1']);
+    for (const n of ['1', '2']) {
+      // NAT mode: replies go back through the director.
+      await ip(['-n', `vmrs${n}`, 'route', 'add', 'default', 'via', '198.51.100.1']);
+      const server = execa('ip', ['netns', 'exec', `vmrs${n}`, process.execPath, '-e', SERVER, `rs${n}`], { buffer: false, reject: false });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
+    }
+    const { config } = parseConfig(
+      `auth: none
+instances: [{name: VI_1, interface: vmc, vrid: 1, priority: 100, vips: [203.0.113.100]}]
+virtual_services:
+  - protocol: tcp
+    address: 203.0.113.100
+    port: 80
+    scheduler: rr
+    real_servers:
+      - {address: 198.51.100.11, port: 8080, method: nat}
+      - {address: 198.51.100.12, port: 8080, method: nat}
+`,
+      'nat.yaml',
+    );
+    reconciler = new Reconciler(new IpvsadmDriver(), { exclusive: true, repairIntervalMs: 3_600_000, dryRun: false, log: pino({ level: 'warn' }) });
+    await reconciler.setDesired(desiredTable(config.virtual_services));
+  });
+
+  afterAll(async () => {
+    reconciler?.stop();
+    for (const s of servers) s.kill('SIGKILL');
+    await Promise.allSettled(servers);
+    for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
+    for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmbr']) await execa('ip', ['link', 'del', dev], { reject: false });
+    await execa('ipvsadm', ['-C'], { reject: false });
+  });
+
+  it('serves requests from both real servers, round robin', async () => {
+    expect(reconciler.status().lastError).toBeNull();
+    const answers = await requests(4);
+    expect(answers.sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2']);
+  });
+});
