@@ -45,6 +45,8 @@ class Translator {
   readonly scripts: Obj = {};
   readonly instances: Obj[] = [];
   readonly groups: Obj[] = [];
+  readonly services: Obj[] = [];
+  readonly ipvs: Obj = {};
   authenticated = false;
   unauthenticated = false;
 
@@ -72,8 +74,10 @@ class Translator {
           this.syncGroup(s);
           break;
         case 'virtual_server':
+          this.virtualServer(s);
+          break;
         case 'virtual_server_group':
-          this.untranslated(s, '', 'virtual servers (IPVS) are not in this version of tandem');
+          this.untranslated(s, '', 'virtual server groups: declare each service in virtual_services');
           break;
         default:
           this.untranslated(s, '');
@@ -88,6 +92,19 @@ class Translator {
         this.garp[garpKey] = numberArg(s);
       } else if (s.keyword === 'vrrp_version') {
         this.note(s, 'global_defs', VERSION_NOTE);
+      } else if (s.keyword === 'lvs_sync_daemon') {
+        // lvs_sync_daemon INTERFACE INSTANCE [id N] ...
+        const [iface, instance, ...rest] = s.args;
+        const sync: Obj = { instance, interface: iface };
+        const id = rest.indexOf('id');
+        if (id >= 0) sync.sync_id = Number(rest[id + 1]);
+        const other = rest.filter((a, i) => !(a === 'id' || rest[i - 1] === 'id'));
+        if (other.length) this.note(s, 'global_defs', `options dropped: ${other.join(' ')} (tandem uses ipvsadm's defaults)`);
+        this.ipvs.sync_daemon = sync;
+      } else if (s.keyword === 'lvs_timeouts') {
+        const t: Obj = { tcp: 0, tcpfin: 0, udp: 0 };
+        for (let i = 0; i + 1 < s.args.length; i += 2) t[s.args[i] as string] = Number(s.args[i + 1]);
+        this.ipvs.timeouts = t;
       } else if (s.keyword === 'router_id') {
         this.note(s, 'global_defs', 'not needed: tandem names itself by its address');
       } else {
@@ -218,6 +235,77 @@ class Translator {
     return out;
   }
 
+  virtualServer(block: KStatement): void {
+    const where = `virtual_server ${block.args.join(' ')}`;
+    const out: Obj = {};
+    if (block.args[0] === 'fwmark') {
+      out.protocol = 'fwmark';
+      out.fwmark = Number(block.args[1]);
+    } else if (block.args[0] === 'group') {
+      this.untranslated(block, '', 'virtual server groups: declare each service in virtual_services');
+      return;
+    } else {
+      out.protocol = 'tcp';
+      out.address = block.args[0];
+      out.port = Number(block.args[1]);
+    }
+    const flags: string[] = [];
+    const servers: Obj[] = [];
+    let method = 'nat';
+    for (const s of block.children ?? []) {
+      switch (s.keyword) {
+        case 'lb_algo':
+        case 'lvs_sched':
+          out.scheduler = s.args[0];
+          break;
+        case 'lb_kind':
+        case 'lvs_method':
+          method = ({ NAT: 'nat', DR: 'dr', TUN: 'tun' } as Record<string, string>)[(s.args[0] ?? '').toUpperCase()] ?? 'nat';
+          break;
+        case 'protocol':
+          if (out.protocol !== 'fwmark') out.protocol = (s.args[0] ?? 'TCP').toLowerCase();
+          break;
+        case 'persistence_timeout':
+          out.persistence = { ...(out.persistence as Obj | undefined), timeout: numberArg(s) };
+          break;
+        case 'persistence_granularity':
+          out.persistence = { timeout: 360, ...(out.persistence as Obj | undefined), netmask: s.args[0] };
+          break;
+        case 'sh-port':
+        case 'sh-fallback':
+        case 'mh-port':
+        case 'mh-fallback':
+          flags.push(s.keyword);
+          break;
+        case 'sorry_server':
+          out.sorry_server = { address: s.args[0], port: Number(s.args[1] ?? 0) };
+          break;
+        case 'real_server':
+          servers.push(this.realServer(s, where));
+          break;
+        default:
+          this.untranslated(s, where, /CHECK|delay_loop|quorum|hysteresis|alpha|omega|ha_suspend|virtualhost|retry|warmup/.test(s.keyword) ? 'health checks are not in this version' : undefined);
+      }
+    }
+    if (flags.length) out.scheduler_flags = flags;
+    // The forwarding method is the service's in Keepalived, each real server's in tandem.
+    out.real_servers = servers.map((r) => ({ ...r, method }));
+    if (out.sorry_server) out.sorry_server = { ...(out.sorry_server as Obj), method };
+    this.services.push(out);
+  }
+
+  realServer(block: KStatement, where: string): Obj {
+    const out: Obj = { address: block.args[0], port: Number(block.args[1] ?? 0) };
+    const here = `${where} > real_server ${block.args.join(' ')}`;
+    for (const s of block.children ?? []) {
+      if (s.keyword === 'weight') out.weight = numberArg(s);
+      else if (s.keyword === 'uthreshold') out.upper_threshold = numberArg(s);
+      else if (s.keyword === 'lthreshold') out.lower_threshold = numberArg(s);
+      else this.untranslated(s, here, /CHECK|inhibit_on_failure|notify_/.test(s.keyword) ? 'health checks are not in this version' : undefined);
+    }
+    return out;
+  }
+
   syncGroup(block: KStatement): void {
     const name = block.args[0] ?? 'unnamed';
     const where = `vrrp_sync_group ${name}`;
@@ -251,5 +339,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   if (Object.keys(t.scripts).length) config.scripts = t.scripts;
   config.instances = t.instances;
   if (t.groups.length) config.sync_groups = t.groups;
+  if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
+  if (t.services.length) config.virtual_services = t.services;
   return { config, notes: t.notes };
 }

@@ -55,6 +55,7 @@ describe('keepalived.conf import', () => {
         { name: 'VI_INT', interface: 'eth1', vrid: 52, priority: 150, advert_interval: 1, vips: ['198.51.100.1/24'] },
       ],
       sync_groups: [{ name: 'VG1', instances: ['VI_EXT', 'VI_INT'] }],
+      virtual_services: [{ protocol: 'tcp', address: '192.0.2.100', port: 80, scheduler: 'rr', real_servers: [] }],
     });
     expect(out.problems).toEqual([]);
   });
@@ -71,8 +72,35 @@ describe('keepalived.conf import', () => {
       "k.conf:44: warning: vrrp_instance VI_EXT > 198.51.100.9/24: not translated: a VIP on another device (eth9) than the instance's (eth0)",
       'k.conf:56: warning: vrrp_instance VI_EXT > smtp_alert: not translated: tandem has no equivalent',
       "k.conf:63: note: vrrp_instance VI_INT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
-      'k.conf:72: warning: virtual_server: not translated: virtual servers (IPVS) are not in this version of tandem',
     ]);
+  });
+
+  it('translates virtual servers, real servers, the sync daemon and the timeouts', () => {
+    const r = importKeepalived(readFileSync('test/unit/config/fixtures/keepalived-lvs.conf', 'utf8'), 'lvs.conf');
+    const config = parse(r.yaml);
+    expect(config.ipvs).toEqual({ sync_daemon: { instance: 'VI_1', interface: 'eth1', sync_id: 51 }, timeouts: { tcp: 7200, tcpfin: 120, udp: 300 } });
+    expect(config.virtual_services).toEqual([
+      {
+        protocol: 'tcp',
+        address: '192.0.2.100',
+        port: 80,
+        scheduler: 'wlc',
+        persistence: { timeout: 300, netmask: '255.255.255.0' },
+        sorry_server: { address: '198.51.100.99', port: 80, method: 'nat' },
+        real_servers: [
+          { address: '198.51.100.1', port: 80, weight: 3, upper_threshold: 100, lower_threshold: 10, method: 'nat' },
+          { address: '198.51.100.2', port: 80, weight: 1, method: 'nat' },
+        ],
+      },
+      { protocol: 'udp', address: '192.0.2.100', port: 53, scheduler: 'sh', scheduler_flags: ['sh-port'], real_servers: [{ address: '198.51.100.3', port: 53, method: 'dr' }] },
+      { protocol: 'fwmark', fwmark: 5, scheduler: 'rr', real_servers: [{ address: '198.51.100.4', port: 0, method: 'tun' }] },
+    ]);
+    expect(r.notes.map((n) => formatNote('lvs.conf', n))).toEqual([
+      'lvs.conf:17: warning: virtual_server 192.0.2.100 80 > delay_loop: not translated: health checks are not in this version',
+      'lvs.conf:28: warning: virtual_server 192.0.2.100 80 > real_server 198.51.100.1 80 > TCP_CHECK: not translated: health checks are not in this version',
+      'lvs.conf:0: note: authentication: no instance had authentication: imported as `auth: none`; set auth.key_file to protect the VIPs',
+    ]);
+    expect(r.problems).toEqual([]);
   });
 
   it('imports no authentication as an explicit auth: none, with a warning', () => {
