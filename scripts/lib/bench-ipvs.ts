@@ -1,0 +1,86 @@
+/*
+ * scripts/bench ipvs:
+ *   diff (on the host): the time to diff a 10,000-real-server table (100 services x 100) against
+ *     itself with one weight changed, and the operations it yields (must be exactly one).
+ *   vm (inside scripts/vm, real IPVS): the same table applied to an empty kernel table in one
+ *     ipvsadm -R batch, then again one ipvsadm command at a time; both times and the ratio.
+ */
+import { execa } from 'execa';
+import { performance } from 'node:perf_hooks';
+import { diffTables } from '../../src/ipvs/diff.js';
+import { IpvsadmDriver } from '../../src/ipvs/driver.js';
+import type { VirtualService } from '../../src/ipvs/model.js';
+
+const SERVICES = 100;
+const SERVERS = 100;
+
+function table(): VirtualService[] {
+  return Array.from({ length: SERVICES }, (_, s) => ({
+    protocol: 'tcp' as const,
+    address: '192.0.2.100',
+    port: 1000 + s,
+    family: 4 as const,
+    scheduler: 'wlc',
+    flags: [],
+    realServers: Array.from({ length: SERVERS }, (_, r) => ({
+      address: `198.51.100.${r + 1}`,
+      port: 8080,
+      method: 'masq' as const,
+      weight: 1,
+      upper: 0,
+      lower: 0,
+    })),
+  }));
+}
+
+function diffBench(): void {
+  const actual = table();
+  const desired = structuredClone(actual);
+  (desired[42] as VirtualService).realServers[17]!.weight = 9;
+  diffTables(desired, actual, { exclusive: true }); // warm-up
+  const runs: number[] = [];
+  let ops = 0;
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    ops = diffTables(desired, actual, { exclusive: true }).length;
+    runs.push(performance.now() - t);
+  }
+  runs.sort((a, b) => a - b);
+  console.log(`diff of ${SERVICES * SERVERS} real servers, one weight changed: ${ops} operation(s); median ${runs[10]?.toFixed(2)} ms, max ${runs.at(-1)?.toFixed(2)} ms (20 runs, host)`);
+}
+
+async function vmBench(): Promise<void> {
+  if (!process.env.TANDEM_VM) throw new Error('the vm part runs inside scripts/vm (real IPVS): scripts/bench ipvs does that');
+  // Masquerading needs a route to the real servers through an interface that is up.
+  await execa('ip', ['link', 'add', 'bn0', 'type', 'veth', 'peer', 'name', 'bn1']);
+  await execa('ip', ['link', 'set', 'bn0', 'up']);
+  await execa('ip', ['link', 'set', 'bn1', 'up']);
+  await execa('ip', ['addr', 'add', '198.51.100.254/24', 'dev', 'bn0']);
+  const commands = diffTables(table(), [], { exclusive: true });
+  const driver = new IpvsadmDriver(3_600_000);
+  await execa('ipvsadm', ['-C']);
+  let t = performance.now();
+  await driver.applyBatch(commands);
+  const batchMs = performance.now() - t;
+  const loaded = await driver.read();
+  const entries = loaded.reduce((n, s) => n + s.realServers.length, 0);
+  console.log(`batch: ${commands.length} operations (${entries} real servers read back) in ${(batchMs / 1000).toFixed(2)} s`);
+
+  const desired = table();
+  (desired[42] as VirtualService).realServers[17]!.weight = 9;
+  console.log(`one weight change against the real table: ${diffTables(desired, loaded, { exclusive: true }).length} operation(s)`);
+
+  await execa('ipvsadm', ['-C']);
+  t = performance.now();
+  for (const c of commands) await driver.applyOne(c);
+  const oneMs = performance.now() - t;
+  console.log(`one ipvsadm per operation: ${commands.length} operations in ${(oneMs / 1000).toFixed(2)} s`);
+  console.log(`ipvs apply: batch ${(batchMs / 1000).toFixed(2)} s vs one by one ${(oneMs / 1000).toFixed(2)} s: batch ${(oneMs / batchMs).toFixed(1)}x faster (in the VM, TCG)`);
+  await execa('ipvsadm', ['-C']);
+  await execa('ip', ['link', 'del', 'bn0']);
+}
+
+const which = process.argv[2];
+if (which === 'diff') diffBench();
+else if (which === 'vm') await vmBench();
+else throw new Error(`unknown part "${which}" (diff, vm)`);
