@@ -108,10 +108,19 @@ export class Reconciler {
     this.stats.lastRun = new Date().toISOString();
     const wanted = JSON.stringify(this.desired);
     try {
-      this.actual = await this.driver.read();
+      let unreadable: string | undefined;
+      try {
+        this.actual = await this.driver.read();
+      } catch (err) {
+        // A dry run on a kernel without IPVS still shows the batch, against an empty table.
+        const e = classify(err);
+        if (!this.options.dryRun || (e.kind !== 'no-ipvs' && e.kind !== 'missing')) throw e;
+        unreadable = e.message;
+        this.actual = [];
+      }
       const commands = diffTables(this.desired, this.actual, { exclusive: this.options.exclusive });
       if (commands.length && this.options.dryRun) {
-        this.print(commands);
+        this.print(commands, unreadable);
       } else if (commands.length) {
         if (this.settled === wanted) {
           this.stats.driftRepairs += 1;
@@ -166,11 +175,12 @@ export class Reconciler {
     }
   }
 
-  private print(commands: IpvsCommand[]): void {
+  private print(commands: IpvsCommand[], unreadable?: string): void {
     const batch = commands.map((c) => c.join(' ')).join('\n');
     if (batch === this.printed) return;
     this.printed = batch;
-    const text = `# tandem --dry-run: the ipvsadm -R batch it would apply (${commands.length} operations)\n${commands.map((c) => c.join(' ')).join('\n')}\n`;
+    const against = unreadable ? `# the kernel table could not be read (${unreadable}); diffed against an empty table\n` : '';
+    const text = `# tandem --dry-run: the ipvsadm -R batch it would apply (${commands.length} operations)\n${against}${batch}\n`;
     (this.options.print ?? ((t: string) => process.stdout.write(t)))(text);
   }
 

@@ -63,10 +63,10 @@ export class TandemNodes {
     return path.join(this.dir, `${host}.yaml`);
   }
 
-  async start(host: string, config: Record<string, unknown>, key = KEY): Promise<Spawned> {
+  async start(host: string, config: Record<string, unknown>, key = KEY, args: string[] = []): Promise<Spawned> {
     await writeFile(this.configFile(host), stringify(config));
     const env = { TANDEM_KEY: key, TANDEM_LOG_LEVEL: 'debug', PATH: process.env.PATH ?? '/usr/bin:/bin' };
-    const d = this.lab.spawn(host, [process.execPath, TANDEM, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host)], env);
+    const d = this.lab.spawn(host, [process.execPath, TANDEM, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host), ...args], env);
     this.daemons.set(host, d);
     await waitFor(`tandem on ${host} to answer status`, () => this.status(host).then(() => true), 15_000, 50);
     return d;

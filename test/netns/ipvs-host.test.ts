@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, waitFor } from '../support/netns.js';
+import { KEY, TandemNodes, pairConfig } from '../support/pair.js';
+
+/*
+ * On this host's kernel, which has no IPVS: the daemon says so plainly, keeps VRRP going, and
+ * with --dry-run prints the batch it would apply. (The real-IPVS suite runs in scripts/vm.)
+ */
+describe('IPVS on a kernel without it', () => {
+  let lab: Lab;
+  let nodes: TandemNodes;
+  const services = {
+    virtual_services: [
+      {
+        protocol: 'tcp',
+        address: '192.0.2.100',
+        port: 80,
+        scheduler: 'rr',
+        real_servers: [
+          { address: '198.51.100.11', port: 80, weight: 2 },
+          { address: '198.51.100.12', port: 80, method: 'dr' },
+        ],
+      },
+    ],
+  };
+
+  beforeAll(async () => {
+    lab = await Lab.create([
+      { name: 'dir1', address: '192.0.2.1/24' },
+      { name: 'dir2', address: '192.0.2.2/24' },
+    ]);
+    nodes = await TandemNodes.create(lab);
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+    await nodes?.cleanup();
+  });
+
+  it('reports the missing IPVS in the log and the status, and VRRP carries on', async () => {
+    const d = await nodes.start('dir1', pairConfig({ priority: 150, extra: services }));
+    const master = await nodes.waitState('dir1', 'MASTER');
+    expect(master.state).toBe('MASTER');
+    const status = await nodes.status('dir1');
+    expect(status.ipvs?.lastError).toEqual({
+      kind: 'no-ipvs',
+      message: 'the kernel has no IPVS (ipvsadm: "Protocol not available"): load ip_vs (modprobe ip_vs) or run on a kernel with it',
+    });
+    expect(status.ipvs?.services).toEqual([
+      { service: '-t 192.0.2.100:80', desired: ['198.51.100.11:80 w2', '198.51.100.12:80 w1'], actual: null, inSync: false },
+    ]);
+    expect(d.output()).toContain('IPVS: the kernel has no IPVS');
+  });
+
+  it('with --dry-run prints the ipvsadm batch it would apply', async () => {
+    const d = await nodes.start('dir2', pairConfig({ priority: 100, extra: services }), KEY, ['--dry-run']);
+    await waitFor('the dry-run batch', async () => d.output().includes('-a -t 192.0.2.100:80 -r 198.51.100.12:80 -g -w 1'));
+    expect(d.output()).toContain(
+      '# tandem --dry-run: the ipvsadm -R batch it would apply (3 operations)\n' +
+        '# the kernel table could not be read (the kernel has no IPVS (ipvsadm: "Protocol not available"): load ip_vs (modprobe ip_vs) or run on a kernel with it); diffed against an empty table\n' +
+        '-A -t 192.0.2.100:80 -s rr\n-a -t 192.0.2.100:80 -r 198.51.100.11:80 -m -w 2\n-a -t 192.0.2.100:80 -r 198.51.100.12:80 -g -w 1\n',
+    );
+  });
+});
