@@ -199,6 +199,10 @@ async function soak(seconds: number): Promise<void> {
     const d2 = await nodes.instance('dir2');
     const after = d1.transitions + d2.transitions;
     console.log(`soak: ${seconds} s at 20 ms adverts: ${after - before} transitions (dir1 ${d1.state}, dir2 ${d2.state})`);
+    for (const host of ['dir1', 'dir2']) {
+      const lines = (nodes.daemons.get(host)?.output() ?? '').split('\n').filter((l) => l.includes('" -> ') || /"msg":"[A-Z]+ -> /.test(l));
+      for (const l of lines.slice(2)) console.log(`  ${host}: ${l}`);
+    }
   } finally {
     await lab.destroy();
     await nodes.cleanup();

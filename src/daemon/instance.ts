@@ -203,7 +203,10 @@ export class InstanceRunner {
     this.timer = undefined;
     const deadline = nextDeadline(this.machine);
     if (deadline === undefined) return;
-    this.timer = setTimeout(() => this.feed({ type: 'tick' }), Math.max(0, deadline - now));
+    // The tick runs from setImmediate, after the event loop's I/O phase: adverts that arrived
+    // while the process was stalled are read first, so a stall alone cannot fire the master
+    // down timer ahead of the adverts that would have reset it.
+    this.timer = setTimeout(() => setImmediate(() => this.feed({ type: 'tick' })), Math.max(0, deadline - now));
   }
 
   private perform(action: Action, now: number): void {
