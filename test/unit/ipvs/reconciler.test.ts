@@ -1,0 +1,125 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { IpvsCommand } from '../../../src/ipvs/diff.js';
+import { IpvsError } from '../../../src/ipvs/driver.js';
+import type { IpvsDriver } from '../../../src/ipvs/driver.js';
+import type { VirtualService } from '../../../src/ipvs/model.js';
+import { realServerId, serviceId } from '../../../src/ipvs/model.js';
+import { parseIpvsSave } from '../../../src/ipvs/parse.js';
+import { Reconciler } from '../../../src/ipvs/reconciler.js';
+
+/** An in-memory IPVS table that understands the commands tandem sends. */
+class FakeIpvs implements IpvsDriver {
+  table: VirtualService[] = [];
+  refuse = new Set<string>();
+  refuseBatches = false;
+  readFailure?: IpvsError;
+  batches = 0;
+
+  async read(): Promise<VirtualService[]> {
+    if (this.readFailure) throw this.readFailure;
+    return structuredClone(this.table);
+  }
+  async applyBatch(commands: IpvsCommand[]): Promise<void> {
+    this.batches += 1;
+    if (this.refuseBatches) throw new IpvsError('refused', 'ipvsadm -R refused part of a batch');
+    for (const c of commands) this.exec(c);
+  }
+  async applyOne(command: IpvsCommand): Promise<void> {
+    if (this.refuse.has(command.join(' '))) throw new IpvsError('refused', `ipvsadm refused ${command.join(' ')}: Numerical result out of range`, command);
+    this.exec(command);
+  }
+  private exec(c: IpvsCommand): void {
+    const [op, ...rest] = c;
+    const svcEnd = rest[0] === '-f' && rest[2] === '-6' ? 3 : 2;
+    const svcArgs = rest.slice(0, svcEnd).join(' ');
+    const parsed = parseIpvsSave(`-A ${svcArgs} ${op === '-A' || op === '-E' ? rest.slice(svcEnd).join(' ') : '-s rr'}\n${op === '-a' || op === '-e' ? `-a ${rest.join(' ')}` : ''}`)[0] as VirtualService;
+    const id = serviceId(parsed);
+    const svc = this.table.find((s) => serviceId(s) === id);
+    if (op === '-A') this.table.push(parsed);
+    else if (op === '-E' && svc) Object.assign(svc, { ...parsed, realServers: svc.realServers });
+    else if (op === '-D') this.table = this.table.filter((s) => serviceId(s) !== id);
+    else if (svc && (op === '-a' || op === '-e')) {
+      const rs = parsed.realServers[0]!;
+      svc.realServers = [...svc.realServers.filter((r) => realServerId(r) !== realServerId(rs)), rs];
+    } else if (svc && op === '-d') {
+      const target = rest[svcEnd + 1];
+      svc.realServers = svc.realServers.filter((r) => realServerId(r) !== target);
+    }
+  }
+  async setTimeouts(): Promise<void> {}
+  async startSyncDaemon(): Promise<void> {}
+  async stopSyncDaemon(): Promise<void> {}
+  async syncDaemons(): Promise<('master' | 'backup')[]> {
+    return [];
+  }
+}
+
+const rs = (last: number, lower = 0) => ({ address: `198.51.100.${last}`, port: 80, method: 'masq' as const, weight: 1, upper: 0, lower });
+const web: VirtualService = { protocol: 'tcp', address: '192.0.2.100', port: 80, family: 4, scheduler: 'wlc', flags: [], realServers: [rs(1), rs(2)] };
+const log = pino({ level: 'silent' });
+const options = { exclusive: false, repairIntervalMs: 3_600_000, dryRun: false, log };
+
+describe('reconciler', () => {
+  it('applies the difference in one batch and then has nothing to do', async () => {
+    const ipvs = new FakeIpvs();
+    const r = new Reconciler(ipvs, options);
+    await r.setDesired([web]);
+    await r.reconcile();
+    r.stop();
+    expect(ipvs.batches).toBe(1);
+    expect(r.status()).toMatchObject({ operations: 3, batches: 1, driftRepairs: 0, lastError: null });
+    expect(r.status().services).toEqual([{ service: '-t 192.0.2.100:80', desired: ['198.51.100.1:80 w1', '198.51.100.2:80 w1'], actual: ['198.51.100.1:80 w1', '198.51.100.2:80 w1'], inSync: true }]);
+  });
+
+  it('counts a repair when the table drifts while the config holds', async () => {
+    const ipvs = new FakeIpvs();
+    const r = new Reconciler(ipvs, options);
+    await r.setDesired([web]);
+    ipvs.table = [];
+    await r.reconcile();
+    await r.setDesired([{ ...web, realServers: [rs(1)] }]);
+    r.stop();
+    expect(r.status().driftRepairs).toBe(1);
+  });
+
+  it('when a batch is refused, applies the rest one by one and names the refused rule', async () => {
+    const ipvs = new FakeIpvs();
+    ipvs.refuseBatches = true;
+    ipvs.refuse.add('-a -t 192.0.2.100:80 -r 198.51.100.3:80 -m -w 1 -y 3');
+    const r = new Reconciler(ipvs, options);
+    await r.setDesired([{ ...web, realServers: [rs(1), rs(3, 3)] }]);
+    r.stop();
+    expect(ipvs.table[0]?.realServers.map(realServerId)).toEqual(['198.51.100.1:80']);
+    expect(r.status().refused).toEqual([
+      { command: '-a -t 192.0.2.100:80 -r 198.51.100.3:80 -m -w 1 -y 3', error: 'ipvsadm refused -a -t 192.0.2.100:80 -r 198.51.100.3:80 -m -w 1 -y 3: Numerical result out of range' },
+    ]);
+    expect(r.status().lastError?.message).toMatch(/^1 rule\(s\) refused by the kernel/);
+  });
+
+  it('keeps a failure in the status and clears it when IPVS comes back', async () => {
+    const ipvs = new FakeIpvs();
+    ipvs.readFailure = new IpvsError('no-ipvs', 'the kernel has no IPVS');
+    const r = new Reconciler(ipvs, options);
+    await r.setDesired([web]);
+    expect(r.status().lastError).toEqual({ kind: 'no-ipvs', message: 'the kernel has no IPVS' });
+    ipvs.readFailure = undefined;
+    await r.reconcile();
+    r.stop();
+    expect(r.status().lastError).toBeNull();
+    expect(r.status().services[0]?.inSync).toBe(true);
+  });
+
+  it('in a dry run prints the batch once and applies nothing', async () => {
+    const ipvs = new FakeIpvs();
+    const printed: string[] = [];
+    const r = new Reconciler(ipvs, { ...options, dryRun: true, print: (t) => printed.push(t) });
+    await r.setDesired([web]);
+    await r.reconcile();
+    r.stop();
+    expect(ipvs.batches).toBe(0);
+    expect(printed).toEqual([
+      '# tandem --dry-run: the ipvsadm -R batch it would apply (3 operations)\n-A -t 192.0.2.100:80 -s wlc\n-a -t 192.0.2.100:80 -r 198.51.100.1:80 -m -w 1\n-a -t 192.0.2.100:80 -r 198.51.100.2:80 -m -w 1\n',
+    ]);
+  });
+});
