@@ -59,7 +59,7 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       warnings.push({ path: ['sync_groups', g], message: `members have different priorities (${[...priorities].join(', ')}); give them one priority so they elect alike`, rule: 'sync-priority' });
     }
   });
-  checkVirtualServices(config, errors);
+  checkVirtualServices(config, errors, warnings);
   const sync = config.ipvs.sync_daemon;
   if (sync && !names.has(sync.instance)) {
     errors.push({ path: ['ipvs', 'sync_daemon', 'instance'], message: `no instance named "${sync.instance}" (defined: ${[...names.keys()].join(', ')})`, rule: 'unknown-instance' });
@@ -70,7 +70,7 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
 const FLAGS_OF: Record<string, string[]> = { sh: ['sh-fallback', 'sh-port'], mh: ['mh-fallback', 'mh-port'] };
 
 /** A service names its VIP and port (or its mark), once; real servers match its family, once each. */
-function checkVirtualServices(config: Config, errors: Problem[]): void {
+function checkVirtualServices(config: Config, errors: Problem[], warnings: Problem[]): void {
   const seen = new Map<string, number>();
   config.virtual_services.forEach((vs, v) => {
     const at = (...rest: (string | number)[]) => ['virtual_services', v, ...rest];
@@ -104,7 +104,11 @@ function checkVirtualServices(config: Config, errors: Problem[]): void {
       errors.push({ path: at('persistence', 'netmask'), message: 'an IPv4 netmask on an IPv6 service', rule: 'family' });
     }
     const servers = new Set<string>();
-    const checkServer = (rs: { address: string; port: number; upper_threshold: number; lower_threshold: number }, path: (string | number)[]) => {
+    const checkServer = (rs: { address: string; port: number; method: string; upper_threshold: number; lower_threshold: number }, path: (string | number)[]) => {
+      const port = vs.port ?? 0;
+      if (rs.method !== 'nat' && rs.port !== port) {
+        warnings.push({ path: [...path, 'port'], message: `a ${rs.method} real server receives on the service's port (${port}); ${rs.port} is ignored by the kernel`, rule: 'dr-port' });
+      }
       if (family !== undefined && addressFamily(rs.address) !== family) {
         errors.push({ path: [...path, 'address'], message: `an IPv${addressFamily(rs.address)} real server in an IPv${family} service`, rule: 'family' });
       }

@@ -4,10 +4,14 @@ import type { Method, RealServer, VirtualService } from './model.js';
 
 const METHODS: Record<RealServerConfig['method'], Method> = { nat: 'masq', dr: 'gate', tun: 'ipip' };
 
-function realServer(rs: RealServerConfig): RealServer {
+/**
+ * The kernel keeps a DR or TUN real server on the service's own port (0 for a firewall mark):
+ * those methods cannot change the port. The desired table says so too, or it would never match.
+ */
+function realServer(rs: RealServerConfig, servicePort: number | undefined): RealServer {
   return {
     address: canonicalAddress(rs.address),
-    port: rs.port,
+    port: rs.method === 'nat' ? rs.port : (servicePort ?? 0),
     method: METHODS[rs.method],
     weight: rs.weight,
     upper: rs.upper_threshold,
@@ -21,7 +25,7 @@ function realServer(rs: RealServerConfig): RealServer {
  */
 export function desiredTable(services: VirtualServiceConfig[], isUp: (vs: VirtualServiceConfig, rs: RealServerConfig) => boolean = () => true): VirtualService[] {
   return services.map((vs) => {
-    const up = vs.real_servers.filter((rs) => isUp(vs, rs)).map(realServer);
+    const up = vs.real_servers.filter((rs) => isUp(vs, rs)).map((rs) => realServer(rs, vs.port));
     const family = vs.protocol === 'fwmark' ? (vs.family === 'ipv6' ? 6 : 4) : (vs.address as string).includes(':') ? 6 : 4;
     return {
       protocol: vs.protocol,
@@ -33,7 +37,7 @@ export function desiredTable(services: VirtualServiceConfig[], isUp: (vs: Virtua
       flags: [...vs.scheduler_flags].sort(),
       persistence: vs.persistence?.timeout,
       netmask: vs.persistence?.netmask,
-      realServers: up.length || !vs.sorry_server ? up : [realServer(vs.sorry_server)],
+      realServers: up.length || !vs.sorry_server ? up : [realServer(vs.sorry_server, vs.port)],
     };
   });
 }

@@ -74,8 +74,9 @@ describe('IPVS on a real kernel', () => {
     expect(saved).toContain('-A -t 192.0.2.100:1000 -s rr -p 300');
     expect(saved).toContain('-A -u 192.0.2.100:1007 -s sh -b sh-port');
     expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.10:8080 -m -w 1');
-    expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.11:8080 -g -w 1');
-    expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.12:8080 -i -w 1');
+    // DR and TUN servers listen on the service's port: the kernel keeps them there.
+    expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.11:1000 -g -w 1');
+    expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.12:1000 -i -w 1');
     expect(saved).toContain('-A -f 7 -s rr');
     expect(saved).toContain('-a -t [2001:db8::100]:443 -r [2001:db8:1::10]:443 -m -w 2');
     // Thresholds, which -Sn does not show, were applied and are read back.
@@ -90,11 +91,11 @@ describe('IPVS on a real kernel', () => {
     const r = new Reconciler(driver, { exclusive: true, repairIntervalMs: 3_600_000, dryRun: false, log });
     await r.setDesired(table(bigConfig()));
     await r.setDesired(table(bigConfig((s, rr) => (s === 3 && rr === 1 ? 7 : 1))));
-    expect(driver.batches.at(-1)?.map((c) => c.join(' '))).toEqual(['-e -u 192.0.2.100:1003 -r 198.51.100.11:8083 -g -w 7']);
+    expect(driver.batches.at(-1)?.map((c) => c.join(' '))).toEqual(['-e -u 192.0.2.100:1003 -r 198.51.100.11:1003 -g -w 7']);
     await r.setDesired(table(bigConfig(() => 1, [5, 2])));
     expect(driver.batches.at(-1)?.map((c) => c.join(' '))).toEqual([
-      '-e -u 192.0.2.100:1003 -r 198.51.100.11:8083 -g -w 1',
-      '-d -u 192.0.2.100:1005 -r 198.51.100.12:8085',
+      '-e -u 192.0.2.100:1003 -r 198.51.100.11:1003 -g -w 1',
+      '-d -u 192.0.2.100:1005 -r 198.51.100.12:1005',
     ]);
     r.stop();
     expect(r.status().services.every((s) => s.inSync)).toBe(true);
