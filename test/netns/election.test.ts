@@ -35,3 +35,33 @@ describe('a tandem pair in namespaces', () => {
     expect(replies).toBeGreaterThan(10);
   });
 });
+
+describe('a tandem pair over unicast', () => {
+  let lab: Lab;
+  let nodes: TandemNodes;
+
+  beforeAll(async () => {
+    lab = await Lab.create([
+      { name: 'dir1', address: '192.0.2.1/24' },
+      { name: 'dir2', address: '192.0.2.2/24' },
+    ]);
+    nodes = await TandemNodes.create(lab);
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+    await nodes?.cleanup();
+  });
+
+  it('elects and hands over with adverts sent to the peer only', async () => {
+    const unicast = (self: string, peer: string, priority: number) =>
+      pairConfig({ priority, instance: { source_address: self, unicast_peers: [peer] }, extra: { transport: { port: 5799, multicast_group: '224.0.0.18' } } });
+    await nodes.start('dir1', unicast('192.0.2.1', '192.0.2.2', 150));
+    await nodes.start('dir2', unicast('192.0.2.2', '192.0.2.1', 100));
+    await nodes.waitState('dir1', 'MASTER');
+    expect((await nodes.waitState('dir2', 'BACKUP')).master).toBe('192.0.2.1');
+    await nodes.kill('dir1', 'SIGTERM');
+    await nodes.waitState('dir2', 'MASTER', 3000);
+    expect(await lab.addresses('dir2')).toContain(`${VIP}/24`);
+  });
+});
