@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../support/netns.js';
-import { PingProbe, TandemNodes, VIP, pairConfig } from '../support/pair.js';
+import { describe, expect, it } from 'vitest';
+import { withDirectorLab } from '../support/director-lab.js';
+import { PingProbe, VIP, pairConfig } from '../support/pair.js';
 
 describe('a tandem pair in namespaces', () => {
-  let lab: Lab;
-  let nodes: TandemNodes;
-
-  beforeAll(async () => {
-    lab = await Lab.create([
-      { name: 'dir1', address: '192.0.2.1/24' },
-      { name: 'dir2', address: '192.0.2.2/24' },
-      { name: 'client', address: '192.0.2.50/24' },
-    ]);
-    nodes = await TandemNodes.create(lab);
-  });
-
-  afterAll(async () => {
-    await lab?.destroy();
-    await nodes?.cleanup();
-  });
+  const ctx = withDirectorLab([{ name: 'client', address: '192.0.2.50/24' }]);
 
   it('elects the higher priority as master; the VIP is on it alone and answers', async () => {
+    const { lab, nodes } = ctx;
     await nodes.start('dir1', pairConfig({ priority: 150 }));
     await nodes.start('dir2', pairConfig({ priority: 100 }));
     const master = await nodes.waitState('dir1', 'MASTER');
@@ -37,23 +23,10 @@ describe('a tandem pair in namespaces', () => {
 });
 
 describe('a tandem pair over unicast', () => {
-  let lab: Lab;
-  let nodes: TandemNodes;
-
-  beforeAll(async () => {
-    lab = await Lab.create([
-      { name: 'dir1', address: '192.0.2.1/24' },
-      { name: 'dir2', address: '192.0.2.2/24' },
-    ]);
-    nodes = await TandemNodes.create(lab);
-  });
-
-  afterAll(async () => {
-    await lab?.destroy();
-    await nodes?.cleanup();
-  });
+  const ctx = withDirectorLab();
 
   it('elects and hands over with adverts sent to the peer only', async () => {
+    const { lab, nodes } = ctx;
     const unicast = (self: string, peer: string, priority: number) =>
       pairConfig({ priority, instance: { source_address: self, unicast_peers: [peer] }, extra: { transport: { port: 5799, multicast_group: '224.0.0.18' } } });
     await nodes.start('dir1', unicast('192.0.2.1', '192.0.2.2', 150));

@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, waitFor } from '../support/netns.js';
-import { KEY, TandemNodes, pairConfig } from '../support/pair.js';
+import { describe, expect, it } from 'vitest';
+import { withDirectorLab } from '../support/director-lab.js';
+import { waitFor } from '../support/netns.js';
+import { KEY, pairConfig } from '../support/pair.js';
 
 /*
  * On this host's kernel, which has no IPVS: the daemon says so plainly, keeps VRRP going, and
  * with --dry-run prints the batch it would apply. (The real-IPVS suite runs in scripts/vm.)
  */
 describe('IPVS on a kernel without it', () => {
-  let lab: Lab;
-  let nodes: TandemNodes;
+  const ctx = withDirectorLab();
   const services = {
     virtual_services: [
       {
@@ -24,20 +24,9 @@ describe('IPVS on a kernel without it', () => {
     ],
   };
 
-  beforeAll(async () => {
-    lab = await Lab.create([
-      { name: 'dir1', address: '192.0.2.1/24' },
-      { name: 'dir2', address: '192.0.2.2/24' },
-    ]);
-    nodes = await TandemNodes.create(lab);
-  });
-
-  afterAll(async () => {
-    await lab?.destroy();
-    await nodes?.cleanup();
-  });
 
   it('reports the missing IPVS in the log and the status, and VRRP carries on', async () => {
+    const { nodes } = ctx;
     const d = await nodes.start('dir1', pairConfig({ priority: 150, extra: services }));
     const master = await nodes.waitState('dir1', 'MASTER');
     expect(master.state).toBe('MASTER');
@@ -53,6 +42,7 @@ describe('IPVS on a kernel without it', () => {
   });
 
   it('with --dry-run prints the ipvsadm batch it would apply', async () => {
+    const { nodes } = ctx;
     const d = await nodes.start('dir2', pairConfig({ priority: 100, extra: services }), KEY, ['--dry-run']);
     await waitFor('the dry-run batch', async () => d.output().includes('-a -t 192.0.2.100:80 -r 198.51.100.12:80 -g -w 1'));
     expect(d.output()).toContain(
