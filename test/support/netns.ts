@@ -43,7 +43,7 @@ export class Lab {
     return `${this.prefix}-${host}`;
   }
 
-  static async create(hosts: HostSpec[], prefix = `td${randomBytes(3).toString('hex')}`): Promise<Lab> {
+  static async create(hosts: HostSpec[], prefix = `td${process.pid}x${randomBytes(2).toString('hex')}`): Promise<Lab> {
     requireRoot();
     const lab = new Lab(prefix, new Map(hosts.map((h) => [h.name, h])));
     try {
@@ -119,12 +119,26 @@ export class Lab {
   }
 }
 
-/** Namespaces of earlier runs that died before cleaning up (tests prefix theirs with "td"). */
-export async function removeStaleNamespaces(prefixPattern = /^td[0-9a-f]{6}-/): Promise<void> {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Namespaces of earlier runs that died before cleaning up. Test labs are named after the pid of
+ * the run that made them (`td<pid>x...`), so a run never takes another live run's namespaces.
+ */
+export async function removeStaleNamespaces(prefixPattern = /^td(\d+)x[0-9a-f]{4}-/): Promise<void> {
   const out = await execa('ip', ['netns', 'list'], { reject: false });
   for (const line of out.stdout.split('\n')) {
     const name = line.split(' ')[0];
-    if (!name || !prefixPattern.test(name)) continue;
+    const match = name ? prefixPattern.exec(name) : null;
+    if (!name || !match) continue;
+    if (match[1] && /^\d+$/.test(match[1]) && alive(Number(match[1]))) continue;
     // Processes a killed run left inside (daemons, pings) go with their namespace.
     const pids = await execa('ip', ['netns', 'pids', name], { reject: false });
     for (const pid of pids.stdout.split('\n').filter(Boolean)) {
