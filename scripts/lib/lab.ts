@@ -6,11 +6,12 @@
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { Lab, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
+import { Lab, alive, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
 import { PingProbe, ROOT, TANDEM } from '../../test/support/pair.js';
 
 const PREFIX = 'tdlab';
@@ -37,15 +38,6 @@ async function down(): Promise<void> {
   await rm(STATE, { recursive: true, force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function tandem(host: string, args: string[]): Promise<string> {
   const r = await execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, process.execPath, TANDEM, ...args], { reject: false });
   if (r.exitCode !== 0) throw new Error(`tandem ${args.join(' ')} on ${host}: ${r.stderr}`);
@@ -69,7 +61,7 @@ async function up(): Promise<void> {
   const lab = await Lab.create([...DIRECTORS.map(({ name, address }) => ({ name, address })), CLIENT], PREFIX);
   await mkdir(STATE, { recursive: true, mode: 0o700 });
   const keyFile = path.join(STATE, 'key');
-  await writeFile(keyFile, `${(await import('node:crypto')).randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
 
   for (const d of DIRECTORS) {
     // The example config as shipped, with the lab's key file in place of /etc/tandem/key.
