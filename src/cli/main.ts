@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import { checkCommand } from './check.js';
 import { importCommand } from './import.js';
 import { runCommand } from './run.js';
-import { statusCommand, stepDownCommand } from './status.js';
+import { drainCommand, statusCommand, stepDownCommand } from './status.js';
 
 export const DEFAULT_STATE_DIR = '/run/tandem';
 
@@ -14,7 +14,10 @@ commands:
                                              run the daemon in the foreground; --dry-run prints
                                              the ipvsadm batch it would apply and applies nothing
   check --config FILE                        validate a config; exit 1 with every error
-  status [--state-dir DIR] [--json]          instances, states, priorities, masters
+  status [--state-dir DIR] [--json]          instances, masters, real server health, IPVS
+  drain SERVER [--state-dir DIR]             weight 0 for SERVER (ADDRESS:PORT or ADDRESS) in
+                                             every service: its connections finish, no new ones
+  undrain SERVER [--state-dir DIR]           put a drained server back
   step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
                                              hand the VIPs to the peer (maintenance, drills)
   import-keepalived FILE                     print a keepalived.conf as tandem YAML
@@ -39,6 +42,8 @@ const commands: Record<string, Command> = {
     const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } });
     return statusCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.json ?? false);
   },
+  drain: (args) => drainArgs(args, true),
+  undrain: (args) => drainArgs(args, false),
   'step-down': (args) => {
     const { values } = parseArgs({
       args,
@@ -54,6 +59,12 @@ const commands: Record<string, Command> = {
     return importCommand(positionals[0] as string);
   },
 };
+
+function drainArgs(args: string[], drain: boolean): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'state-dir': { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError(`${drain ? 'drain' : 'undrain'} takes one server: ADDRESS:PORT or ADDRESS`);
+  return drainCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, positionals[0] as string, drain);
+}
 
 class UsageError extends Error {}
 

@@ -25,12 +25,36 @@ export function formatStatus(s: DaemonStatus): string {
     i.lastAdvertAgeMs === null ? '-' : `${(i.lastAdvertAgeMs / 1000).toFixed(2)}s ago`,
     i.vips.join(' '),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ').trimEnd();
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  const out = [line(header), ...rows.map(line), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
+  const out = [...table(header, rows), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
+  if (s.services.length) out.push('', ...formatServices(s.services));
   if (s.ipvs) out.push('', ...formatIpvs(s.ipvs));
   return out.join('\n');
+}
+
+function formatServices(services: DaemonStatus['services']): string[] {
+  const out: string[] = [];
+  for (const svc of services) {
+    const quorum = `healthy weight ${svc.healthyWeight}, quorum ${svc.quorum}${svc.up ? '' : ' NOT MET'}${svc.sorryServer ? '; sorry server in' : ''}`;
+    out.push(`SERVICE ${svc.service}  (${quorum})`);
+    const header = ['  REAL SERVER', 'CHECK', 'HEALTH', 'WEIGHT', 'SINCE', 'LAST RESULT'];
+    const rows = svc.servers.map((r) => [
+      `  ${r.server}`,
+      r.check ?? '-',
+      (r.healthy ? 'up' : 'DOWN') + (r.drained ? ` (drained: ${r.drained})` : ''),
+      r.weight === null ? 'out' : String(r.weight),
+      r.lastChange ?? '-',
+      r.last ? `${r.last.ok ? 'ok' : 'failed'}: ${r.last.message} (${r.last.durationMs} ms)` : '-',
+    ]);
+    out.push(...table(header, rows));
+  }
+  return out;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
+  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
 }
 
 function formatIpvs(i: NonNullable<DaemonStatus['ipvs']>): string[] {
@@ -51,5 +75,13 @@ function formatIpvs(i: NonNullable<DaemonStatus['ipvs']>): string[] {
 export async function stepDownCommand(stateDir: string, instance: string | undefined, holdSeconds: number | undefined): Promise<number> {
   const result = (await controlRequest(socketIn(stateDir), { command: 'step-down', instance, holdSeconds })) as { steppedDown: string[] };
   console.log(`step-down sent to: ${result.steppedDown.join(', ')}`);
+  return 0;
+}
+
+export async function drainCommand(stateDir: string, server: string, drain: boolean): Promise<number> {
+  const command = drain ? 'drain' : 'undrain';
+  const result = (await controlRequest(socketIn(stateDir), { command, server })) as Record<string, string[]>;
+  const servers = result[drain ? 'drained' : 'restored'] ?? [];
+  console.log(`${drain ? 'drained (weight 0, connections finish)' : 'restored'}: ${servers.join('; ')}`);
   return 0;
 }

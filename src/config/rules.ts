@@ -1,5 +1,6 @@
 import type { Problem } from './parse.js';
-import type { Config } from './schema.js';
+import type { CheckConfig, Config } from './schema.js';
+import { serviceName } from './service-name.js';
 import { addressFamily, canonicalAddress } from '../vrrp/address.js';
 import { parseVip } from './vip.js';
 
@@ -60,6 +61,16 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     }
   });
   checkVirtualServices(config, errors, warnings);
+  const services = new Set(config.virtual_services.map(serviceName));
+  config.instances.forEach((inst, i) => {
+    inst.track_services.forEach((t, k) => {
+      const name = typeof t === 'string' ? t : t.service;
+      if (!services.has(name)) {
+        const path = ['instances', i, 'track_services', k, ...(typeof t === 'string' ? [] : ['service'])];
+        errors.push({ path, message: `no virtual service named "${name}" (named: ${[...services].join(', ') || 'none'}); give the service a \`name\``, rule: 'unknown-service' });
+      }
+    });
+  });
   const sync = config.ipvs.sync_daemon;
   if (sync && !names.has(sync.instance)) {
     errors.push({ path: ['ipvs', 'sync_daemon', 'instance'], message: `no instance named "${sync.instance}" (defined: ${[...names.keys()].join(', ')})`, rule: 'unknown-instance' });
@@ -117,7 +128,10 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
         errors.push({ path: [...path, 'lower_threshold'], message: `lower_threshold ${rs.lower_threshold} is above upper_threshold ${rs.upper_threshold}; the kernel refuses it`, rule: 'thresholds' });
       }
     };
+    if (vs.check) checkCheck(vs.check, undefined, at('check'), errors, true);
     vs.real_servers.forEach((rs, r) => {
+      if (rs.check) checkCheck(rs.check, rs.port, at('real_servers', r, 'check'), errors, true);
+      else if (vs.check) checkCheck(vs.check, rs.port, at('real_servers', r), errors, false);
       const key = `${canonicalAddress(rs.address)} ${rs.port}`;
       if (servers.has(key)) errors.push({ path: at('real_servers', r), message: `real server ${rs.address}:${rs.port} is listed twice`, rule: 'unique-real-server' });
       servers.add(key);
@@ -125,4 +139,58 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
     });
     if (vs.sorry_server) checkServer(vs.sorry_server, at('sorry_server'));
   });
+}
+
+const ONLY_FOR: Record<string, CheckConfig['type'][]> = {
+  path: ['http', 'https'],
+  method: ['http', 'https'],
+  host: ['http', 'https'],
+  status: ['http', 'https'],
+  body_match: ['http', 'https'],
+  body_not_match: ['http', 'https'],
+  digest: ['http', 'https'],
+  sni: ['https'],
+  verify_tls: ['https'],
+  ca_file: ['https'],
+  user: ['mysql', 'script'],
+  password_file: ['mysql'],
+  password_env: ['mysql'],
+  database: ['mysql'],
+  query: ['mysql'],
+  max_replication_lag: ['mysql'],
+  read_only: ['mysql'],
+  command: ['script'],
+  dynamic: ['script'],
+};
+
+/**
+ * A check's options fit its type (`shape`: a service's check is checked for it once), and it
+ * has a port to check on the real server `port` (undefined: not known here).
+ */
+function checkCheck(c: CheckConfig, port: number | undefined, path: (string | number)[], errors: Problem[], shape: boolean): void {
+  if (shape) {
+    for (const [key, types] of Object.entries(ONLY_FOR)) {
+      if (key in c && !types.includes(c.type)) {
+        errors.push({ path: [...path, key], message: `applies to ${types.join(' and ')} checks, not ${c.type}`, rule: 'check-option' });
+      }
+    }
+    if (c.type === 'mysql' && !c.user) errors.push({ path, message: 'missing required key "user" for a mysql check', rule: 'required' });
+    if (c.type === 'script' && !c.command) errors.push({ path, message: 'missing required key "command" for a script check', rule: 'required' });
+    if (c.password_file && c.password_env) errors.push({ path: [...path, 'password_env'], message: 'give password_file or password_env, not both', rule: 'check-option' });
+    for (const key of ['body_match', 'body_not_match'] as const) {
+      const source = c[key];
+      if (source === undefined) continue;
+      try {
+        new RegExp(source);
+      } catch (err) {
+        errors.push({ path: [...path, key], message: `not a valid regular expression: ${(err as Error).message}`, rule: 'regex' });
+      }
+    }
+    if (c.connect_address && c.source_address && addressFamily(c.connect_address) !== addressFamily(c.source_address)) {
+      errors.push({ path: [...path, 'source_address'], message: `an IPv${addressFamily(c.source_address)} source for an IPv${addressFamily(c.connect_address)} connect_address`, rule: 'family' });
+    }
+  }
+  if (port === 0 && c.type !== 'script' && c.connect_port === undefined) {
+    errors.push({ path, message: `a ${c.type} check of a real server on port 0 (a firewall-mark service) needs connect_port`, rule: 'check-port' });
+  }
 }

@@ -95,6 +95,26 @@ const instance = {
       items: trackedInterface,
       description: 'Interfaces whose link state matters: down means FAULT, or a lower priority with a weight.',
     },
+    track_services: {
+      type: 'array',
+      default: [],
+      items: {
+        hint: 'a virtual service name, or a map with `service` and `weight`',
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['service', 'weight'],
+            properties: {
+              service: { type: 'string', minLength: 1 },
+              weight: { ...weight, description: 'Subtracted from the priority while the service is below its quorum; 0 means FAULT.' },
+            },
+          },
+        ],
+      },
+      description: 'Virtual services (by `name`) whose quorum matters: a service below it means FAULT, or a lower priority with a weight, so the director whose real servers are healthy holds the VIPs.',
+    },
     track_scripts: {
       type: 'array',
       default: [],
@@ -132,6 +152,66 @@ const script = {
   },
 } as const;
 
+const CHECK_TYPES = ['tcp', 'http', 'https', 'mysql', 'script'] as const;
+
+/**
+ * A health check. One flat shape for every type, so a typo is reported as an unknown key; the
+ * rules (rules.ts) refuse an option given to a type it does not apply to.
+ */
+const check = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { enum: CHECK_TYPES, description: `What to check: ${CHECK_TYPES.join(', ')}.` },
+    interval: { type: 'number', minimum: 0.1, maximum: 3600, default: 2, description: 'Seconds between checks (delay_loop).' },
+    timeout: { type: 'number', minimum: 0.05, maximum: 3600, default: 2, description: 'Seconds the whole check may take, connect to last byte (connect_timeout).' },
+    rise: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Successes in a row that bring a down server back.' },
+    fall: { type: 'integer', minimum: 1, maximum: 100, default: 3, description: 'Failures in a row that take a server out (Keepalived: retry + 1).' },
+    retry_delay: { type: 'number', minimum: 0.05, maximum: 3600, description: 'Seconds before the next check after a failure that has not yet reached `fall` (delay_before_retry); default: `interval`.' },
+    warmup: { type: 'number', minimum: 0, maximum: 3600, default: 0, description: 'Up to this many seconds of random delay before the first check, on top of the spread of start times.' },
+    initially: { enum: ['up', 'down'], default: 'up', description: '`up`: a server is in service until its checks fail; `down`: out until its first check succeeds (Keepalived: alpha).' },
+    connect_address: { type: 'string', format: 'ip', description: "Check this address instead of the real server's." },
+    connect_port: { type: 'integer', minimum: 1, maximum: 65535, description: "Check this port instead of the real server's." },
+    source_address: { type: 'string', format: 'ip', description: 'Local address the check connects from (bindto).' },
+    path: { type: 'string', pattern: '^/', description: 'http/https: the path to request (default `/`).' },
+    method: { enum: ['GET', 'HEAD'], description: 'http/https: the request method (default GET).' },
+    host: { type: 'string', minLength: 1, description: 'http/https: the Host header (virtualhost; default: the address checked).' },
+    status: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        hint: 'a status code like 200, or a range like "200-299"',
+        oneOf: [{ type: 'integer', minimum: 100, maximum: 599 }, { type: 'string', pattern: '^[1-5][0-9][0-9]-[1-5][0-9][0-9]$' }],
+      },
+      description: 'http/https: accepted status codes and ranges, e.g. `[200, "300-399"]` (default: 200-299).',
+    },
+    body_match: { type: 'string', minLength: 1, description: 'http/https: a regular expression the body must match.' },
+    body_not_match: { type: 'string', minLength: 1, description: 'http/https: a regular expression the body must not match.' },
+    digest: {
+      type: 'string',
+      pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})$',
+      description: "http/https: the body's digest in hex: 32 digits for MD5 (as Keepalived's genhash prints it), 64 for SHA-256.",
+    },
+    sni: { type: 'string', minLength: 1, description: 'https: the TLS server name (default: `host`).' },
+    verify_tls: { type: 'boolean', description: "https: verify the server's certificate chain and name (default true; Keepalived's SSL_GET does not)." },
+    ca_file: { type: 'string', minLength: 1, description: 'https: PEM file of the CA that signs the real servers\' certificates (default: the system\'s).' },
+    user: { type: 'string', minLength: 1, description: 'mysql: the user to log in as; script: the system user to run the command as.' },
+    password_file: { type: 'string', minLength: 1, description: 'mysql: file holding the password (the config itself holds no secret).' },
+    password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'mysql: environment variable holding the password.' },
+    database: { type: 'string', minLength: 1, description: 'mysql: the database to select.' },
+    query: { type: 'string', minLength: 1, description: 'mysql: a query that must return at least one row (default `SELECT 1`).' },
+    max_replication_lag: {
+      type: 'number',
+      minimum: 0,
+      description: 'mysql: the server must be a running replica at most this many seconds behind its source; a stopped replica is down.',
+    },
+    read_only: { type: 'boolean', description: 'mysql: `true` wants a read-only server (a replica pool), `false` a writable one (the primary).' },
+    command: { ...argv, description: 'script: the command (argument array, no shell); exit 0 is up. TANDEM_RS_ADDRESS, TANDEM_RS_PORT and TANDEM_SERVICE are in its environment.' },
+    dynamic: { type: 'boolean', description: "script: exit 0 up, 1 down, 2-255 up with weight (status - 2), as Keepalived's misc_dynamic." },
+  },
+} as const;
+
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf'] as const;
 
 const server = {
@@ -145,6 +225,15 @@ const server = {
     weight: { type: 'integer', minimum: 0, maximum: 65535, default: 1, description: 'Scheduling weight; 0 takes no new connections.' },
     upper_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Most connections before it takes no more (0: no limit).' },
     lower_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Connections below which it takes new ones again (0: unset).' },
+  },
+} as const;
+
+const realServer = {
+  ...server,
+  properties: {
+    ...server.properties,
+    check: { ...check, description: "This server's health check, instead of the service's." },
+    inhibit_on_failure: { type: 'boolean', description: "Override the service's `inhibit_on_failure` for this server." },
   },
 } as const;
 
@@ -177,8 +266,22 @@ const virtualService = {
       },
       description: 'Client persistence (ipvsadm -p, -M).',
     },
-    real_servers: { type: 'array', items: server, description: 'The real servers behind the service.' },
-    sorry_server: { ...server, description: 'Takes the traffic when the service has no real server.' },
+    real_servers: { type: 'array', items: realServer, description: 'The real servers behind the service.' },
+    sorry_server: { ...server, description: 'Takes the traffic while the service is below its quorum (by default: while no real server is healthy).' },
+    check: { ...check, description: 'The health check of every real server that has none of its own. Without one, a server is always up.' },
+    inhibit_on_failure: {
+      type: 'boolean',
+      default: false,
+      description: 'A failed server keeps its place with weight 0, so its connections finish, instead of being removed.',
+    },
+    quorum: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+      default: 1,
+      description: 'Healthy weight (the sum of the weights of the servers up) the service needs to be up. Below it the sorry server takes over and `track_services` lower the priority.',
+    },
+    quorum_hysteresis: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Up again at quorum + hysteresis, down below quorum - hysteresis.' },
   },
 } as const;
 
@@ -286,6 +389,19 @@ export const configSchema = {
       items: virtualService,
       description: 'IPVS virtual services. Both directors program them whatever their VRRP state: a failover only moves the VIPs.',
     },
+    health: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Health checks as a whole.',
+      properties: {
+        maintenance_dir: {
+          type: 'string',
+          minLength: 1,
+          description: "A directory where a file named `ADDRESS:PORT` (or just `ADDRESS`) drains that real server, as ldirectord's maintenancedir.",
+        },
+      },
+    },
     sync_groups: {
       type: 'array',
       default: [],
@@ -309,3 +425,6 @@ export type ScriptConfig = Config['scripts'][string];
 export type SyncGroupConfig = Config['sync_groups'][number];
 export type VirtualServiceConfig = Config['virtual_services'][number];
 export type RealServerConfig = VirtualServiceConfig['real_servers'][number];
+export type SorryServerConfig = NonNullable<VirtualServiceConfig['sorry_server']>;
+export type CheckConfig = NonNullable<VirtualServiceConfig['check']>;
+export type TrackedService = InstanceConfig['track_services'][number];

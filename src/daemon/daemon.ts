@@ -26,6 +26,8 @@ import { InstanceRunner } from './instance.js';
 import type { InstanceStatus } from './instance.js';
 import { ScriptTracker } from './script-tracker.js';
 import { StateDir } from './state-dir.js';
+import { ServiceSupervisor } from './services.js';
+import type { ServiceHealthStatus } from './services.js';
 import { SyncGroups } from './sync-groups.js';
 import type { Tracked } from './tracking.js';
 import { trackedEffect } from './tracking.js';
@@ -47,6 +49,7 @@ export interface DaemonStatus {
   instances: InstanceStatus[];
   adverts: { received: number; rejected: Record<string, number> };
   ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
+  services: ServiceHealthStatus[];
 }
 
 /** Wires the instances to the network, the links, the scripts and the control socket. */
@@ -67,6 +70,7 @@ export class Daemon {
   private closeHelpers?: () => void;
   private reconciler?: Reconciler;
   private syncDaemon?: SyncDaemonControl;
+  private services?: ServiceSupervisor;
 
   private constructor(
     private readonly loaded: LoadedConfig,
@@ -141,6 +145,7 @@ export class Daemon {
       if (this.runners.size && this.linkDown.size === ifaces.size) this.retrack();
     });
     await this.links.start();
+    await this.startServices();
     this.retrack();
     this.control = await ControlServer.listen(this.state.socketPath, (req) => this.handle(req));
     for (const runner of this.runners.values()) runner.start();
@@ -165,7 +170,19 @@ export class Daemon {
       this.syncDaemon = new SyncDaemonControl(driver, ipvs.sync_daemon.interface, ipvs.sync_daemon.sync_id, log);
     }
     this.reconciler = new Reconciler(driver, { exclusive: ipvs.exclusive, repairIntervalMs: ipvs.repair_interval * 1000, dryRun, log });
-    await this.reconciler.setDesired(desiredTable(services));
+    await this.reconciler.setDesired(this.services?.table() ?? desiredTable(services));
+  }
+
+  /** Health checks, drains and quorum; their table goes to IPVS, their quorum to the priorities. */
+  private async startServices(): Promise<void> {
+    if (!this.loaded.config.virtual_services.length) return;
+    this.services = new ServiceSupervisor(this.loaded.config, {
+      log: this.log.child({ component: 'health' }),
+      state: this.state,
+      onTable: (table) => void this.reconciler?.setDesired(table),
+      onQuorum: () => this.retrack(),
+    });
+    await this.services.start();
   }
 
   /** VIPs a killed earlier run left behind: this config's and those its ledger recorded. */
@@ -192,6 +209,10 @@ export class Daemon {
         ...inst.track_scripts.map((name) => {
           const script = this.scripts.get(name) as ScriptTracker;
           return { name: `script ${name}`, up: script.up, weight: this.loaded.config.scripts[name]?.weight ?? 0 };
+        }),
+        ...inst.track_services.map((t) => {
+          const name = typeof t === 'string' ? t : t.service;
+          return { name: `service ${name}`, up: this.services?.hasQuorum(name) ?? true, weight: typeof t === 'string' ? 0 : t.weight, why: `service ${name} below its quorum` };
         }),
       ];
       const { priority, faults } = trackedEffect(inst.priority, tracked);
@@ -228,6 +249,12 @@ export class Daemon {
         if (!this.reconciler) throw new Error('no virtual_services in the config');
         await this.reconciler.reconcile();
         return this.reconciler.status();
+      case 'drain':
+      case 'undrain': {
+        if (!this.services) throw new Error('no virtual_services in the config');
+        if (typeof req.server !== 'string') throw new Error(`${req.command} needs a server: ADDRESS:PORT or ADDRESS`);
+        return { [req.command === 'drain' ? 'drained' : 'restored']: await this.services.drain(req.server, req.command === 'drain') };
+      }
       case 'step-down': {
         const targets = this.select(req.instance);
         const holdMs = typeof req.holdSeconds === 'number' ? req.holdSeconds * 1000 : Infinity;
@@ -235,7 +262,7 @@ export class Daemon {
         return { steppedDown: targets.map((r) => r.name) };
       }
       default:
-        throw new Error(`unknown command "${req.command}" (known: status, step-down, reconcile)`);
+        throw new Error(`unknown command "${req.command}" (known: status, step-down, drain, undrain, reconcile)`);
     }
   }
 
@@ -254,6 +281,7 @@ export class Daemon {
       instances: [...this.runners.values()].map((r) => r.status()),
       adverts: { received: this.stats.received, rejected: { ...this.stats.rejected } },
       ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.state ?? null } : null,
+      services: this.services?.status() ?? [],
     };
   }
 
@@ -262,6 +290,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.links?.stop();
       this.reconciler?.stop();
+      await this.services?.stop();
       for (const s of this.scripts.values()) s.stop();
       await Promise.all([...this.runners.values()].map((r) => r.stop()));
       await this.hooks.drain();

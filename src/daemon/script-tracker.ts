@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { ScriptConfig } from '../config/schema.js';
 import { CommandError, run } from '../net/exec.js';
-import type { RiseFall } from './rise-fall.js';
-import { riseFallStep } from './rise-fall.js';
+import type { RiseFall } from '../check/rise-fall.js';
+import { riseFallStep } from '../check/rise-fall.js';
 
 /**
  * Runs one tracking script (Keepalived's vrrp_script) every interval and reports when its

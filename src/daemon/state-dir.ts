@@ -17,6 +17,9 @@ export class StateDir {
   private get epochFile(): string {
     return path.join(this.dir, 'epoch');
   }
+  private get drainsFile(): string {
+    return path.join(this.dir, 'drains.json');
+  }
   private get ledgerFile(): string {
     return path.join(this.dir, 'vips.json');
   }
@@ -70,5 +73,19 @@ export class StateDir {
 
   async writeLedger(ledger: Record<string, string[]>): Promise<void> {
     await writeFile(this.ledgerFile, `${JSON.stringify(ledger)}\n`);
+  }
+
+  /** Servers an operator drained (tandem drain): they stay drained across restarts. */
+  async readDrains(): Promise<string[]> {
+    try {
+      const list = JSON.parse(await readFile(this.drainsFile, 'utf8')) as unknown;
+      return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  async writeDrains(keys: string[]): Promise<void> {
+    await writeFile(this.drainsFile, `${JSON.stringify(keys.sort())}\n`);
   }
 }

@@ -20,6 +20,11 @@ export interface RunOptions {
   input?: string;
   /** Aborting kills the process (its error is then a CommandError too). */
   signal?: AbortSignal;
+  /** Added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Run as this user and group (numeric ids). */
+  uid?: number;
+  gid?: number;
 }
 
 /**
@@ -40,6 +45,9 @@ export async function runFull(file: string, args: string[], options: RunOptions 
       cancelSignal: options.signal,
       stdin: options.input === undefined ? 'ignore' : undefined,
       stripFinalNewline: true,
+      env: options.env,
+      uid: options.uid,
+      gid: options.gid,
     });
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (err) {

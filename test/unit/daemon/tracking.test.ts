@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { riseFallStep } from '../../../src/daemon/rise-fall.js';
-import type { RiseFall } from '../../../src/daemon/rise-fall.js';
+import { riseFallStep } from '../../../src/check/rise-fall.js';
+import type { RiseFall } from '../../../src/check/rise-fall.js';
 import { trackedEffect } from '../../../src/daemon/tracking.js';
 
 describe('rise/fall', () => {

@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import type { CheckConfig, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
+import { serviceName } from '../config/service-name.js';
+import { lookupUser } from '../net/users.js';
+import { checkHttp } from './http.js';
+import { parseDigest, parseStatusList } from './http-expect.js';
+import { checkMysql } from './mysql.js';
+import type { Timing } from './schedule.js';
+import { checkScript } from './script.js';
+import { checkTcp } from './tcp.js';
+import type { Checker, CheckTarget } from './types.js';
+
+/** Everything needed to run one real server's check, resolved from the config. */
+export interface CheckSpec {
+  /** `SERVICE ADDRESS:PORT`: unique across the config. */
+  id: string;
+  service: string;
+  server: string;
+  type: CheckConfig['type'];
+  timing: Timing;
+  rise: number;
+  fall: number;
+  initially: 'up' | 'down';
+  /** Equal fingerprints: the same check (a reload keeps its runner and health). */
+  fingerprint: string;
+  config: CheckConfig;
+  target: CheckTarget;
+  realServer: RealServerConfig;
+}
+
+export function serverLabel(rs: { address: string; port: number }): string {
+  return rs.address.includes(':') ? `[${rs.address}]:${rs.port}` : `${rs.address}:${rs.port}`;
+}
+
+/** The checks a config asks for: each real server with a check of its own or its service's. */
+export function checkSpecs(services: VirtualServiceConfig[]): CheckSpec[] {
+  return services.flatMap((vs) =>
+    vs.real_servers.flatMap((rs) => {
+      const check = rs.check ?? vs.check;
+      if (!check) return [];
+      const service = serviceName(vs);
+      const server = serverLabel(rs);
+      const target: CheckTarget = { address: check.connect_address ?? rs.address, port: check.connect_port ?? rs.port, source: check.source_address };
+      return [
+        {
+          id: `${service} ${server}`,
+          service,
+          server,
+          type: check.type,
+          timing: {
+            intervalMs: check.interval * 1000,
+            timeoutMs: check.timeout * 1000,
+            retryDelayMs: (check.retry_delay ?? check.interval) * 1000,
+            warmupMs: check.warmup * 1000,
+          },
+          rise: check.rise,
+          fall: check.fall,
+          initially: check.initially,
+          fingerprint: JSON.stringify([check, target, rs.address, rs.port]),
+          config: check,
+          target,
+          realServer: rs,
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * Makes the checker of a spec. Files (password, CA) and the script's user are read here, once;
+ * when one cannot be, the checker fails every time and says why, rather than stopping the daemon.
+ */
+export async function buildChecker(spec: CheckSpec, env: NodeJS.ProcessEnv = process.env): Promise<Checker> {
+  const c = spec.config;
+  const target = spec.target;
+  const timeoutMs = spec.timing.timeoutMs;
+  try {
+    switch (c.type) {
+      case 'tcp':
+        return (signal) => checkTcp(target, signal);
+      case 'http':
+      case 'https': {
+        const opts = {
+          tls: c.type === 'https',
+          method: c.method ?? 'GET',
+          path: c.path ?? '/',
+          host: c.host,
+          servername: c.sni,
+          verify: c.verify_tls ?? true,
+          ca: c.ca_file ? await readFile(c.ca_file, 'utf8').catch((err: Error) => fail(`cannot read ca_file ${c.ca_file}: ${err.message}`)) : undefined,
+          expect: {
+            status: parseStatusList(c.status),
+            bodyMatch: c.body_match ? new RegExp(c.body_match) : undefined,
+            bodyNotMatch: c.body_not_match ? new RegExp(c.body_not_match) : undefined,
+            digest: parseDigest(c.digest),
+          },
+        } as const;
+        return (signal) => checkHttp(target, opts, signal);
+      }
+      case 'mysql': {
+        const password = await mysqlPassword(c, env);
+        const opts = {
+          user: c.user as string,
+          password,
+          database: c.database,
+          query: c.query ?? 'SELECT 1',
+          maxReplicationLag: c.max_replication_lag,
+          readOnly: c.read_only,
+          timeoutMs,
+        };
+        return (signal) => checkMysql(target, opts, signal);
+      }
+      case 'script': {
+        const user = c.user ? await lookupUser(c.user) : undefined;
+        const opts = {
+          argv: c.command as [string, ...string[]],
+          env: { TANDEM_RS_ADDRESS: spec.realServer.address, TANDEM_RS_PORT: String(spec.realServer.port), TANDEM_SERVICE: spec.service },
+          user,
+          dynamic: c.dynamic ?? false,
+          timeoutMs,
+        };
+        return (signal) => checkScript(opts, signal);
+      }
+    }
+  } catch (err) {
+    const message = (err as Error).message;
+    return () => Promise.resolve({ ok: false, message });
+  }
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+async function mysqlPassword(c: CheckConfig, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (c.password_file) {
+    const text = await readFile(c.password_file, 'utf8').catch((err: Error) => fail(`cannot read password_file ${c.password_file}: ${err.message}`));
+    return text.replace(/[\r\n]+$/, '');
+  }
+  if (c.password_env) {
+    const value = env[c.password_env];
+    if (value === undefined) fail(`environment variable ${c.password_env} (password_env) is not set`);
+    return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,176 @@
+import type { Logger } from 'pino';
+import { checkSpecs, serverLabel } from '../check/build.js';
+import { isDrained, parseDrainKey } from '../check/drain-key.js';
+import type { ServiceEvaluation } from '../check/evaluate.js';
+import { evaluateServices } from '../check/evaluate.js';
+import type { Health } from '../check/health.js';
+import { MaintenanceDir } from '../check/maintenance-dir.js';
+import { HealthMonitor } from '../check/monitor.js';
+import type { MonitorOptions } from '../check/monitor.js';
+import type { ServerState } from '../check/pool.js';
+import type { Config, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
+import { serviceName } from '../config/service-name.js';
+import { desiredTable } from '../ipvs/desired.js';
+import type { VirtualService } from '../ipvs/model.js';
+import type { StateDir } from './state-dir.js';
+
+export interface ServerStatus {
+  server: string;
+  check: string | null;
+  healthy: boolean;
+  drained: 'operator' | 'maintenance-dir' | null;
+  /** Weight in the desired table, or null when out of it. */
+  weight: number | null;
+  last: { ok: boolean; message: string; durationMs: number; at: string } | null;
+  lastChange: string | null;
+  checks: number;
+  failures: number;
+}
+
+export interface ServiceHealthStatus {
+  service: string;
+  quorum: number;
+  healthyWeight: number;
+  up: boolean;
+  sorryServer: boolean;
+  servers: ServerStatus[];
+}
+
+export interface SupervisorOptions {
+  log: Logger;
+  state: StateDir;
+  /** A new desired table (coalesced: at most one per turn of the event loop). */
+  onTable: (table: VirtualService[]) => void;
+  /** A service gained or lost its quorum. */
+  onQuorum: (service: string, up: boolean) => void;
+  monitor?: Partial<MonitorOptions>;
+}
+
+/**
+ * Health checks, drains and quorum for the virtual services: turns server health into the
+ * desired IPVS table and tells the instances which services have their quorum.
+ */
+export class ServiceSupervisor {
+  private readonly monitor: HealthMonitor;
+  private maintenance?: MaintenanceDir;
+  private drains = new Set<string>();
+  private readonly quorum = new Map<string, boolean>();
+  private evaluations: ServiceEvaluation[] = [];
+  private pending = false;
+  private stopped = false;
+
+  constructor(
+    private config: Config,
+    private readonly options: SupervisorOptions,
+  ) {
+    this.monitor = new HealthMonitor({ log: options.log, onChange: () => this.schedule(), ...options.monitor });
+  }
+
+  async start(): Promise<void> {
+    this.drains = new Set(await this.options.state.readDrains());
+    if (this.config.health.maintenance_dir) {
+      this.maintenance = new MaintenanceDir(this.config.health.maintenance_dir, this.options.log, () => this.schedule());
+      await this.maintenance.start();
+    }
+    this.evaluate();
+    const update = await this.monitor.update(checkSpecs(this.config.virtual_services));
+    if (update.started.length) this.options.log.info({ checks: update.started.length }, `health checks started for ${update.started.length} real server(s)`);
+  }
+
+  /** Whether a service (by name) has its quorum; true for names it does not know. */
+  hasQuorum(name: string): boolean {
+    return this.quorum.get(name) ?? true;
+  }
+
+  table(): VirtualService[] {
+    return desiredTable(this.config.virtual_services, (_vs, i) => (this.evaluations[i] as ServiceEvaluation).view);
+  }
+
+  /** Drains (or restores) every configured server the name covers; returns the servers it covers. */
+  async drain(name: string, drained: boolean): Promise<string[]> {
+    const parsed = parseDrainKey(name);
+    if ('error' in parsed) throw new Error(parsed.error);
+    const one = new Set([parsed.key]);
+    const covered = this.config.virtual_services.flatMap((vs) =>
+      vs.real_servers.filter((rs) => isDrained(one, rs.address, rs.port)).map((rs) => `${serverLabel(rs)} in ${serviceName(vs)}`),
+    );
+    if (!covered.length) throw new Error(`no real server in the config matches ${name}`);
+    if (drained) this.drains.add(parsed.key);
+    else this.drains.delete(parsed.key);
+    await this.options.state.writeDrains([...this.drains]);
+    this.options.log.info({ server: parsed.key, drained }, `${drained ? 'drained' : 'restored'} ${covered.join(', ')}`);
+    this.schedule();
+    return covered;
+  }
+
+  status(): ServiceHealthStatus[] {
+    const checks = new Map(this.monitor.list().map((c) => [c.spec.id, c]));
+    return this.config.virtual_services.map((vs, i) => {
+      const ev = this.evaluations[i] as ServiceEvaluation;
+      return {
+        service: ev.name,
+        quorum: ev.quorum,
+        healthyWeight: ev.healthyWeight,
+        up: ev.up,
+        sorryServer: !ev.up && vs.sorry_server !== undefined,
+        servers: vs.real_servers.map((rs, r) => {
+          const server = serverLabel(rs);
+          const check = checks.get(`${ev.name} ${server}`);
+          const placement = ev.view.placements[r];
+          const state = this.stateOf(vs, rs);
+          return {
+            server,
+            check: check?.spec.type ?? null,
+            healthy: state.healthy,
+            drained: this.drainedBy(rs),
+            weight: placement?.include ? (ev.up || !vs.sorry_server ? placement.weight : 0) : null,
+            last: check?.health.last ?? null,
+            lastChange: check?.health.lastChange ?? null,
+            checks: check?.health.checks ?? 0,
+            failures: check?.health.failures ?? 0,
+          };
+        }),
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.monitor.stop();
+    await this.maintenance?.stop();
+  }
+
+  private drainedBy(rs: RealServerConfig): ServerStatus['drained'] {
+    if (isDrained(this.drains, rs.address, rs.port)) return 'operator';
+    if (this.maintenance && isDrained(this.maintenance.drained, rs.address, rs.port)) return 'maintenance-dir';
+    return null;
+  }
+
+  private stateOf(vs: VirtualServiceConfig, rs: RealServerConfig): ServerState {
+    const health: Health | undefined = this.monitor.health(`${serviceName(vs)} ${serverLabel(rs)}`);
+    return { healthy: health?.up ?? true, drained: this.drainedBy(rs) !== null, weight: health?.up ? health.weight : undefined };
+  }
+
+  /** Many changes in one turn (a switch failing takes out many servers) make one new table. */
+  private schedule(): void {
+    if (this.pending || this.stopped) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      if (!this.stopped) this.evaluate();
+    });
+  }
+
+  private evaluate(): void {
+    this.evaluations = evaluateServices(this.config.virtual_services, (vs, rs) => this.stateOf(vs, rs), this.quorum);
+    for (const ev of this.evaluations) {
+      const was = this.quorum.get(ev.name);
+      this.quorum.set(ev.name, ev.up);
+      if (was !== undefined && was !== ev.up) {
+        this.options.log.warn({ service: ev.name, healthyWeight: ev.healthyWeight, quorum: ev.quorum }, `virtual service ${ev.name} ${ev.up ? 'has its quorum again' : 'lost its quorum'} (healthy weight ${ev.healthyWeight}, quorum ${ev.quorum})`);
+        this.options.onQuorum(ev.name, ev.up);
+      }
+    }
+    this.options.onTable(this.table());
+  }
+}
