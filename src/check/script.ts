@@ -28,7 +28,7 @@ function lastLine(text: string): string {
 export async function checkScript(opts: ScriptCheckOptions, signal: AbortSignal): Promise<CheckOutcome> {
   const [file, ...args] = opts.argv;
   try {
-    await run(file, args, { timeoutMs: opts.timeoutMs, signal, env: opts.env, uid: opts.user?.uid, gid: opts.user?.gid });
+    await run(file, args, { timeoutMs: opts.timeoutMs, signal, env: opts.env, uid: opts.user?.uid, gid: opts.user?.gid, group: true });
     return judgeExit(0, opts.dynamic, '');
   } catch (err) {
     if (err instanceof CommandError) {

@@ -37,7 +37,7 @@ export class ScriptTracker {
     const [file, ...args] = this.config.command as [string, ...string[]];
     let ok = true;
     try {
-      await run(file, args, { timeoutMs: this.config.timeout * 1000 });
+      await run(file, args, { timeoutMs: this.config.timeout * 1000, group: true });
     } catch (err) {
       ok = false;
       this.log.debug({ script: this.name, err: err instanceof CommandError ? err.message : String(err) }, 'tracking script failed');

@@ -25,6 +25,12 @@ export interface RunOptions {
   /** Run as this user and group (numeric ids). */
   uid?: number;
   gid?: number;
+  /**
+   * Run in a process group of its own, and at the timeout (or abort) signal the whole group:
+   * a script's children (`sh -c 'curl ...'`) would otherwise hold its output open, and the
+   * run would last as long as they do.
+   */
+  group?: boolean;
 }
 
 /**
@@ -37,24 +43,51 @@ export async function run(file: string, args: string[], options: RunOptions = {}
 
 /** As run(), with what the program printed on stderr even when it succeeded. */
 export async function runFull(file: string, args: string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const group = options.group ?? false;
+  const subprocess = execa(file, args, {
+    timeout: group ? undefined : timeoutMs,
+    forceKillAfterDelay: 1000,
+    input: options.input,
+    cancelSignal: group ? undefined : options.signal,
+    stdin: options.input === undefined ? 'ignore' : undefined,
+    stripFinalNewline: true,
+    env: options.env,
+    uid: options.uid,
+    gid: options.gid,
+    detached: group,
+  });
+  let groupKilled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const killGroup = () => {
+    groupKilled = true;
+    signalGroup(subprocess.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(subprocess.pid, 'SIGKILL'), 1000).unref();
+  };
+  if (group) {
+    timer = setTimeout(killGroup, timeoutMs);
+    options.signal?.addEventListener('abort', killGroup, { once: true });
+  }
   try {
-    const result = await execa(file, args, {
-      timeout: options.timeoutMs ?? 5000,
-      forceKillAfterDelay: 1000,
-      input: options.input,
-      cancelSignal: options.signal,
-      stdin: options.input === undefined ? 'ignore' : undefined,
-      stripFinalNewline: true,
-      env: options.env,
-      uid: options.uid,
-      gid: options.gid,
-    });
+    const result = await subprocess;
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (err) {
     if (err instanceof ExecaError) {
       const stderr = typeof err.stderr === 'string' && err.stderr ? err.stderr : err.code ? `${err.code}: ${err.originalMessage}` : '';
-      throw new CommandError([file, ...args], err.exitCode, stderr, err.timedOut, { cause: err });
+      throw new CommandError([file, ...args], groupKilled ? undefined : err.exitCode, stderr, err.timedOut || groupKilled, { cause: err });
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', killGroup);
+  }
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is gone already.
   }
 }
