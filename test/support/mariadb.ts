@@ -98,10 +98,9 @@ export interface ReplicatedPair {
 
 /**
  * A primary and a read-only replica of it, with the check user `tandem` (password in
- * `password`) able to read replica status. `delaySeconds` makes the replica lag on purpose
- * (MASTER_DELAY).
+ * `password`) able to read replica status, on both once the replica has it.
  */
-export async function startReplicatedPair(password: string, delaySeconds = 0): Promise<ReplicatedPair> {
+export async function startReplicatedPair(password: string): Promise<ReplicatedPair> {
   requireMariadb();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-mariadb-'));
   const servers: MariaDb[] = [];

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +9,8 @@ import { parseConfig } from '../../src/config/parse.js';
 import { desiredTable } from '../../src/ipvs/desired.js';
 import { IpvsadmDriver } from '../../src/ipvs/driver.js';
 import { Reconciler } from '../../src/ipvs/reconciler.js';
+import type { DaemonStatus } from '../../src/daemon/daemon.js';
+import { ROOT } from '../support/pair.js';
 
 /*
  * Real HTTP requests from a client namespace through a NAT-mode virtual service to real
@@ -15,7 +20,7 @@ import { Reconciler } from '../../src/ipvs/reconciler.js';
 
 const ip = (args: string[]) => execa('ip', args, { timeout: 30_000 });
 const NS = ['vmclient', 'vmrs1', 'vmrs2'];
-const servers: ResultPromise[] = [];
+const servers = new Map<string, ResultPromise>();
 
 const SERVER = `require('http').createServer((q, s) => s.end(process.argv[1])).listen(8080, () => console.log('ready'))`;
 const CLIENT = `
@@ -24,44 +29,66 @@ const get = () => new Promise((ok, ko) => http.get({ host: '203.0.113.100', port
 (async () => { const out = []; for (let i = 0; i < Number(process.argv[1]); i++) out.push(await get()); console.log(JSON.stringify(out)); })().catch((e) => { console.error(e.message); process.exit(1); });
 `;
 
+async function startServer(n: string): Promise<void> {
+  const server = execa('ip', ['netns', 'exec', `vmrs${n}`, process.execPath, '-e', SERVER, `rs${n}`], { buffer: false, reject: false });
+  servers.set(n, server);
+  await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
+}
+
+async function stopServer(n: string): Promise<void> {
+  const server = servers.get(n);
+  server?.kill('SIGKILL');
+  await server;
+  servers.delete(n);
+}
+
 async function requests(n: number): Promise<string[]> {
   const r = await execa('ip', ['netns', 'exec', 'vmclient', process.execPath, '-e', CLIENT, String(n)], { timeout: 300_000 });
   return JSON.parse(r.stdout) as string[];
 }
 
+beforeAll(async () => {
+  await execa('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+  await ip(['link', 'add', 'vmbr', 'type', 'bridge']);
+  await ip(['addr', 'add', '198.51.100.1/24', 'dev', 'vmbr']);
+  await ip(['link', 'set', 'vmbr', 'up']);
+  for (const ns of NS) await ip(['netns', 'add', ns]);
+  await ip(['link', 'add', 'vmc', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'vmclient']);
+  await ip(['addr', 'add', '203.0.113.1/24', 'dev', 'vmc']);
+  await ip(['addr', 'add', '203.0.113.100/32', 'dev', 'vmc']);
+  await ip(['link', 'set', 'vmc', 'up']);
+  await ip(['-n', 'vmclient', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']);
+  for (const [n, last] of [['1', 11], ['2', 12]] as const) {
+    const ns = `vmrs${n}`;
+    await ip(['link', 'add', `vmr${n}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await ip(['link', 'set', `vmr${n}`, 'master', 'vmbr']);
+    await ip(['link', 'set', `vmr${n}`, 'up']);
+    await ip(['-n', ns, 'addr', 'add', `198.51.100.${last}/24`, 'dev', 'eth0']);
+  }
+  for (const ns of NS) {
+    await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+    await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+  }
+  await ip(['-n', 'vmclient', 'route', 'add', 'default', 'via', '203.0.113.1']);
+  for (const n of ['1', '2']) {
+    // NAT mode: replies go back through the director.
+    await ip(['-n', `vmrs${n}`, 'route', 'add', 'default', 'via', '198.51.100.1']);
+    await startServer(n);
+  }
+});
+
+afterAll(async () => {
+  for (const s of servers.values()) s.kill('SIGKILL');
+  await Promise.allSettled(servers.values());
+  for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
+  for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmbr']) await execa('ip', ['link', 'del', dev], { reject: false });
+  await execa('ipvsadm', ['-C'], { reject: false });
+});
+
 describe('HTTP through a NAT virtual service', () => {
   let reconciler: Reconciler;
 
   beforeAll(async () => {
-    await execa('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-    await ip(['link', 'add', 'vmbr', 'type', 'bridge']);
-    await ip(['addr', 'add', '198.51.100.1/24', 'dev', 'vmbr']);
-    await ip(['link', 'set', 'vmbr', 'up']);
-    for (const ns of NS) await ip(['netns', 'add', ns]);
-    await ip(['link', 'add', 'vmc', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'vmclient']);
-    await ip(['addr', 'add', '203.0.113.1/24', 'dev', 'vmc']);
-    await ip(['addr', 'add', '203.0.113.100/32', 'dev', 'vmc']);
-    await ip(['link', 'set', 'vmc', 'up']);
-    await ip(['-n', 'vmclient', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']);
-    for (const [n, last] of [['1', 11], ['2', 12]] as const) {
-      const ns = `vmrs${n}`;
-      await ip(['link', 'add', `vmr${n}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-      await ip(['link', 'set', `vmr${n}`, 'master', 'vmbr']);
-      await ip(['link', 'set', `vmr${n}`, 'up']);
-      await ip(['-n', ns, 'addr', 'add', `198.51.100.${last}/24`, 'dev', 'eth0']);
-    }
-    for (const ns of NS) {
-      await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-      await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
-    }
-    await ip(['-n', 'vmclient', 'route', 'add', 'default', 'via', '203.0.113.1']);
-    for (const n of ['1', '2']) {
-      // NAT mode: replies go back through the director.
-      await ip(['-n', `vmrs${n}`, 'route', 'add', 'default', 'via', '198.51.100.1']);
-      const server = execa('ip', ['netns', 'exec', `vmrs${n}`, process.execPath, '-e', SERVER, `rs${n}`], { buffer: false, reject: false });
-      servers.push(server);
-      await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
-    }
     const { config } = parseConfig(
       `auth: none
 instances: [{name: VI_1, interface: vmc, vrid: 1, priority: 100, vips: [203.0.113.100]}]
@@ -82,10 +109,6 @@ virtual_services:
 
   afterAll(async () => {
     reconciler?.stop();
-    for (const s of servers) s.kill('SIGKILL');
-    await Promise.allSettled(servers);
-    for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
-    for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmbr']) await execa('ip', ['link', 'del', dev], { reject: false });
     await execa('ipvsadm', ['-C'], { reject: false });
   });
 
@@ -95,3 +118,73 @@ virtual_services:
     expect(answers.sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2']);
   });
 });
+
+describe('health checks on the real IPVS table', () => {
+  let daemon: ResultPromise | undefined;
+  let dir: string;
+  const tandem = (args: string[]) => execa(process.execPath, [path.join(ROOT, 'bin/tandem.js'), ...args], { timeout: 60_000 });
+  const table = async () => (await execa('ipvsadm', ['-Sn'])).stdout;
+  const status = async () => JSON.parse((await tandem(['status', '--json', '--state-dir', path.join(dir, 'state')])).stdout) as DaemonStatus;
+
+  beforeAll(async () => {
+    await execa('ipvsadm', ['-C']);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-vm-health-'));
+    await writeFile(
+      path.join(dir, 'tandem.yaml'),
+      `auth: none
+instances: [{name: VI_1, interface: vmc, vrid: 1, priority: 100, advert_interval: 1, vips: [203.0.113.100]}]
+ipvs: { exclusive: true, repair_interval: 60 }
+virtual_services:
+  - name: web
+    protocol: tcp
+    address: 203.0.113.100
+    port: 80
+    scheduler: rr
+    check: { type: http, interval: 1, timeout: 1, fall: 2, rise: 1, body_match: "^rs" }
+    real_servers:
+      - {address: 198.51.100.11, port: 8080, method: nat}
+      - {address: 198.51.100.12, port: 8080, method: nat}
+`,
+    );
+    daemon = execa(process.execPath, [path.join(ROOT, 'bin/tandem.js'), 'run', '--config', path.join(dir, 'tandem.yaml'), '--state-dir', path.join(dir, 'state')], {
+      reject: false,
+      all: true,
+      env: { TANDEM_LOG_LEVEL: 'info' },
+    });
+    await until('both real servers in the table', async () => (await table()).includes('198.51.100.12:8080'), 120_000);
+  });
+
+  afterAll(async () => {
+    daemon?.kill('SIGTERM');
+    const result = await daemon;
+    if (result && result.exitCode !== 0) console.error(result.all);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes a stopped real server out of the table, keeps serving, and puts it back when it returns', async () => {
+    expect((await requests(2)).sort()).toEqual(['rs1', 'rs2']);
+    await stopServer('2');
+    const removed = await until('rs2 removed from the kernel table', async () => !(await table()).includes('198.51.100.12:8080'), 60_000);
+    const web = (await status()).services.find((s) => s.service === 'web');
+    expect(web?.servers.map((r) => [r.server, r.healthy, r.weight])).toEqual([
+      ['198.51.100.11:8080', true, 1],
+      ['198.51.100.12:8080', false, null],
+    ]);
+    expect(web?.servers[1]?.last?.message).toMatch(/ECONNREFUSED/);
+    // Every request now goes to the server left.
+    expect(await requests(4)).toEqual(['rs1', 'rs1', 'rs1', 'rs1']);
+    await startServer('2');
+    await until('rs2 back in the kernel table', async () => (await table()).includes('198.51.100.12:8080'), 60_000);
+    expect((await requests(2)).sort()).toEqual(['rs1', 'rs2']);
+    expect(removed).toBe(true);
+  });
+});
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<true> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await probe().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
