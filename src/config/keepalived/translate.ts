@@ -1,5 +1,6 @@
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
+import { isChecker, takeTimer, translateChecker } from './checks.js';
 
 /*
  * keepalived.conf tree -> a tandem config object. Every statement is either translated, or
@@ -250,9 +251,12 @@ class Translator {
       out.port = Number(block.args[1]);
     }
     const flags: string[] = [];
-    const servers: Obj[] = [];
+    const servers: KStatement[] = [];
+    const timers: Obj = {};
+    const shared: Obj = {};
     let method = 'nat';
     for (const s of block.children ?? []) {
+      if (takeTimer(s, timers)) continue;
       switch (s.keyword) {
         case 'lb_algo':
         case 'lvs_sched':
@@ -281,27 +285,57 @@ class Translator {
           out.sorry_server = { address: s.args[0], port: Number(s.args[1] ?? 0) };
           break;
         case 'real_server':
-          servers.push(this.realServer(s, where));
+          servers.push(s);
+          break;
+        case 'quorum':
+          out.quorum = numberArg(s);
+          break;
+        case 'hysteresis':
+          out.quorum_hysteresis = numberArg(s);
+          break;
+        case 'alpha':
+          shared.initially = 'down';
+          break;
+        case 'inhibit_on_failure':
+          out.inhibit_on_failure = true;
+          break;
+        case 'virtualhost':
+          shared.host = s.args[0];
           break;
         default:
-          this.untranslated(s, where, /CHECK|delay_loop|quorum|hysteresis|alpha|omega|ha_suspend|virtualhost|retry|warmup/.test(s.keyword) ? 'health checks are not in this version' : undefined);
+          this.untranslated(s, where);
       }
     }
     if (flags.length) out.scheduler_flags = flags;
     // The forwarding method is the service's in Keepalived, each real server's in tandem.
-    out.real_servers = servers.map((r) => ({ ...r, method }));
+    out.real_servers = servers.map((s) => ({ ...this.realServer(s, where, timers, shared), method }));
+    hoistCommonCheck(out);
     if (out.sorry_server) out.sorry_server = { ...(out.sorry_server as Obj), method };
     this.services.push(out);
   }
 
-  realServer(block: KStatement, where: string): Obj {
+  /** A real server and its check; `inherited` timers and `shared` check options come from its service. */
+  realServer(block: KStatement, where: string, inherited: Obj, shared: Obj): Obj {
     const out: Obj = { address: block.args[0], port: Number(block.args[1] ?? 0) };
     const here = `${where} > real_server ${block.args.join(' ')}`;
+    const timers: Obj = { ...inherited };
+    const own: Obj = { ...shared };
+    let check: Obj | undefined;
     for (const s of block.children ?? []) {
+      if (takeTimer(s, timers)) continue;
       if (s.keyword === 'weight') out.weight = numberArg(s);
       else if (s.keyword === 'uthreshold') out.upper_threshold = numberArg(s);
       else if (s.keyword === 'lthreshold') out.lower_threshold = numberArg(s);
-      else this.untranslated(s, here, /CHECK|inhibit_on_failure|notify_/.test(s.keyword) ? 'health checks are not in this version' : undefined);
+      else if (s.keyword === 'inhibit_on_failure') out.inhibit_on_failure = true;
+      else if (s.keyword === 'alpha') own.initially = 'down';
+      else if (isChecker(s.keyword) && check) this.untranslated(s, here, 'tandem runs one check per real server: the first is kept');
+      else if (isChecker(s.keyword)) check = translateChecker(s, timers, here, this);
+      else this.untranslated(s, here);
+    }
+    if (check) {
+      const { host, initially } = own;
+      const type = check.type as string;
+      out.check = { ...check, ...(initially ? { initially } : {}), ...(host && !check.host && (type === 'http' || type === 'https') ? { host } : {}) };
     }
     return out;
   }
@@ -316,6 +350,15 @@ class Translator {
     }
     this.groups.push(out);
   }
+}
+
+/** When every real server of a service has the same check, it becomes the service's check. */
+function hoistCommonCheck(service: Obj): void {
+  const servers = service.real_servers as Obj[];
+  const checks = servers.map((r) => JSON.stringify(r.check));
+  if (servers.length < 2 || checks[0] === undefined || checks.some((c) => c !== checks[0] || c === undefined)) return;
+  service.check = servers[0]?.check;
+  for (const r of servers) delete r.check;
 }
 
 function numberArg(s: KStatement): number {

@@ -88,7 +88,15 @@ describe('keepalived.conf import', () => {
         persistence: { timeout: 300, netmask: '255.255.255.0' },
         sorry_server: { address: '198.51.100.99', port: 80, method: 'nat' },
         real_servers: [
-          { address: '198.51.100.1', port: 80, weight: 3, upper_threshold: 100, lower_threshold: 10, method: 'nat' },
+          {
+            address: '198.51.100.1',
+            port: 80,
+            weight: 3,
+            upper_threshold: 100,
+            lower_threshold: 10,
+            check: { type: 'tcp', interval: 6, timeout: 3, fall: 2, retry_delay: 1 },
+            method: 'nat',
+          },
           { address: '198.51.100.2', port: 80, weight: 1, method: 'nat' },
         ],
       },
@@ -96,9 +104,60 @@ describe('keepalived.conf import', () => {
       { protocol: 'fwmark', fwmark: 5, scheduler: 'rr', real_servers: [{ address: '198.51.100.4', port: 0, method: 'tun' }] },
     ]);
     expect(r.notes.map((n) => formatNote('lvs.conf', n))).toEqual([
-      'lvs.conf:17: warning: virtual_server 192.0.2.100 80 > delay_loop: not translated: health checks are not in this version',
-      'lvs.conf:28: warning: virtual_server 192.0.2.100 80 > real_server 198.51.100.1 80 > TCP_CHECK: not translated: health checks are not in this version',
       'lvs.conf:0: note: authentication: no instance had authentication: imported as `auth: none`; set auth.key_file to protect the VIPs',
+    ]);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('translates the health checkers and their timers, nearest level first', () => {
+    const r = importKeepalived(readFileSync('test/unit/config/fixtures/keepalived-checks.conf', 'utf8'), 'checks.conf');
+    const [web, tls, db] = parse(r.yaml).virtual_services;
+    expect(web).toEqual({
+      protocol: 'tcp',
+      address: '192.0.2.100',
+      port: 80,
+      scheduler: 'wrr',
+      quorum: 2,
+      quorum_hysteresis: 1,
+      check: {
+        type: 'http',
+        path: '/health',
+        digest: '9b3a7d2b0ab1f0c2bbf5d1f2a4c6e8d0',
+        status: [200, '300-302'],
+        body_match: 'ready',
+        host: 'www.example.com',
+        connect_port: 8080,
+        interval: 3,
+        timeout: 2,
+        fall: 4,
+        retry_delay: 0.5,
+        warmup: 5,
+        initially: 'down',
+      },
+      real_servers: [
+        { address: '198.51.100.1', port: 80, weight: 2, inhibit_on_failure: true, method: 'dr' },
+        { address: '198.51.100.2', port: 80, weight: 2, method: 'dr' },
+      ],
+    });
+    expect(tls.real_servers[0].check).toEqual({
+      type: 'https',
+      path: '/',
+      body_not_match: 'maintenance',
+      host: 'secure.example.com',
+      sni: 'secure.example.com',
+      connect_address: '198.51.100.20',
+      source_address: '198.51.100.250',
+      verify_tls: false,
+      interval: 60,
+      timeout: 5,
+      fall: 2,
+      retry_delay: 1,
+    });
+    expect(db.real_servers[0].check).toEqual({ type: 'script', command: ['/usr/local/bin/check-db', '198.51.100.30'], dynamic: true, user: 'nobody', interval: 10, timeout: 4, fall: 1 });
+    expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('checks.conf', n))).toEqual([
+      'checks.conf:13: warning: virtual_server 192.0.2.100 80 > quorum_up: not translated: tandem has no equivalent',
+      'checks.conf:30: warning: virtual_server 192.0.2.100 80 > real_server 198.51.100.1 80 > HTTP_GET > url: not translated: tandem checks one url per server: the first is kept',
+      'checks.conf:71: warning: virtual_server 192.0.2.100 443 > real_server 198.51.100.20 443 > TCP_CHECK: not translated: tandem runs one check per real server: the first is kept',
     ]);
     expect(r.problems).toEqual([]);
   });

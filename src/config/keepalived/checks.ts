@@ -1,0 +1,140 @@
+import type { KStatement } from './parse.js';
+import { splitCommand } from './parse.js';
+
+/*
+ * Keepalived's health checkers -> tandem checks. Keepalived sets the timers at three levels
+ * (virtual_server, real_server, the checker block); the nearest wins. Its defaults are written
+ * out, so an imported config checks as often as it did: delay_loop 60, connect_timeout 5,
+ * retry 1 (0 for MISC_CHECK), delay_before_retry 1. Keepalived's `retry` counts retries after
+ * the first failure, so tandem's fall is retry + 1.
+ */
+
+type Obj = Record<string, unknown>;
+
+export interface Reporter {
+  note(s: KStatement, where: string, message: string): void;
+  untranslated(s: KStatement, where: string, why?: string): void;
+}
+
+const CHECKERS: Record<string, string> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', MISC_CHECK: 'script' };
+
+/** Timer keywords valid at every level, with the tandem key each feeds. */
+const TIMERS: Record<string, string> = {
+  delay_loop: 'interval',
+  connect_timeout: 'timeout',
+  retry: 'retry',
+  nb_get_retry: 'retry',
+  delay_before_retry: 'retry_delay',
+  warmup: 'warmup',
+};
+
+export function isChecker(keyword: string): boolean {
+  return keyword in CHECKERS;
+}
+
+/** Takes a timer keyword into `timers`; false when the keyword is not a timer. */
+export function takeTimer(s: KStatement, timers: Obj): boolean {
+  const key = TIMERS[s.keyword];
+  if (!key) return false;
+  timers[key] = Number(s.args[0]);
+  return true;
+}
+
+/** The tandem check of a checker block, given the timers inherited from the levels above. */
+export function translateChecker(block: KStatement, inherited: Obj, where: string, r: Reporter): Obj {
+  const type = CHECKERS[block.keyword] as string;
+  const here = `${where} > ${block.keyword}`;
+  const timers: Obj = { ...inherited };
+  const out: Obj = { type };
+  for (const s of block.children ?? []) {
+    if (takeTimer(s, timers)) continue;
+    switch (s.keyword) {
+      case 'connect_ip':
+        out.connect_address = s.args[0];
+        break;
+      case 'connect_port':
+        out.connect_port = Number(s.args[0]);
+        break;
+      case 'bindto':
+        out.source_address = s.args[0];
+        break;
+      case 'url':
+        if (type !== 'http' && type !== 'https') r.untranslated(s, here);
+        else if ('path' in out) r.untranslated(s, here, 'tandem checks one url per server: the first is kept');
+        else translateUrl(s, out, here, r);
+        break;
+      case 'virtualhost':
+        out.host ??= s.args[0];
+        break;
+      case 'enable_sni':
+        if (type === 'https') out.sni_from_host = true;
+        break;
+      case 'misc_path':
+        out.command = splitCommand(s.args.join(' '));
+        break;
+      case 'misc_timeout':
+        timers.timeout = Number(s.args[0]);
+        break;
+      case 'misc_dynamic':
+        out.dynamic = true;
+        break;
+      case 'user':
+        out.user = s.args[0];
+        break;
+      default:
+        r.untranslated(s, here);
+    }
+  }
+  if (out.sni_from_host) {
+    delete out.sni_from_host;
+    if (out.host) out.sni = out.host;
+  }
+  if (type === 'https') {
+    out.verify_tls = false;
+    r.note(block, where, "SSL_GET does not verify certificates: imported with verify_tls: false; set ca_file and verify_tls: true to verify");
+  }
+  const retry = (timers.retry as number | undefined) ?? (type === 'script' ? 0 : 1);
+  return {
+    ...out,
+    interval: timers.interval ?? 60,
+    timeout: timers.timeout ?? 5,
+    fall: retry + 1,
+    ...(retry > 0 ? { retry_delay: timers.retry_delay ?? 1 } : {}),
+    ...(timers.warmup ? { warmup: timers.warmup } : {}),
+  };
+}
+
+function translateUrl(block: KStatement, out: Obj, where: string, r: Reporter): void {
+  const here = `${where} > url`;
+  const status: (number | string)[] = [];
+  let inverted = false;
+  for (const s of block.children ?? []) {
+    switch (s.keyword) {
+      case 'path':
+        out.path = s.args[0];
+        break;
+      case 'digest':
+        out.digest = s.args[0];
+        break;
+      case 'status_code':
+        for (const a of s.args) status.push(/^\d+$/.test(a) ? Number(a) : a);
+        break;
+      case 'regex':
+        out.body_match = s.args.join(' ');
+        break;
+      case 'regex_no_match':
+        inverted = true;
+        break;
+      case 'virtualhost':
+        out.host = s.args[0];
+        break;
+      default:
+        r.untranslated(s, here);
+    }
+  }
+  if (status.length) out.status = status;
+  if (inverted && out.body_match !== undefined) {
+    out.body_not_match = out.body_match;
+    delete out.body_match;
+  }
+}
