@@ -4,7 +4,6 @@ import { serviceName } from '../config/service-name.js';
 import { lookupUser } from '../net/users.js';
 import { checkHttp } from './http.js';
 import { parseDigest, parseStatusList } from './http-expect.js';
-import { checkMysql } from './mysql.js';
 import type { Timing } from './schedule.js';
 import { checkScript } from './script.js';
 import { checkTcp } from './tcp.js';
@@ -108,6 +107,8 @@ export async function buildChecker(spec: CheckSpec, env: NodeJS.ProcessEnv = pro
           readOnly: c.read_only,
           timeoutMs,
         };
+        // mysql2 costs ~18 MB of memory: loaded only when a MySQL check exists.
+        const { checkMysql } = await import('./mysql.js');
         return (signal) => checkMysql(target, opts, signal);
       }
       case 'script': {

@@ -27,6 +27,9 @@ export function formatStatus(s: DaemonStatus): string {
   ]);
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const out = [...table(header, rows), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
+  const p = s.process;
+  const loop = p.eventLoopDelayMs ? `; event loop delay p99 ${p.eventLoopDelayMs.p99} ms, max ${p.eventLoopDelayMs.max} ms (last ${p.eventLoopDelayMs.windowSeconds} s)` : '';
+  out.push(`process: rss ${Math.round(p.rssBytes / 1048576)} MB, cpu ${(p.cpuSeconds.user + p.cpuSeconds.system).toFixed(1)} s${loop}`);
   if (s.services.length) out.push('', ...formatServices(s.services));
   if (s.ipvs) out.push('', ...formatIpvs(s.ipvs));
   return out.join('\n');

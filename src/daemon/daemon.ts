@@ -16,6 +16,8 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import { Reconciler } from '../ipvs/reconciler.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
+import { ProcessMonitor } from '../observe/process-stats.js';
+import type { ProcessStats } from '../observe/process-stats.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { ReplayGuard } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
@@ -50,6 +52,7 @@ export interface DaemonStatus {
   adverts: { received: number; rejected: Record<string, number> };
   ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
   services: ServiceHealthStatus[];
+  process: ProcessStats;
 }
 
 /** Wires the instances to the network, the links, the scripts and the control socket. */
@@ -71,6 +74,7 @@ export class Daemon {
   private reconciler?: Reconciler;
   private syncDaemon?: SyncDaemonControl;
   private services?: ServiceSupervisor;
+  private readonly processMonitor = new ProcessMonitor();
 
   private constructor(
     private readonly loaded: LoadedConfig,
@@ -282,6 +286,7 @@ export class Daemon {
       adverts: { received: this.stats.received, rejected: { ...this.stats.rejected } },
       ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.state ?? null } : null,
       services: this.services?.status() ?? [],
+      process: this.processMonitor.stats(),
     };
   }
 
@@ -291,6 +296,7 @@ export class Daemon {
       this.links?.stop();
       this.reconciler?.stop();
       await this.services?.stop();
+      this.processMonitor.stop();
       for (const s of this.scripts.values()) s.stop();
       await Promise.all([...this.runners.values()].map((r) => r.stop()));
       await this.hooks.drain();
