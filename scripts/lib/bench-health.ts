@@ -25,8 +25,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RS_SCRIPT = path.join(ROOT, 'test/support/http-rs.mjs');
 const INTERVAL = 1;
 const FALL = 3;
-/** Young-generation size the systemd unit sets: less memory for a little more CPU. */
-const SMALL_HEAP = '--max-semi-space-size=1';
 
 interface Figures {
   cpuPercent: number;
@@ -49,14 +47,13 @@ class Bench {
     return path.join(this.dir, host);
   }
 
-  async start(host: string, config: Record<string, unknown>, nodeOptions = ''): Promise<Spawned> {
+  async start(host: string, config: Record<string, unknown>): Promise<Spawned> {
     const file = path.join(this.dir, `${host}.yaml`);
     await writeFile(file, stringify(config));
     const d = this.lab.spawn(host, [process.execPath, TANDEM, 'run', '--config', file, '--state-dir', this.stateDir(host), '--dry-run'], {
       TANDEM_KEY: KEY,
       TANDEM_LOG_LEVEL: 'info',
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      NODE_OPTIONS: nodeOptions,
     });
     this.daemons.set(host, d);
     try {
@@ -203,31 +200,26 @@ async function main(): Promise<void> {
     const idle = await bench.measure(seconds);
     await bench.stop('dir1');
     console.log(`health: the master checking ${servers} real servers over HTTP every ${INTERVAL} s, ${seconds} s ...`);
-    const loadedWith = async (nodeOptions: string): Promise<{ daemon: Spawned; figures: Figures; checks: number }> => {
-      const daemon = await bench.start('dir1', checkedConfig(servers), nodeOptions);
+    const loadedWith = async (): Promise<{ daemon: Spawned; figures: Figures; checks: number }> => {
+      const daemon = await bench.start('dir1', checkedConfig(servers));
       await waitFor('all checks run', async () => (await bench.status('dir1')).services[0]?.servers.every((r) => r.checks > 0), 30_000, 500);
       await sleep(10_000);
       const figures = await bench.measure(seconds);
       const checks = (await bench.status('dir1')).services[0]?.servers.reduce((n, r) => n + r.checks, 0) ?? 0;
       return { daemon, figures, checks };
     };
-    const small = await loadedWith(SMALL_HEAP);
-    await bench.stop('dir1');
-    console.log(`health: the same with the default V8 heap settings, ${seconds} s ...`);
-    const { daemon, figures: loaded, checks } = await loadedWith('');
+    const { daemon, figures: loaded, checks } = await loadedWith();
     console.log(`health: a real server killed ${values.deaths} times (interval ${INTERVAL} s, fall ${FALL}) ...`);
     const removal = await deaths(lab, daemon, victim, Number(values.deaths));
     const row = (name: string, f: Figures) =>
-      `${name.padEnd(36)}${`${f.cpuPercent}%`.padEnd(10)}${`${f.loopP99Ms} ms`.padEnd(12)}${`${f.loopMaxMs} ms`.padEnd(12)}${`${f.rssMb}/${f.heapMb} MB`.padEnd(12)}${`${f.adverts.p50}/${f.adverts.p99}/${f.adverts.max} ms`.padEnd(22)}${f.transitions}`;
+      `${name.padEnd(24)}${`${f.cpuPercent}%`.padEnd(10)}${`${f.loopP99Ms} ms`.padEnd(12)}${`${f.loopMaxMs} ms`.padEnd(12)}${`${f.rssMb}/${f.heapMb} MB`.padEnd(12)}${`${f.adverts.p50}/${f.adverts.p99}/${f.adverts.max} ms`.padEnd(22)}${f.transitions}`;
     console.log(`\nhealth checks: dir1's daemon over ${seconds} s (${checks} checks run by then)`);
-    console.log(`${''.padEnd(36)}CPU/s     loop p99    loop max    RSS/heap    advert gap p50/p99/max  transitions`);
+    console.log(`${''.padEnd(24)}CPU/s     loop p99    loop max    RSS/heap    advert gap p50/p99/max  transitions`);
     console.log(row('no checks (yardstick)', idle));
     console.log(row(`${servers} HTTP checks/s`, loaded));
-    console.log(row(`  with ${SMALL_HEAP}`, small.figures));
     const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : 'n/a');
-    for (const [name, f] of [['checks', loaded], ['checks, small heap', small.figures]] as const) {
-      console.log(`ratio (${name} / none): cpu ${ratio(f.cpuPercent, idle.cpuPercent)}, loop p99 ${ratio(f.loopP99Ms, idle.loopP99Ms)}, rss ${ratio(f.rssMb, idle.rssMb)}, advert gap max ${ratio(f.adverts.max, idle.adverts.max)}`);
-    }
+    const f = loaded;
+    console.log(`ratio (checks / none): cpu ${ratio(f.cpuPercent, idle.cpuPercent)}, loop p99 ${ratio(f.loopP99Ms, idle.loopP99Ms)}, rss ${ratio(f.rssMb, idle.rssMb)}, advert gap max ${ratio(f.adverts.max, idle.adverts.max)}`);
     const sorted = [...removal].sort((a, b) => a - b);
     const target = INTERVAL * FALL * 1000;
     console.log(

@@ -21,6 +21,13 @@ export interface HttpCheckOptions {
   expect: HttpExpectation;
 }
 
+/**
+ * Shared agents without keep-alive or TLS session reuse: every check opens a fresh connection
+ * (a check should see what a new client sees), without an agent object made per request.
+ */
+const httpAgent = new http.Agent({ keepAlive: false });
+const httpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0 });
+
 /** Regular expressions look at the first MiB of a body; the digest covers all of it. */
 const BODY_CAP = 1 << 20;
 
@@ -48,13 +55,12 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions, signal: A
       localAddress: target.source,
       method: opts.method,
       path: opts.path,
-      agent: false as const,
       signal,
       headers: { Host: host, 'User-Agent': 'tandem-check', Connection: 'close' },
     };
     const req = opts.tls
-      ? https.request({ ...common, servername, rejectUnauthorized: opts.verify, ca: opts.ca })
-      : http.request(common);
+      ? https.request({ ...common, agent: httpsAgent, servername, rejectUnauthorized: opts.verify, ca: opts.ca })
+      : http.request({ ...common, agent: httpAgent });
     req.once('error', (err) => done({ ok: false, message: signal.aborted ? 'no complete response before the timeout' : errorText(err) }));
     req.once('response', (res) => {
       const hash = opts.expect.digest ? createHash(opts.expect.digest.algorithm) : undefined;

@@ -1,6 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildChecker, checkSpecs } from '../../src/check/build.js';
+import { parseConfig } from '../../src/config/parse.js';
 import type { ServiceHealthStatus } from '../../src/daemon/services.js';
 import { withDirectorLab } from '../support/director-lab.js';
 import type { Spawned } from '../support/netns.js';
@@ -111,5 +113,24 @@ describe('health checks drive the table, the quorum and the priority', () => {
     const text = await tandem(['status']);
     expect(text).toMatch(/SERVICE web {2}\(healthy weight 3, quorum 2\)/);
     expect(text).toMatch(/192\.0\.2\.11:8080 +http +up +1 +/);
+  });
+});
+
+describe('script checks', () => {
+  it('run as the configured user, with the real server in their environment', async () => {
+    const text = `auth: none
+instances: [{ name: a, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1] }]
+virtual_services:
+  - protocol: tcp
+    address: 192.0.2.1
+    port: 80
+    check: { type: script, user: nobody, command: [sh, -c, 'test "$(id -un)" = nobody && test "$TANDEM_RS_ADDRESS:$TANDEM_RS_PORT" = 10.0.0.1:80'] }
+    real_servers: [{ address: 10.0.0.1, port: 80 }]
+`;
+    const [spec] = checkSpecs(parseConfig(text, 't.yaml').config.virtual_services);
+    const checker = await buildChecker(spec!);
+    expect(await checker(AbortSignal.timeout(5000))).toEqual({ ok: true, message: 'exit 0' });
+    const [missing] = checkSpecs(parseConfig(text.replace('user: nobody', 'user: no-such-user-here'), 't.yaml').config.virtual_services);
+    expect(await (await buildChecker(missing!))(AbortSignal.timeout(5000))).toEqual({ ok: false, message: 'no system user named "no-such-user-here"' });
   });
 });

@@ -20,10 +20,10 @@ const BODY = 'tandem ok\n';
 let dir: string;
 let plain: http.Server;
 let secure: https.Server;
-const seen: { host?: string; method?: string }[] = [];
+const seen: { host?: string; method?: string; from?: string }[] = [];
 
 function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
-  seen.push({ host: req.headers.host, method: req.method });
+  seen.push({ host: req.headers.host, method: req.method, from: req.socket.remoteAddress });
   if (req.url === '/fail') return void res.writeHead(500).end('oops');
   if (req.url === '/maintenance') return void res.writeHead(200).end('MAINTENANCE in progress');
   if (req.url === '/trickle') {
@@ -80,9 +80,15 @@ describe('tcp checker', () => {
 describe('http checker', () => {
   it('accepts 2xx by default and sends the Host header asked for', async () => {
     expect(await get({ host: 'www.example' })).toEqual({ ok: true, message: 'HTTP 200' });
-    expect(seen.at(-1)).toEqual({ host: 'www.example', method: 'GET' });
+    expect(seen.at(-1)).toEqual({ host: 'www.example', method: 'GET', from: '127.0.0.1' });
     expect(await get({ method: 'HEAD' })).toEqual({ ok: true, message: 'HTTP 200' });
-    expect(seen.at(-1)).toEqual({ host: `127.0.0.1:${httpPort}`, method: 'HEAD' });
+    expect(seen.at(-1)).toEqual({ host: `127.0.0.1:${httpPort}`, method: 'HEAD', from: '127.0.0.1' });
+  });
+
+  it('connects from the source address asked for (bindto)', async () => {
+    const r = await checkHttp({ address: '127.0.0.1', port: httpPort, source: '127.0.0.2' }, opts(), AbortSignal.timeout(2000));
+    expect(r.ok).toBe(true);
+    expect(seen.at(-1)?.from).toBe('127.0.0.2');
   });
 
   it('fails on a status outside the list and passes one inside it', async () => {
