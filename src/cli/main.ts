@@ -3,18 +3,22 @@ import { ConfigError } from '../config/errors.js';
 import { checkCommand } from './check.js';
 import { importCommand } from './import.js';
 import { runCommand } from './run.js';
-import { drainCommand, statusCommand, stepDownCommand } from './status.js';
+import { drainCommand, garpCommand, reloadCommand, statusCommand, stepDownCommand } from './status.js';
 
 export const DEFAULT_STATE_DIR = '/run/tandem';
 
 const USAGE = `usage: tandem COMMAND [options]
 
 commands:
-  run --config FILE [--state-dir DIR] [--dry-run]
+  run --config FILE [--state-dir DIR] [--dry-run] [--log-format json|pretty]
                                              run the daemon in the foreground; --dry-run prints
-                                             the ipvsadm batch it would apply and applies nothing
+                                             the ipvsadm batch it would apply and applies nothing;
+                                             the config file is watched and reloaded on change
   check --config FILE                        validate a config; exit 1 with every error
   status [--state-dir DIR] [--json]          instances, masters, real server health, IPVS
+  reload [--state-dir DIR]                   reload the config now (as SIGHUP); exit 1 with the
+                                             errors when the file is refused
+  garp [--state-dir DIR] [--instance NAME]   announce the VIPs of master instances again
   drain SERVER [--state-dir DIR]             weight 0 for SERVER (ADDRESS:PORT or ADDRESS) in
                                              every service: its connections finish, no new ones
   undrain SERVER [--state-dir DIR]           put a drained server back
@@ -30,9 +34,11 @@ const commands: Record<string, Command> = {
   run: (args) => {
     const { values } = parseArgs({
       args,
-      options: { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      options: { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'dry-run': { type: 'boolean' }, 'log-format': { type: 'string' } },
     });
-    return runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR, values['dry-run'] ?? false);
+    const format = values['log-format'] ?? 'json';
+    if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format must be json or pretty, got "${format}"`);
+    return runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR, values['dry-run'] ?? false, format);
   },
   check: (args) => {
     const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
@@ -41,6 +47,14 @@ const commands: Record<string, Command> = {
   status: (args) => {
     const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } });
     return statusCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.json ?? false);
+  },
+  reload: (args) => {
+    const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' } } });
+    return reloadCommand(values['state-dir'] ?? DEFAULT_STATE_DIR);
+  },
+  garp: (args) => {
+    const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, instance: { type: 'string' } } });
+    return garpCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance);
   },
   drain: (args) => drainArgs(args, true),
   undrain: (args) => drainArgs(args, false),

@@ -2,10 +2,11 @@ import { formatIssue } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../observe/log.js';
+import type { LogFormat } from '../observe/log.js';
 
 /** Runs the daemon in the foreground until SIGTERM or SIGINT, then stops gracefully. */
-export async function runCommand(configFile: string, stateDir: string, dryRun = false): Promise<number> {
-  const log = createLogger();
+export async function runCommand(configFile: string, stateDir: string, dryRun = false, logFormat: LogFormat = 'json'): Promise<number> {
+  const log = createLogger(undefined, logFormat);
   const loaded = await loadConfig(configFile);
   for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
   const daemon = await Daemon.start(loaded, { stateDir, log, dryRun });
@@ -22,7 +23,7 @@ export async function runCommand(configFile: string, stateDir: string, dryRun = 
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    // Without a handler SIGHUP would kill the daemon and leave the VIPs on the interface.
-    process.on('SIGHUP', () => log.warn('SIGHUP: hot reload is not in this version; restart tandem to apply a changed config'));
+    // SIGHUP reloads, as Keepalived's does; a refused file is logged and the running config stays.
+    process.on('SIGHUP', () => void daemon.reload('SIGHUP').catch(() => undefined));
   });
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { controlRequest } from '../daemon/control.js';
-import type { DaemonStatus } from '../daemon/daemon.js';
+import type { DaemonStatus, ReloadRecord } from '../daemon/daemon.js';
 
 const socketIn = (stateDir: string) => path.join(stateDir, 'tandem.sock');
 
@@ -29,6 +29,12 @@ export function formatStatus(s: DaemonStatus): string {
   const out = [...table(header, rows), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
   const p = s.process;
   const loop = p.eventLoopDelayMs ? `; event loop delay p99 ${p.eventLoopDelayMs.p99} ms, max ${p.eventLoopDelayMs.max} ms (last ${p.eventLoopDelayMs.windowSeconds} s)` : '';
+  const r = s.reload;
+  if (r.last) {
+    const what = r.last.ok ? r.last.summary.join('; ') : `REFUSED, the running config stays:\n  ${(r.last.error ?? '').split('\n').join('\n  ')}`;
+    out.push(`last reload ${r.last.at} (${r.last.trigger}): ${what}`);
+  }
+  if (r.pendingRestart.length) out.push(`changes waiting for a restart: ${r.pendingRestart.join(', ')}`);
   out.push(`process: rss ${Math.round(p.rssBytes / 1048576)} MB, cpu ${(p.cpuSeconds.user + p.cpuSeconds.system).toFixed(1)} s${loop}`);
   if (s.services.length) out.push('', ...formatServices(s.services));
   if (s.ipvs) out.push('', ...formatIpvs(s.ipvs));
@@ -86,5 +92,17 @@ export async function drainCommand(stateDir: string, server: string, drain: bool
   const result = (await controlRequest(socketIn(stateDir), { command, server })) as Record<string, string[]>;
   const servers = result[drain ? 'drained' : 'restored'] ?? [];
   console.log(`${drain ? 'drained (weight 0, connections finish)' : 'restored'}: ${servers.join('; ')}`);
+  return 0;
+}
+
+export async function reloadCommand(stateDir: string): Promise<number> {
+  const record = (await controlRequest(socketIn(stateDir), { command: 'reload' })) as ReloadRecord;
+  console.log(`reloaded in ${record.ms} ms:\n${record.summary.map((l) => `  ${l}`).join('\n')}`);
+  return 0;
+}
+
+export async function garpCommand(stateDir: string, instance: string | undefined): Promise<number> {
+  const result = (await controlRequest(socketIn(stateDir), { command: 'garp', instance })) as { announced: string[] };
+  console.log(result.announced.length ? `gratuitous ARP sent for: ${result.announced.join(', ')}` : 'no instance is MASTER here: nothing to announce');
   return 0;
 }

@@ -1,8 +1,12 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { ConfigDiff } from '../config/diff.js';
+import { diffConfigs } from '../config/diff.js';
+import { ConfigError, formatIssue } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { InstanceConfig } from '../config/schema.js';
+import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
 import { ArpingAnnouncer } from '../net/garp.js';
@@ -23,9 +27,10 @@ import { ReplayGuard } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
 import type { ControlRequest } from './control.js';
 import { ControlServer } from './control.js';
+import { ConfigWatcher } from './config-watch.js';
 import { HookRunner } from './hooks.js';
 import { InstanceRunner } from './instance.js';
-import type { InstanceStatus } from './instance.js';
+import type { InstanceDeps, InstanceStatus } from './instance.js';
 import { ScriptTracker } from './script-tracker.js';
 import { StateDir } from './state-dir.js';
 import { ServiceSupervisor } from './services.js';
@@ -53,13 +58,30 @@ export interface DaemonStatus {
   ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
   services: ServiceHealthStatus[];
   process: ProcessStats;
+  reload: { ok: number; failed: number; last: ReloadRecord | null; pendingRestart: string[] };
 }
+
+export interface ReloadRecord {
+  at: string;
+  trigger: string;
+  ok: boolean;
+  /** What changed, one line each. */
+  summary: string[];
+  /** Why the file was refused (file:line:column lines), or null. */
+  error: string | null;
+  ms: number;
+}
+
+/** A reload refused because the new file is invalid; the message has every problem. */
+export class ReloadError extends Error {}
 
 /** Wires the instances to the network, the links, the scripts and the control socket. */
 export class Daemon {
   private readonly runners = new Map<string, InstanceRunner>();
   private readonly byVrid = new Map<number, InstanceRunner>();
-  private readonly linkDown = new Map<string, string | undefined>();
+  private linkDown = new Map<string, string | undefined>();
+  private linkKey = '';
+  private deps?: InstanceDeps;
   private readonly scripts = new Map<string, ScriptTracker>();
   private readonly replay = new ReplayGuard();
   private readonly hooks = new HookRunner();
@@ -75,9 +97,17 @@ export class Daemon {
   private syncDaemon?: SyncDaemonControl;
   private services?: ServiceSupervisor;
   private readonly processMonitor = new ProcessMonitor();
+  private reloading?: Promise<ReloadRecord>;
+  private reloadAgain = false;
+  private readonly reloads = { ok: 0, failed: 0 };
+  private lastReload: ReloadRecord | null = null;
+  private pendingRestart: string[] = [];
+  private driver?: IpvsDriver;
+  private watcher?: ConfigWatcher;
+  private dryRun = false;
 
   private constructor(
-    private readonly loaded: LoadedConfig,
+    private loaded: LoadedConfig,
     private readonly state: StateDir,
     private readonly log: Logger,
   ) {}
@@ -88,7 +118,9 @@ export class Daemon {
     const daemon = new Daemon(loaded, state, options.log);
     try {
       await daemon.boot(options.vips ?? new IpVipManager(), options.announcer ?? new ArpingAnnouncer());
-      await daemon.bootIpvs(options.ipvs ?? new IpvsadmDriver(), options.dryRun ?? false);
+      daemon.driver = options.ipvs ?? new IpvsadmDriver();
+      daemon.dryRun = options.dryRun ?? false;
+      await daemon.bootIpvs(daemon.driver, daemon.dryRun);
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -112,48 +144,39 @@ export class Daemon {
       onPacket: (packet, from) => this.onPacket(packet, from),
       onError: (err) => this.log.error({ err: err.message }, `advert transport: ${err.message}`),
     });
-    const garp = {
-      repeat: config.garp.repeat,
-      delayMs: config.garp.delay * 1000,
-      refreshMs: config.garp.refresh * 1000,
-      refreshRepeat: config.garp.refresh_repeat,
+    // One object shared by every runner: a reload updates auth and garp in place.
+    this.deps = {
+      transport: this.transport,
+      vips,
+      announcer,
+      hooks: this.hooks,
+      auth,
+      epoch,
+      garp: garpSettings(config),
+      log: this.log,
+      now: () => performance.now(),
+      onTransition: (r, from, to) => {
+        this.groups?.onTransition(r, from, to);
+        if (r.name === this.loaded.config.ipvs.sync_daemon?.instance) void this.syncDaemon?.follow(to);
+      },
     };
-    for (const inst of config.instances) {
-      const runner = new InstanceRunner(inst, sources.get(inst.name) as string, {
-        transport: this.transport,
-        vips,
-        announcer,
-        hooks: this.hooks,
-        auth,
-        epoch,
-        garp,
-        log: this.log,
-        now: () => performance.now(),
-        onTransition: (r, from, to) => {
-          this.groups?.onTransition(r, from, to);
-          if (r.name === config.ipvs.sync_daemon?.instance) void this.syncDaemon?.follow(to);
-        },
-      });
-      this.runners.set(inst.name, runner);
-      this.byVrid.set(inst.vrid, runner);
-    }
+    for (const inst of config.instances) this.addRunner(inst, sources.get(inst.name) as string);
     this.groups = new SyncGroups(config.sync_groups, this.runners);
     await this.cleanLeftoverVips();
 
     for (const [name, script] of Object.entries(config.scripts)) {
       this.scripts.set(name, new ScriptTracker(name, script, this.log, () => this.retrack()));
     }
-    const ifaces = new Set(config.instances.flatMap((i) => [i.interface, ...i.track_interfaces.map(trackedName)]));
-    this.links = new LinkWatcher([...ifaces], (iface, down) => {
-      this.linkDown.set(iface, down);
-      if (this.runners.size && this.linkDown.size === ifaces.size) this.retrack();
-    });
-    await this.links.start();
+    await this.watchLinks();
     await this.startServices();
     this.retrack();
     this.control = await ControlServer.listen(this.state.socketPath, (req) => this.handle(req));
     for (const runner of this.runners.values()) runner.start();
     for (const script of this.scripts.values()) script.start();
+    this.watcher = new ConfigWatcher((file) => {
+      this.reload(`file ${file} changed`).catch(() => undefined);
+    });
+    await this.watcher.watch(watchedFiles(this.loaded));
     this.log.info({ config: this.loaded.file, instances: [...this.runners.keys()], epoch }, 'tandem started');
   }
 
@@ -187,6 +210,33 @@ export class Daemon {
       onQuorum: () => this.retrack(),
     });
     await this.services.start();
+  }
+
+  private addRunner(inst: InstanceConfig, source: string): InstanceRunner {
+    const runner = new InstanceRunner(inst, source, this.deps as InstanceDeps);
+    this.runners.set(inst.name, runner);
+    this.byVrid.set(inst.vrid, runner);
+    return runner;
+  }
+
+  /** Watches the instances' and tracked interfaces; a reload calls it again for a new set. */
+  private async watchLinks(): Promise<void> {
+    const ifaces = new Set(this.loaded.config.instances.flatMap((i) => [i.interface, ...i.track_interfaces.map(trackedName)]));
+    const key = [...ifaces].sort().join(' ');
+    if (this.links && key === this.linkKey) return;
+    this.links?.stop();
+    this.linkKey = key;
+    const fresh = new Map<string, string | undefined>();
+    let ready = false;
+    this.links = new LinkWatcher([...ifaces], (iface, down) => {
+      fresh.set(iface, down);
+      if (ready || fresh.size === ifaces.size) {
+        ready = true;
+        this.linkDown = fresh;
+        if (this.runners.size) this.retrack();
+      }
+    });
+    await this.links.start();
   }
 
   /** VIPs a killed earlier run left behind: this config's and those its ledger recorded. */
@@ -253,6 +303,13 @@ export class Daemon {
         if (!this.reconciler) throw new Error('no virtual_services in the config');
         await this.reconciler.reconcile();
         return this.reconciler.status();
+      case 'reload':
+        return this.reload('tandem reload');
+      case 'garp': {
+        const masters = this.select(req.instance).filter((r) => r.state === 'MASTER');
+        for (const r of masters) r.garp();
+        return { announced: masters.map((r) => r.name) };
+      }
       case 'drain':
       case 'undrain': {
         if (!this.services) throw new Error('no virtual_services in the config');
@@ -266,7 +323,7 @@ export class Daemon {
         return { steppedDown: targets.map((r) => r.name) };
       }
       default:
-        throw new Error(`unknown command "${req.command}" (known: status, step-down, drain, undrain, reconcile)`);
+        throw new Error(`unknown command "${req.command}" (known: status, reload, garp, step-down, drain, undrain, reconcile)`);
     }
   }
 
@@ -275,6 +332,104 @@ export class Daemon {
     const runner = this.runners.get(String(name));
     if (!runner) throw new Error(`no instance named "${String(name)}" (known: ${[...this.runners.keys()].join(', ')})`);
     return [runner];
+  }
+
+  /**
+   * Reloads the config file: validates all of it first (an invalid file changes nothing and
+   * throws), then applies the difference piece by piece. Reloads run one at a time; one asked
+   * for while another runs is run again after it, once.
+   */
+  reload(trigger: string): Promise<ReloadRecord> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = this.reloadOnce(trigger).finally(() => {
+      this.reloading = undefined;
+      if (this.reloadAgain) {
+        this.reloadAgain = false;
+        void this.reload(trigger).catch(() => undefined);
+      }
+    });
+    return this.reloading;
+  }
+
+  private async reloadOnce(trigger: string): Promise<ReloadRecord> {
+    const started = performance.now();
+    let next: LoadedConfig;
+    try {
+      next = await loadConfig(this.loaded.file);
+    } catch (err) {
+      const error = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : (err as Error).message;
+      this.reloads.failed += 1;
+      this.lastReload = { at: new Date().toISOString(), trigger, ok: false, summary: [], error, ms: Math.round(performance.now() - started) };
+      this.log.error({ trigger, error }, `reload refused; the running config stays: ${error}`);
+      throw new ReloadError(error);
+    }
+    const diff = diffConfigs(this.loaded.config, next.config);
+    for (const w of next.warnings) this.log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
+    await this.apply(next, diff);
+    this.reloads.ok += 1;
+    const summary = diff.summary.length ? diff.summary : ['no change'];
+    this.lastReload = { at: new Date().toISOString(), trigger, ok: true, summary, error: null, ms: Math.round(performance.now() - started) };
+    this.pendingRestart = diff.needsRestart;
+    await this.watcher?.watch(watchedFiles(this.loaded));
+    this.log.info({ trigger, changes: summary, ms: this.lastReload.ms }, `reloaded (${trigger}): ${summary.join('; ')}`);
+    return this.lastReload;
+  }
+
+  /** Applies a validated config's difference: only what changed is touched. */
+  private async apply(next: LoadedConfig, diff: ConfigDiff): Promise<void> {
+    const deps = this.deps as InstanceDeps;
+    const config = next.config;
+    // What needs a restart keeps its old value: the transport stays as it is.
+    this.loaded = { ...next, config: { ...config, transport: this.loaded.config.transport } };
+    deps.auth = next.auth;
+    Object.assign(deps.garp, garpSettings(config));
+    for (const name of [...diff.scripts.removed, ...diff.scripts.changed]) {
+      this.scripts.get(name)?.stop();
+      this.scripts.delete(name);
+    }
+    for (const name of [...diff.scripts.added, ...diff.scripts.changed]) {
+      const script = new ScriptTracker(name, config.scripts[name] as ScriptConfig, this.log, () => this.retrack());
+      this.scripts.set(name, script);
+      script.start();
+    }
+    const gone = [...diff.instances.removed, ...diff.instances.restarted.map((c) => c.name)];
+    await Promise.all(
+      gone.map(async (name) => {
+        const runner = this.runners.get(name) as InstanceRunner;
+        this.runners.delete(name);
+        this.byVrid.delete(runner.config.vrid);
+        await runner.stop();
+      }),
+    );
+    const fresh: InstanceRunner[] = [];
+    for (const inst of config.instances) {
+      const runner = this.runners.get(inst.name);
+      if (runner) runner.reconfigure(inst);
+      else fresh.push(this.addRunner(inst, sourceAddress(inst)));
+    }
+    if (diff.syncGroups || fresh.length || gone.length) this.groups = new SyncGroups(config.sync_groups, this.runners);
+    await this.watchLinks();
+    this.retrack();
+    for (const runner of fresh) runner.start();
+    const ledger: Record<string, string[]> = {};
+    for (const inst of config.instances) (ledger[inst.interface] ??= []).push(...inst.vips);
+    await this.state.writeLedger(ledger);
+    if (this.services) await this.services.reconfigure(config);
+    else if (config.virtual_services.length) await this.startServices();
+    if (this.reconciler) {
+      this.reconciler.setOptions({ exclusive: config.ipvs.exclusive, repairIntervalMs: config.ipvs.repair_interval * 1000 });
+      if (!this.services) void this.reconciler.setDesired([]);
+    } else if (this.driver && config.virtual_services.length) {
+      await this.bootIpvs(this.driver, this.dryRun);
+    }
+    if (diff.ipvs.includes('timeouts') && config.ipvs.timeouts && this.reconciler && !this.reconciler.status().dryRun) {
+      const t = config.ipvs.timeouts;
+      await this.driver?.setTimeouts(t.tcp, t.tcpfin, t.udp).catch((err: unknown) => this.log.error(`IPVS timeouts: ${classify(err).message}`));
+    }
+    if (diff.ipvs.includes('sync_daemon')) this.pendingRestart.push('ipvs.sync_daemon');
   }
 
   status(): DaemonStatus {
@@ -287,12 +442,14 @@ export class Daemon {
       ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.state ?? null } : null,
       services: this.services?.status() ?? [],
       process: this.processMonitor.stats(),
+      reload: { ...this.reloads, last: this.lastReload, pendingRestart: [...this.pendingRestart] },
     };
   }
 
   /** Graceful stop: priority-0 adverts, VIPs removed, stop hooks run, files released. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.watcher?.close();
       this.links?.stop();
       this.reconciler?.stop();
       await this.services?.stop();
@@ -309,6 +466,21 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+/** The config file and the key file it names: a change to either reloads. */
+function watchedFiles(loaded: LoadedConfig): string[] {
+  const auth = loaded.config.auth;
+  return [loaded.file, ...(typeof auth === 'object' && 'key_file' in auth ? [auth.key_file] : [])];
+}
+
+function garpSettings(config: Config): InstanceDeps['garp'] {
+  return {
+    repeat: config.garp.repeat,
+    delayMs: config.garp.delay * 1000,
+    refreshMs: config.garp.refresh * 1000,
+    refreshRepeat: config.garp.refresh_repeat,
+  };
 }
 
 function trackedName(t: InstanceConfig['track_interfaces'][number]): string {

@@ -70,16 +70,19 @@ export class InstanceRunner {
   private garpAbort = new AbortController();
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
-  private readonly vips: Vip[];
+  private vips: Vip[];
+  /** VIPs a reload took away, until the master has removed them. */
+  private retired: Vip[] = [];
   private transitions = 0;
   private onReleased?: () => void;
   readonly log: Logger;
 
   constructor(
-    readonly config: InstanceConfig,
+    private current: InstanceConfig,
     readonly address: string,
     private readonly deps: InstanceDeps,
   ) {
+    const config = current;
     this.vips = config.vips.map((v) => parseVip(v) as Vip);
     this.epoch = deps.epoch;
     this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
@@ -95,7 +98,25 @@ export class InstanceRunner {
   }
 
   get name(): string {
-    return this.config.name;
+    return this.current.name;
+  }
+
+  get config(): InstanceConfig {
+    return this.current;
+  }
+
+  /**
+   * A reload's new settings for this instance, when its VRRP identity (vrid, interface, advert
+   * interval, addresses, owner priority) is unchanged: state and timers stay; a master adds or
+   * removes just the VIPs that changed. The daemon applies the new priority through tracking.
+   */
+  reconfigure(config: InstanceConfig): void {
+    const before = this.vips;
+    this.current = config;
+    this.vips = config.vips.map((v) => parseVip(v) as Vip);
+    this.retired = before.filter((old) => !this.vips.some((v) => v.address === old.address));
+    this.deps.announcer.prepare(config.interface, this.vips, this.deps.garp.repeat);
+    this.feed({ type: 'configure', preempt: config.preempt, preemptDelayMs: config.preempt_delay * 1000, vips: this.vips.map((v) => v.address) });
   }
 
   get state(): VrrpState {
@@ -128,6 +149,11 @@ export class InstanceRunner {
   /** Faults of this instance's own, not imposed by its sync group. */
   ownFaults(): string[] {
     return [...this.faultSources.entries()].filter(([source]) => source !== 'sync-group').flatMap(([, f]) => f);
+  }
+
+  /** Announces the VIPs again (a master only): for a neighbour that lost its ARP entry. */
+  garp(): void {
+    if (this.state === 'MASTER') void this.announce(this.deps.garp.repeat);
   }
 
   stepDown(holdMs: number): void {
@@ -234,6 +260,20 @@ export class InstanceRunner {
       case 'mismatch':
         this.log.warn({ peer: action.peer, mismatch: action.detail }, `peer ${action.peer} is configured differently: ${action.detail}`);
         return;
+      case 'changeVips': {
+        const add = this.vips.filter((v) => action.add.includes(v.address));
+        const remove = this.retired.filter((v) => action.remove.includes(v.address));
+        const signal = this.garpAbort.signal;
+        if (remove.length) this.enqueue('remove VIPs', () => this.deps.vips.remove(this.config.interface, remove));
+        if (add.length) {
+          this.enqueue('add VIPs', () => this.deps.vips.add(this.config.interface, add));
+          this.enqueue('garp', async () => {
+            if (!signal.aborted) this.deps.announcer.announce(this.config.interface, add, this.deps.garp.repeat, signal).done.catch(() => undefined);
+          });
+        }
+        this.log.info({ added: action.add, removed: action.remove }, `VIPs changed by reload: ${[...action.add.map((a) => `+${a}`), ...action.remove.map((r) => `-${r}`)].join(' ')}`);
+        return;
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import { evaluateServices } from '../check/evaluate.js';
 import type { Health } from '../check/health.js';
 import { MaintenanceDir } from '../check/maintenance-dir.js';
 import { HealthMonitor } from '../check/monitor.js';
-import type { MonitorOptions } from '../check/monitor.js';
+import type { MonitorOptions, MonitorUpdate } from '../check/monitor.js';
 import type { ServerState } from '../check/pool.js';
 import type { Config, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
@@ -68,13 +68,34 @@ export class ServiceSupervisor {
 
   async start(): Promise<void> {
     this.drains = new Set(await this.options.state.readDrains());
-    if (this.config.health.maintenance_dir) {
-      this.maintenance = new MaintenanceDir(this.config.health.maintenance_dir, this.options.log, () => this.schedule());
-      await this.maintenance.start();
-    }
+    await this.watchMaintenance();
     this.evaluate();
     const update = await this.monitor.update(checkSpecs(this.config.virtual_services));
     if (update.started.length) this.options.log.info({ checks: update.started.length }, `health checks started for ${update.started.length} real server(s)`);
+  }
+
+  /**
+   * A reload's services: unchanged checks keep their runner and health (a healthy server is
+   * not dropped and re-added); only new or changed checks start afresh.
+   */
+  async reconfigure(config: Config): Promise<MonitorUpdate> {
+    this.config = config;
+    await this.watchMaintenance();
+    const update = await this.monitor.update(checkSpecs(config.virtual_services));
+    this.evaluate();
+    this.options.log.info(
+      { started: update.started.length, kept: update.kept.length, stopped: update.stopped.length },
+      `health checks: ${update.kept.length} kept, ${update.started.length} started, ${update.stopped.length} stopped`,
+    );
+    return update;
+  }
+
+  private async watchMaintenance(): Promise<void> {
+    const dir = this.config.health.maintenance_dir;
+    if (this.maintenance?.dir === dir) return;
+    await this.maintenance?.stop();
+    this.maintenance = dir ? new MaintenanceDir(dir, this.options.log, () => this.schedule()) : undefined;
+    await this.maintenance?.start();
   }
 
   /** Whether a service (by name) has its quorum; true for names it does not know. */

@@ -7,6 +7,8 @@ export type IpvsCommand = string[];
 export interface DiffOptions {
   /** The table is ours alone: services the config does not declare are deleted. */
   exclusive: boolean;
+  /** Ids (serviceId) of services an earlier config declared: deleted when still present. */
+  retired?: ReadonlySet<string>;
 }
 
 function serviceOptions(s: VirtualService): string[] {
@@ -44,8 +46,9 @@ export function diffTables(desired: VirtualService[], actual: VirtualService[], 
   const commands: IpvsCommand[] = [];
   const actualById = new Map(actual.map((s) => [serviceId(s), s]));
   const desiredIds = new Set(desired.map(serviceId));
-  if (options.exclusive) {
-    for (const s of actual) if (!desiredIds.has(serviceId(s))) commands.push(['-D', ...serviceArgs(s)]);
+  for (const s of actual) {
+    const id = serviceId(s);
+    if (!desiredIds.has(id) && (options.exclusive || options.retired?.has(id))) commands.push(['-D', ...serviceArgs(s)]);
   }
   for (const want of desired) {
     const svc = serviceArgs(want);

@@ -46,6 +46,7 @@ const MIN_RETRY_MS = 1000;
  */
 export class Reconciler {
   private desired: VirtualService[] = [];
+  private readonly retired = new Set<string>();
   private actual: VirtualService[] | null = null;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -67,11 +68,22 @@ export class Reconciler {
 
   constructor(
     private readonly driver: IpvsDriver,
-    private readonly options: ReconcilerOptions,
+    private options: ReconcilerOptions,
   ) {}
 
-  /** Sets the desired table and reconciles now. */
+  /** A reload's new exclusive and repair interval; the next pass uses them. */
+  setOptions(change: Pick<ReconcilerOptions, 'exclusive' | 'repairIntervalMs'>): void {
+    this.options = { ...this.options, ...change };
+  }
+
+  /**
+   * Sets the desired table and reconciles now. A service the previous table had and this one
+   * has not (a reload removed it) is deleted from the kernel, exclusive or not.
+   */
   setDesired(desired: VirtualService[]): Promise<void> {
+    const ids = new Set(desired.map(serviceId));
+    for (const s of this.desired) if (!ids.has(serviceId(s))) this.retired.add(serviceId(s));
+    for (const id of ids) this.retired.delete(id);
     this.desired = desired;
     return this.reconcile();
   }
@@ -118,7 +130,7 @@ export class Reconciler {
         unreadable = e.message;
         this.actual = [];
       }
-      const commands = diffTables(this.desired, this.actual, { exclusive: this.options.exclusive });
+      const commands = diffTables(this.desired, this.actual, { exclusive: this.options.exclusive, retired: this.retired });
       if (commands.length && this.options.dryRun) {
         this.print(commands, unreadable);
       } else if (commands.length) {
@@ -157,7 +169,7 @@ export class Reconciler {
       this.options.log.warn(`IPVS: ${e.message}; applying the rest one command at a time`);
     }
     // Part of the batch may have gone in: apply what is still missing, one by one.
-    const rest = diffTables(this.desired, await this.driver.read(), { exclusive: this.options.exclusive });
+    const rest = diffTables(this.desired, await this.driver.read(), { exclusive: this.options.exclusive, retired: this.retired });
     const refused: { command: string; error: string }[] = [];
     for (const command of rest) {
       try {

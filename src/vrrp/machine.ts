@@ -64,7 +64,9 @@ export type Event =
   | { type: 'faults'; faults: string[] }
   | { type: 'shutdown' }
   | { type: 'stepDown'; holdMs: number }
-  | { type: 'force'; to: 'MASTER' | 'BACKUP'; reason: string };
+  | { type: 'force'; to: 'MASTER' | 'BACKUP'; reason: string }
+  /** A reload changed settings that need no restart: preemption and the VIP list. */
+  | { type: 'configure'; preempt: boolean; preemptDelayMs: number; vips: string[] };
 
 export type Action =
   | { type: 'send'; kind: AdvertKind; priority: number }
@@ -72,7 +74,9 @@ export type Action =
   | { type: 'removeVips' }
   | { type: 'garp' }
   | { type: 'transition'; from: VrrpState; to: VrrpState; reason: string }
-  | { type: 'mismatch'; peer: string; detail: string };
+  | { type: 'mismatch'; peer: string; detail: string }
+  /** A master's VIP list changed: add and remove just these addresses (canonical text). */
+  | { type: 'changeVips'; add: string[]; remove: string[] };
 
 export interface StepResult {
   machine: Machine;
@@ -117,6 +121,8 @@ export function step(m: Machine, event: Event, now: number): StepResult {
       return onStepDown(m, event.holdMs, now);
     case 'force':
       return onForce(m, event.to, event.reason, now);
+    case 'configure':
+      return onConfigure(m, event);
   }
 }
 
@@ -419,6 +425,19 @@ function onPriority(m0: Machine, requested: number, now: number): StepResult {
     return none(pending);
   }
   return none(m);
+}
+
+/**
+ * New preemption settings and VIPs, state and timers untouched. A master adds and removes only
+ * the addresses that changed, and tells the peers at once.
+ */
+function onConfigure(m0: Machine, e: Extract<Event, { type: 'configure' }>): StepResult {
+  const vips = [...e.vips].sort();
+  const add = vips.filter((v) => !m0.params.vips.includes(v));
+  const remove = m0.params.vips.filter((v) => !vips.includes(v));
+  const m: Machine = { ...m0, params: { ...m0.params, preempt: e.preempt, preemptDelayMs: e.preemptDelayMs, vips } };
+  if (m.state !== 'MASTER' || (!add.length && !remove.length)) return none(m);
+  return { machine: m, actions: [{ type: 'changeVips', add, remove }, { type: 'send', kind: 'master', priority: m.priority }] };
 }
 
 function onFaults(m0: Machine, faults: string[], now: number): StepResult {

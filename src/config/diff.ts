@@ -1,0 +1,150 @@
+import { serverLabel } from '../check/build.js';
+import type { Config, InstanceConfig, VirtualServiceConfig } from './schema.js';
+import { serviceName } from './service-name.js';
+
+/*
+ * What a reload changes (pure): old and new config in, the pieces to apply out, each with the
+ * words the reload's log line uses. An instance whose VRRP identity is unchanged keeps its
+ * state and timers; only what changed is touched.
+ */
+
+export interface InstanceChange {
+  name: string;
+  changes: string[];
+}
+
+export interface ConfigDiff {
+  /** Changes a running daemon cannot apply; they wait for a restart (logged, shown in status). */
+  needsRestart: string[];
+  instances: { added: string[]; removed: string[]; restarted: InstanceChange[]; reconfigured: InstanceChange[] };
+  scripts: { added: string[]; removed: string[]; changed: string[] };
+  syncGroups: boolean;
+  garp: boolean;
+  auth: boolean;
+  ipvs: string[];
+  services: string[];
+  health: boolean;
+  /** One line per change, for the log and `tandem reload`. */
+  summary: string[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Settings that make an instance a different VRRP router: a change restarts the instance. */
+const IDENTITY = ['vrid', 'interface', 'advert_interval', 'source_address'] as const;
+
+function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string[]; reconfigure: string[] } {
+  const restart: string[] = IDENTITY.filter((k) => !same(a[k], b[k])).map((k) => `${k} ${String(a[k] ?? '-')} -> ${String(b[k] ?? '-')}`);
+  if ((a.priority === 255) !== (b.priority === 255)) restart.push(`priority ${a.priority} -> ${b.priority} (address owner)`);
+  const reconfigure: string[] = [];
+  if (!restart.length && a.priority !== b.priority) reconfigure.push(`priority ${a.priority} -> ${b.priority}`);
+  const added = b.vips.filter((v) => !a.vips.includes(v));
+  const removed = a.vips.filter((v) => !b.vips.includes(v));
+  if (added.length || removed.length) reconfigure.push(`VIPs ${[...added.map((v) => `+${v}`), ...removed.map((v) => `-${v}`)].join(' ')}`);
+  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_scripts', 'track_services', 'notify'] as const) {
+    if (!same(a[k], b[k])) reconfigure.push(k);
+  }
+  return { restart, reconfigure };
+}
+
+function byName<T>(list: T[], name: (t: T) => string): Map<string, T> {
+  return new Map(list.map((t) => [name(t), t]));
+}
+
+/** What changed in the virtual services, server by server, in words. */
+function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): string[] {
+  const out: string[] = [];
+  const olds = byName(a, serviceName);
+  const news = byName(b, serviceName);
+  for (const name of olds.keys()) if (!news.has(name)) out.push(`service ${name} removed`);
+  for (const [name, vs] of news) {
+    const old = olds.get(name);
+    if (!old) {
+      out.push(`service ${name} added (${vs.real_servers.length} real servers)`);
+      continue;
+    }
+    const { real_servers: rsA, ...restA } = old;
+    const { real_servers: rsB, ...restB } = vs;
+    for (const key of Object.keys({ ...restA, ...restB }) as (keyof typeof restA)[]) {
+      if (!same(restA[key], restB[key])) out.push(`service ${name}: ${key} changed`);
+    }
+    const oldServers = byName(rsA, serverLabel);
+    const newServers = byName(rsB, serverLabel);
+    for (const s of oldServers.keys()) if (!newServers.has(s)) out.push(`service ${name}: real server ${s} removed`);
+    for (const [s, rs] of newServers) {
+      const was = oldServers.get(s);
+      if (!was) out.push(`service ${name}: real server ${s} added`);
+      else {
+        for (const key of Object.keys({ ...was, ...rs }) as (keyof typeof rs)[]) {
+          if (same(was[key], rs[key])) continue;
+          out.push(key === 'weight' ? `service ${name}: ${s} weight ${was.weight} -> ${rs.weight}` : `service ${name}: ${s} ${key} changed`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function diffConfigs(a: Config, b: Config): ConfigDiff {
+  const needsRestart: string[] = [];
+  if (!same(a.transport, b.transport)) needsRestart.push('transport');
+  const multicastA = new Set(a.instances.filter((i) => !i.unicast_peers?.length).map((i) => i.name));
+  const instances: ConfigDiff['instances'] = { added: [], removed: [], restarted: [], reconfigured: [] };
+  const olds = byName(a.instances, (i) => i.name);
+  const news = byName(b.instances, (i) => i.name);
+  for (const name of olds.keys()) if (!news.has(name)) instances.removed.push(name);
+  for (const [name, inst] of news) {
+    const old = olds.get(name);
+    if (!old) {
+      instances.added.push(name);
+      continue;
+    }
+    const { restart, reconfigure } = instanceChange(old, inst);
+    // Joining or leaving the multicast group happens when the transport opens.
+    if (multicastA.has(name) !== !inst.unicast_peers?.length) needsRestart.push(`instance ${name}: between multicast and unicast_peers`);
+    if (restart.length) instances.restarted.push({ name, changes: restart });
+    else if (reconfigure.length) instances.reconfigured.push({ name, changes: reconfigure });
+  }
+  for (const name of instances.added) {
+    if (!news.get(name)?.unicast_peers?.length) needsRestart.push(`instance ${name}: a new multicast instance joins the group at restart`);
+  }
+  const scripts: ConfigDiff['scripts'] = { added: [], removed: [], changed: [] };
+  for (const name of Object.keys(a.scripts)) if (!(name in b.scripts)) scripts.removed.push(name);
+  for (const [name, s] of Object.entries(b.scripts)) {
+    if (!(name in a.scripts)) scripts.added.push(name);
+    else if (!same(a.scripts[name], s)) scripts.changed.push(name);
+  }
+  const ipvs = (['exclusive', 'repair_interval', 'timeouts', 'sync_daemon'] as const).filter((k) => !same(a.ipvs[k], b.ipvs[k]));
+  const services = serviceChanges(a.virtual_services, b.virtual_services);
+  const diff: ConfigDiff = {
+    needsRestart,
+    instances,
+    scripts,
+    syncGroups: !same(a.sync_groups, b.sync_groups),
+    garp: !same(a.garp, b.garp),
+    auth: !same(a.auth, b.auth),
+    ipvs: ipvs.map(String),
+    services,
+    health: !same(a.health, b.health),
+    summary: [],
+  };
+  diff.summary = summarize(diff);
+  return diff;
+}
+
+function summarize(d: ConfigDiff): string[] {
+  const out: string[] = [];
+  for (const n of d.instances.added) out.push(`instance ${n} added`);
+  for (const n of d.instances.removed) out.push(`instance ${n} removed`);
+  for (const c of d.instances.restarted) out.push(`instance ${c.name} restarted: ${c.changes.join(', ')}`);
+  for (const c of d.instances.reconfigured) out.push(`instance ${c.name}: ${c.changes.join(', ')}`);
+  for (const [kind, names] of Object.entries(d.scripts)) for (const n of names) out.push(`script ${n} ${kind}`);
+  if (d.syncGroups) out.push('sync groups changed');
+  if (d.garp) out.push('garp settings changed');
+  if (d.auth) out.push('advert authentication changed');
+  for (const k of d.ipvs) out.push(`ipvs.${k} changed`);
+  if (d.health) out.push('health settings changed');
+  out.push(...d.services);
+  for (const r of d.needsRestart) out.push(`${r}: takes effect at the next restart`);
+  return out;
+}
