@@ -389,6 +389,17 @@ export const configSchema = {
       items: virtualService,
       description: 'IPVS virtual services. Both directors program them whatever their VRRP state: a failover only moves the VIPs.',
     },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Prometheus metrics over HTTP at `/metrics`.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the metrics.' },
+        address: { type: 'string', format: 'ip', default: '127.0.0.1', description: 'Address to listen on (loopback by default: put a proxy or a firewall rule in front to expose it).' },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 9798, description: 'TCP port.' },
+      },
+    },
     health: {
       type: 'object',
       additionalProperties: false,

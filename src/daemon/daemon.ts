@@ -20,6 +20,8 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import { Reconciler } from '../ipvs/reconciler.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
+import { formatHostPort } from '../ipvs/model.js';
+import { createRegistry, serveMetrics } from '../observe/metrics.js';
 import { ProcessMonitor } from '../observe/process-stats.js';
 import type { ProcessStats } from '../observe/process-stats.js';
 import { decodeAdvert } from '../vrrp/codec.js';
@@ -103,6 +105,7 @@ export class Daemon {
   private lastReload: ReloadRecord | null = null;
   private pendingRestart: string[] = [];
   private driver?: IpvsDriver;
+  private metrics?: { key: string; close: () => Promise<void> };
   private watcher?: ConfigWatcher;
   private dryRun = false;
 
@@ -177,6 +180,7 @@ export class Daemon {
       this.reload(`file ${file} changed`).catch(() => undefined);
     });
     await this.watcher.watch(watchedFiles(this.loaded));
+    await this.startMetrics();
     this.log.info({ config: this.loaded.file, instances: [...this.runners.keys()], epoch }, 'tandem started');
   }
 
@@ -217,6 +221,23 @@ export class Daemon {
     this.runners.set(inst.name, runner);
     this.byVrid.set(inst.vrid, runner);
     return runner;
+  }
+
+  /** Serves /metrics as configured; a reload that changes the address or port moves it. */
+  private async startMetrics(): Promise<void> {
+    const m = this.loaded.config.metrics;
+    const key = m.enabled ? `${m.address} ${m.port}` : '';
+    if (this.metrics?.key === key) return;
+    await this.metrics?.close();
+    this.metrics = undefined;
+    if (!m.enabled) return;
+    try {
+      const served = await serveMetrics(createRegistry(() => this.status()), m.address, m.port);
+      this.metrics = { key, close: served.close };
+      this.log.info({ address: m.address, port: served.port }, `metrics on http://${formatHostPort(m.address, served.port)}/metrics`);
+    } catch (err) {
+      this.log.error({ address: m.address, port: m.port }, `metrics: cannot listen on ${formatHostPort(m.address, m.port)}: ${(err as Error).message}`);
+    }
   }
 
   /** Watches the instances' and tracked interfaces; a reload calls it again for a new set. */
@@ -374,6 +395,7 @@ export class Daemon {
     this.lastReload = { at: new Date().toISOString(), trigger, ok: true, summary, error: null, ms: Math.round(performance.now() - started) };
     this.pendingRestart = diff.needsRestart;
     await this.watcher?.watch(watchedFiles(this.loaded));
+    await this.startMetrics();
     this.log.info({ trigger, changes: summary, ms: this.lastReload.ms }, `reloaded (${trigger}): ${summary.join('; ')}`);
     return this.lastReload;
   }
@@ -450,6 +472,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.watcher?.close();
+      await this.metrics?.close();
       this.links?.stop();
       this.reconciler?.stop();
       await this.services?.stop();

@@ -53,6 +53,9 @@ export interface InstanceStatus {
   faults: string[];
   peers: PeerStatus[];
   transitions: number;
+  advertsSent: number;
+  /** Times the master of this instance changed, as seen from here. */
+  masterChanges: number;
 }
 
 /**
@@ -74,6 +77,8 @@ export class InstanceRunner {
   /** VIPs a reload took away, until the master has removed them. */
   private retired: Vip[] = [];
   private transitions = 0;
+  private advertsSent = 0;
+  private masterChanges = 0;
   private onReleased?: () => void;
   readonly log: Logger;
 
@@ -202,12 +207,16 @@ export class InstanceRunner {
       faults: m.faults,
       peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
       transitions: this.transitions,
+      advertsSent: this.advertsSent,
+      masterChanges: this.masterChanges,
     };
   }
 
   private feed(event: Event): void {
     const now = this.deps.now();
     const { machine, actions } = step(this.machine, event, now);
+    const masterOf = (m: Machine) => (m.state === 'MASTER' ? this.address : m.master?.address);
+    if (masterOf(machine) !== masterOf(this.machine) && masterOf(machine) !== undefined) this.masterChanges += 1;
     this.machine = machine;
     let addingVips = false;
     for (const action of actions) {
@@ -294,6 +303,7 @@ export class InstanceRunner {
       vips: this.machine.params.vips,
     };
     if (kind === 'master' && priority > 0) this.lastAdvertAt = now;
+    this.advertsSent += 1;
     this.deps.transport.send(encodeAdvert(advert, this.deps.auth), {
       sourceAddress: this.address,
       peers: this.config.unicast_peers,

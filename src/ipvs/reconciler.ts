@@ -33,6 +33,8 @@ export interface IpvsStatus {
   operations: number;
   batches: number;
   driftRepairs: number;
+  /** Passes that failed (each is retried). */
+  errors: number;
   services: ServiceStatus[];
 }
 
@@ -64,6 +66,7 @@ export class Reconciler {
     operations: 0,
     batches: 0,
     driftRepairs: 0,
+    errors: 0,
   };
 
   constructor(
@@ -149,6 +152,7 @@ export class Reconciler {
       this.arm(this.options.repairIntervalMs);
     } catch (err) {
       const e = classify(err);
+      this.stats.errors += 1;
       this.stats.lastError = { kind: e.kind, message: e.message };
       this.options.log.error({ kind: e.kind, retryInMs: this.retryMs }, `IPVS: ${e.message}`);
       this.arm(this.retryMs);

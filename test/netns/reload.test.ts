@@ -134,6 +134,26 @@ describe('hot reload on a live pair', () => {
     expect((await ctx.nodes.status('dir1')).reload.ok).toBe(reloads + 1);
   });
 
+  it('serves /metrics as Prometheus text that agrees with the status', async () => {
+    const text = await ctx.lab.exec('dir1', [process.execPath, '-e', "fetch('http://127.0.0.1:9798/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"]);
+    const samples = new Map<string, number>();
+    const typed = new Set<string>();
+    for (const line of text.split('\n').filter(Boolean)) {
+      const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+      if (type) typed.add(type[1] as string);
+      if (line.startsWith('#')) continue;
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+      expect(m, `not Prometheus text: ${line}`).not.toBeNull();
+      samples.set(`${m?.[1]}${m?.[2] ?? ''}`, Number(m?.[3]));
+    }
+    for (const name of ['tandem_instance_state', 'tandem_reloads_total', 'tandem_real_server_up', 'tandem_adverts_sent_total', 'tandem_nodejs_eventloop_lag_p99_seconds', 'tandem_event_loop_delay_p99_seconds']) expect(typed).toContain(name);
+    expect(samples.get('tandem_instance_state{instance="VI_1",state="MASTER"}')).toBe(1);
+    expect(samples.get('tandem_reloads_total{result="refused"}')).toBe(2); // the edit, and tandem reload while it stood
+    expect(samples.get('tandem_reloads_total{result="ok"}')).toBeGreaterThanOrEqual(5);
+    expect(samples.get('tandem_real_server_up{service="web",server="192.0.2.12:8080"}')).toBe(1);
+    expect(samples.get('tandem_real_server_weight{service="web",server="192.0.2.11:8080"}')).toBe(3);
+  });
+
   it('made no VRRP transition and no gap above 50 ms in the pings', async () => {
     expect(await transitions()).toBe(before);
     const result = await probe.stop();

@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DaemonStatus } from '../daemon/daemon.js';
+
+const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT'] as const;
+
+type Reader = () => DaemonStatus;
+
+/** A counter whose value is read from the daemon's own running totals at scrape time. */
+function total(registry: Registry, name: string, help: string, labelNames: string[], values: (s: DaemonStatus) => [Record<string, string>, number][], read: Reader): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of values(read())) if (value > 0) this.inc(labels, value);
+    },
+  });
+}
+
+function gauge(registry: Registry, name: string, help: string, labelNames: string[], values: (s: DaemonStatus) => [Record<string, string>, number][], read: Reader): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of values(read())) this.set(labels, value);
+    },
+  });
+}
+
+/**
+ * The Prometheus registry: every metric is read from the daemon's status at scrape time, so
+ * the metrics cannot disagree with `tandem status`. Node's own (event-loop lag, memory, CPU)
+ * come from prom-client's default collectors, prefixed `tandem_`.
+ */
+export function createRegistry(read: Reader): Registry {
+  const r = new Registry();
+  collectDefaultMetrics({ register: r, prefix: 'tandem_' });
+  const inst = (s: DaemonStatus) => s.instances;
+  gauge(r, 'tandem_instance_state', 'VRRP state of an instance: 1 for the state it is in.', ['instance', 'state'], (s) => inst(s).flatMap((i) => STATES.map((st) => [{ instance: i.name, state: st }, i.state === st ? 1 : 0] as [Record<string, string>, number])), read);
+  gauge(r, 'tandem_instance_priority', 'Effective priority of an instance (tracking weights applied).', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.priority]), read);
+  total(r, 'tandem_instance_transitions_total', 'State transitions of an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.transitions]), read);
+  total(r, 'tandem_master_changes_total', 'Times the master of an instance changed, as seen from this director.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.masterChanges]), read);
+  total(r, 'tandem_adverts_sent_total', 'Adverts sent by an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.advertsSent]), read);
+  total(r, 'tandem_adverts_received_total', 'Adverts received and accepted.', [], (s) => [[{}, s.adverts.received]], read);
+  total(r, 'tandem_adverts_rejected_total', 'Adverts dropped, by reason (authentication, replay, unknown vrid, malformed...).', ['reason'], (s) => Object.entries(s.adverts.rejected).map(([reason, n]) => [{ reason }, n]), read);
+  const servers = (s: DaemonStatus) => s.services.flatMap((svc) => svc.servers.map((rs) => ({ svc, rs })));
+  gauge(r, 'tandem_real_server_up', 'Health of a real server: 1 up, 0 down.', ['service', 'server'], (s) => servers(s).map(({ svc, rs }) => [{ service: svc.service, server: rs.server }, rs.healthy ? 1 : 0]), read);
+  gauge(r, 'tandem_real_server_weight', 'Weight of a real server in the desired table; -1 when out of it.', ['service', 'server'], (s) => servers(s).map(({ svc, rs }) => [{ service: svc.service, server: rs.server }, rs.weight ?? -1]), read);
+  gauge(r, 'tandem_service_quorum', 'Whether a virtual service has its quorum: 1 or 0.', ['service'], (s) => s.services.map((svc) => [{ service: svc.service }, svc.up ? 1 : 0]), read);
+  total(r, 'tandem_health_checks_total', 'Health checks run, and those that failed.', ['result'], (s) => {
+    const all = servers(s);
+    const failed = all.reduce((n, x) => n + x.rs.failures, 0);
+    return [[{ result: 'ok' }, all.reduce((n, x) => n + x.rs.checks, 0) - failed], [{ result: 'failed' }, failed]];
+  }, read);
+  total(r, 'tandem_ipvs_operations_total', 'ipvsadm operations applied.', [], (s) => [[{}, s.ipvs?.operations ?? 0]], read);
+  total(r, 'tandem_ipvs_errors_total', 'IPVS reconciliations that failed (each is retried).', [], (s) => [[{}, s.ipvs?.errors ?? 0]], read);
+  total(r, 'tandem_ipvs_drift_repairs_total', 'Times the kernel table was found changed behind tandem\'s back and repaired.', [], (s) => [[{}, s.ipvs?.driftRepairs ?? 0]], read);
+  total(r, 'tandem_reloads_total', 'Config reloads, by result.', ['result'], (s) => [[{ result: 'ok' }, s.reload.ok], [{ result: 'refused' }, s.reload.failed]], read);
+  gauge(r, 'tandem_event_loop_delay_p99_seconds', 'Event-loop delay p99 over the last 10 s window.', [], (s) => [[{}, (s.process.eventLoopDelayMs?.p99 ?? 0) / 1000]], read);
+  return r;
+}
+
+/** Serves GET /metrics. A port already taken is logged by the caller, never fatal. */
+export async function serveMetrics(registry: Registry, address: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end('see /metrics\n');
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500).end(`${err.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => resolve());
+  });
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
