@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { checkCommand } from './check.js';
+import { cleanupCommand } from './cleanup.js';
 import { importCommand } from './import.js';
 import { runCommand } from './run.js';
 import { drainCommand, garpCommand, reloadCommand, statusCommand, stepDownCommand } from './status.js';
@@ -24,6 +25,8 @@ commands:
   undrain SERVER [--state-dir DIR]           put a drained server back
   step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
                                              hand the VIPs to the peer (maintenance, drills)
+  cleanup --config FILE [--state-dir DIR]    remove the VIPs a crashed daemon left behind
+                                             (systemd ExecStopPost); refuses while one runs
   import-keepalived FILE                     print a keepalived.conf as tandem YAML
 
 --state-dir defaults to ${DEFAULT_STATE_DIR}.`;
@@ -55,6 +58,10 @@ const commands: Record<string, Command> = {
   garp: (args) => {
     const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, instance: { type: 'string' } } });
     return garpCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance);
+  },
+  cleanup: (args) => {
+    const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'state-dir': { type: 'string' } } });
+    return cleanupCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR);
   },
   drain: (args) => drainArgs(args, true),
   undrain: (args) => drainArgs(args, false),

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { parseConfig } from '../config/parse.js';
+import { parseVip } from '../config/vip.js';
+import type { Vip } from '../config/vip.js';
+import { StateDir } from '../daemon/state-dir.js';
+import { IpVipManager } from '../net/vips.js';
+
+/**
+ * After a crash (systemd's ExecStopPost): removes the VIPs a dead daemon left on the
+ * interfaces, those of the config and those its ledger recorded, so the peer that took over is
+ * the only one holding them. Refuses while a live daemon holds the state dir.
+ */
+export async function cleanupCommand(configFile: string, stateDir: string): Promise<number> {
+  const state = new StateDir(stateDir);
+  const pid = await state.runningPid();
+  if (pid !== undefined) {
+    console.error(`tandem cleanup: tandem runs with pid ${pid} on ${stateDir}; stop it first (it releases its VIPs itself)`);
+    return 1;
+  }
+  const byIface = new Map<string, Vip[]>();
+  const add = (iface: string, text: string) => {
+    const vip = parseVip(text);
+    if (vip) byIface.set(iface, [...(byIface.get(iface) ?? []), vip]);
+  };
+  for (const [iface, vips] of Object.entries(await state.readLedger())) for (const v of vips) add(iface, v);
+  try {
+    const { config } = parseConfig(await readFile(configFile, 'utf8'), configFile);
+    for (const inst of config.instances) for (const v of inst.vips) add(inst.interface, v);
+  } catch (err) {
+    console.error(`tandem cleanup: ${configFile} unusable (${(err as Error).message.split('\n')[0]}); using the ledger alone`);
+  }
+  const manager = new IpVipManager();
+  let removed = 0;
+  try {
+    for (const [iface, vips] of byIface) {
+      const present = await manager.list(iface).catch(() => []);
+      const stale = present.filter((p) => vips.some((v) => v.address === p.address));
+      if (!stale.length) continue;
+      await manager.remove(iface, stale);
+      removed += stale.length;
+      console.log(`removed from ${iface}: ${stale.map((v) => `${v.address}/${v.prefix}`).join(', ')}`);
+    }
+  } finally {
+    manager.close();
+  }
+  if (!removed) console.log('no VIP left behind');
+  return 0;
+}
