@@ -27,7 +27,8 @@ commands:
                                              hand the VIPs to the peer (maintenance, drills)
   cleanup --config FILE [--state-dir DIR]    remove the VIPs a crashed daemon left behind
                                              (systemd ExecStopPost); refuses while one runs
-  import-keepalived FILE                     print a keepalived.conf as tandem YAML
+  import-keepalived FILE [--strict]          print a keepalived.conf (and its includes) as tandem
+                                             YAML; --strict: exit 1 if a keyword is not translated
 
 --state-dir defaults to ${DEFAULT_STATE_DIR}.`;
 
@@ -75,9 +76,9 @@ const commands: Record<string, Command> = {
     return stepDownCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance, hold);
   },
   'import-keepalived': (args) => {
-    const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { strict: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('import-keepalived takes one file');
-    return importCommand(positionals[0] as string);
+    return importCommand(positionals[0] as string, values.strict ?? false);
   },
 };
 

@@ -424,6 +424,18 @@ export const configSchema = {
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Group name.' },
           instances: { type: 'array', minItems: 2, uniqueItems: true, items: { type: 'string' }, description: 'Names of member instances.' },
+          notify: {
+            type: 'object',
+            additionalProperties: false,
+            default: {},
+            properties: {
+              master: { ...argv, description: 'Run when the group becomes MASTER.' },
+              backup: { ...argv, description: 'Run when the group becomes BACKUP.' },
+              fault: { ...argv, description: 'Run when the group enters FAULT.' },
+              any: { ...argv, description: 'Run on every group transition with `GROUP name STATE` appended, as Keepalived\'s group `notify`.' },
+            },
+            description: 'Commands run when the group as a whole changes state (argument arrays, no shell).',
+          },
         },
       },
     },

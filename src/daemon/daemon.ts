@@ -164,7 +164,7 @@ export class Daemon {
       },
     };
     for (const inst of config.instances) this.addRunner(inst, sources.get(inst.name) as string);
-    this.groups = new SyncGroups(config.sync_groups, this.runners);
+    this.groups = new SyncGroups(config.sync_groups, this.runners, { run: (argv, log) => this.hooks.run(argv, log), log: this.log });
     await this.cleanLeftoverVips();
 
     for (const [name, script] of Object.entries(config.scripts)) {
@@ -432,7 +432,7 @@ export class Daemon {
       if (runner) runner.reconfigure(inst);
       else fresh.push(this.addRunner(inst, sourceAddress(inst)));
     }
-    if (diff.syncGroups || fresh.length || gone.length) this.groups = new SyncGroups(config.sync_groups, this.runners);
+    if (diff.syncGroups || fresh.length || gone.length) this.groups = new SyncGroups(config.sync_groups, this.runners, { run: (argv, log) => this.hooks.run(argv, log), log: this.log });
     await this.watchLinks();
     this.retrack();
     for (const runner of fresh) runner.start();

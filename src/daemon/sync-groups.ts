@@ -1,4 +1,5 @@
 import type { SyncGroupConfig } from '../config/schema.js';
+import type { Logger } from 'pino';
 import type { VrrpState } from '../vrrp/machine.js';
 import type { InstanceRunner } from './instance.js';
 
@@ -7,12 +8,25 @@ import type { InstanceRunner } from './instance.js';
  * one becomes MASTER, all do; one falls back to BACKUP, all do; one has a fault of its own,
  * all go to FAULT until it clears. Forced changes run after the current step has finished.
  */
-export class SyncGroups {
-  private readonly groupOf = new Map<string, { name: string; members: InstanceRunner[] }>();
+interface Group {
+  name: string;
+  members: InstanceRunner[];
+  notify: SyncGroupConfig['notify'];
+  /** The state the group's hooks last announced. */
+  state?: VrrpState;
+}
 
-  constructor(groups: SyncGroupConfig[], runners: Map<string, InstanceRunner>) {
+export class SyncGroups {
+  private readonly groupOf = new Map<string, Group>();
+
+  constructor(
+    groups: SyncGroupConfig[],
+    runners: Map<string, InstanceRunner>,
+    private readonly hooks?: { run: (argv: string[], log: Logger) => void; log: Logger },
+  ) {
     for (const g of groups) {
-      const entry = { name: g.name, members: g.instances.map((n) => runners.get(n) as InstanceRunner) };
+      const entry: Group = { name: g.name, members: g.instances.map((n) => runners.get(n) as InstanceRunner), notify: g.notify };
+      entry.state = entry.members[0]?.state;
       for (const n of g.instances) this.groupOf.set(n, entry);
     }
   }
@@ -20,10 +34,21 @@ export class SyncGroups {
   onTransition(runner: InstanceRunner, from: VrrpState, to: VrrpState): void {
     const group = this.groupOf.get(runner.name);
     if (!group) return;
+    this.notify(group, to);
     const reason = `sync group ${group.name}: ${runner.name} ${from} -> ${to}`;
     const others = group.members.filter((m) => m !== runner);
     if (to === 'MASTER') queueMicrotask(() => others.forEach((m) => m.force('MASTER', reason)));
     if (to === 'BACKUP' && from === 'MASTER') queueMicrotask(() => others.forEach((m) => m.force('BACKUP', reason)));
+  }
+
+  /** The group's hooks run once per group state: on the first member to reach it. */
+  private notify(group: Group, to: VrrpState): void {
+    if (!this.hooks || to === 'INIT' || group.state === to) return;
+    group.state = to;
+    const hook = group.notify[({ MASTER: 'master', BACKUP: 'backup', FAULT: 'fault' } as const)[to]];
+    const log = this.hooks.log.child({ group: group.name });
+    if (hook) this.hooks.run(hook, log);
+    if (group.notify.any) this.hooks.run([...group.notify.any, 'GROUP', group.name, to], log);
   }
 
   /** Call when a member's own faults (links, scripts) changed. */

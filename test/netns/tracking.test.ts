@@ -36,7 +36,7 @@ describe('tracking, sync groups and notify hooks', () => {
           },
           { name: 'VI_GW', interface: 'eth0', vrid: 52, priority, advert_interval: 0.1, vips: ['198.51.100.1/24'], track_scripts: ['chk_gateway'] },
         ],
-        sync_groups: [{ name: 'G', instances: ['VI_EXT', 'VI_GW'] }],
+        sync_groups: [{ name: 'G', instances: ['VI_EXT', 'VI_GW'], notify: { any: ['sh', '-c', `echo "$*" >> ${hookLog(host)}.group`, 'notify'] } }],
       },
     });
 
@@ -67,6 +67,12 @@ describe('tracking, sync groups and notify hooks', () => {
       return text.includes('MASTER') ? text : undefined;
     });
     expect(lines.trim().split('\n')).toEqual(['INSTANCE VI_EXT BACKUP 150', 'INSTANCE VI_EXT MASTER 150']);
+    // The group's hook runs once per group state, not once per member.
+    const group = await waitFor('the group MASTER hook', async () => {
+      const text = await readFile(`${hookLog('dir1')}.group`, 'utf8').catch(() => '');
+      return text.includes('MASTER') ? text : undefined;
+    });
+    expect(group.trim().split('\n')).toEqual(['GROUP G BACKUP', 'GROUP G MASTER']);
   });
 
   it('a failing weighted script lowers the master below its peer; the group moves together; recovery preempts back', async () => {

@@ -3,7 +3,8 @@ import { ConfigError, formatIssue } from '../errors.js';
 import { parseConfig } from '../parse.js';
 import type { ImportNote } from './translate.js';
 import { translateKeepalived } from './translate.js';
-import { parseKeepalived } from './parse.js';
+import { loadKeepalived, parseKeepalived } from './parse.js';
+import type { KStatement } from './parse.js';
 
 export interface ImportOutput {
   yaml: string;
@@ -14,7 +15,16 @@ export interface ImportOutput {
 
 /** keepalived.conf text -> tandem YAML, the notes on what was not carried over, and whether it validates. */
 export function importKeepalived(text: string, file: string): ImportOutput {
-  const { config, notes } = translateKeepalived(parseKeepalived(text, file));
+  return importStatements(parseKeepalived(text, file), file);
+}
+
+/** A keepalived.conf file with its includes -> as importKeepalived. */
+export async function importKeepalivedFile(file: string): Promise<ImportOutput> {
+  return importStatements(await loadKeepalived(file), file);
+}
+
+function importStatements(statements: KStatement[], file: string): ImportOutput {
+  const { config, notes } = translateKeepalived(statements);
   const yaml = `# Imported from ${file} by tandem import-keepalived; review the notes it printed.\n${stringify(config)}`;
   let problems: string[] = [];
   try {
@@ -27,5 +37,5 @@ export function importKeepalived(text: string, file: string): ImportOutput {
 }
 
 export function formatNote(file: string, n: ImportNote): string {
-  return `${file}:${n.line}: ${n.kind === 'untranslated' ? 'warning' : 'note'}: ${n.where}: ${n.message}`;
+  return `${n.file ?? file}:${n.line}: ${n.kind === 'untranslated' ? 'warning' : 'note'}: ${n.where}: ${n.message}`;
 }

@@ -1,3 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+
 /*
  * keepalived.conf syntax: statements of a keyword and arguments on one line, blocks in braces
  * (which may open on the same line or the next), comments from `#` or `!` to the end of the
@@ -8,6 +12,8 @@ export interface KStatement {
   keyword: string;
   args: string[];
   line: number;
+  /** The file it came from, when an `include` brought it in. */
+  file?: string;
   /** Present for a block, even an empty one. */
   children?: KStatement[];
 }
@@ -98,4 +104,39 @@ export function splitCommand(command: string): string[] {
   const out: string[] = [];
   for (const m of command.matchAll(/'([^']*)'|(\S+)/g)) out.push(m[1] ?? (m[2] as string));
   return out;
+}
+
+const MAX_INCLUDE_DEPTH = 8;
+
+/**
+ * Reads a keepalived.conf and the files its `include` statements name (glob patterns,
+ * relative to the including file, at any level), in place of each include, as Keepalived does.
+ * Statements from included files carry their file.
+ */
+export async function loadKeepalived(file: string, read: (f: string) => Promise<string> = (f) => readFile(f, 'utf8'), depth = 0): Promise<KStatement[]> {
+  const statements = parseKeepalived(await read(file), file);
+  const expand = async (list: KStatement[]): Promise<KStatement[]> => {
+    const out: KStatement[] = [];
+    for (const s of list) {
+      if (s.keyword !== 'include') {
+        out.push(s.children ? { ...s, children: await expand(s.children) } : s);
+        continue;
+      }
+      if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedSyntaxError(file, s.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (a loop?)`);
+      const pattern = s.args[0];
+      if (!pattern) throw new KeepalivedSyntaxError(file, s.line, 'include needs a file or pattern');
+      const files = (await glob(pattern, { cwd: path.dirname(file), absolute: true, onlyFiles: true })).sort();
+      if (!files.length && !/[*?[]/.test(pattern)) throw new KeepalivedSyntaxError(file, s.line, `include ${pattern}: no such file`);
+      for (const f of files) {
+        const included = await loadKeepalived(f, read, depth + 1);
+        out.push(...included.map((x) => tag(x, f)));
+      }
+    }
+    return out;
+  };
+  return expand(statements);
+}
+
+function tag(s: KStatement, file: string): KStatement {
+  return { ...s, file: s.file ?? file, ...(s.children ? { children: s.children.map((c) => tag(c, file)) } : {}) };
 }

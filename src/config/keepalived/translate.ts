@@ -10,6 +10,8 @@ import { isChecker, takeTimer, translateChecker } from './checks.js';
 
 export interface ImportNote {
   line: number;
+  /** The included file the statement is in; the main file when unset. */
+  file?: string;
   /** Where, e.g. `vrrp_instance VI_1 > authentication`. */
   where: string;
   message: string;
@@ -52,7 +54,7 @@ class Translator {
   unauthenticated = false;
 
   note(s: KStatement, where: string, message: string, kind: ImportNote['kind'] = 'note'): void {
-    this.notes.push({ line: s.line, where: where ? `${where} > ${s.keyword}` : s.keyword, message, kind });
+    this.notes.push({ line: s.line, file: s.file, where: where ? `${where} > ${s.keyword}` : s.keyword, message, kind });
   }
 
   untranslated(s: KStatement, where: string, why = 'tandem has no equivalent'): void {
@@ -344,10 +346,14 @@ class Translator {
     const name = block.args[0] ?? 'unnamed';
     const where = `vrrp_sync_group ${name}`;
     const out: Obj = { name };
+    const notify: Obj = {};
     for (const s of block.children ?? []) {
+      const hook = NOTIFY_KEYS[s.keyword];
       if (s.keyword === 'group') out.instances = (s.children ?? []).map((m) => m.keyword);
-      else this.untranslated(s, where, s.keyword.startsWith('notify') ? 'sync group notify hooks are not in this version' : undefined);
+      else if (hook && hook !== 'stop') notify[hook] = splitCommand(s.args.join(' '));
+      else this.untranslated(s, where);
     }
+    if (Object.keys(notify).length) out.notify = notify;
     this.groups.push(out);
   }
 }

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { formatNote, importKeepalived } from '../../../src/config/keepalived/import.js';
+import { formatNote, importKeepalived, importKeepalivedFile } from '../../../src/config/keepalived/import.js';
 import { KeepalivedSyntaxError, parseKeepalived, splitCommand } from '../../../src/config/keepalived/parse.js';
 
 const FIXTURE = 'test/unit/config/fixtures/keepalived-pair.conf';
@@ -54,7 +56,7 @@ describe('keepalived.conf import', () => {
         },
         { name: 'VI_INT', interface: 'eth1', vrid: 52, priority: 150, advert_interval: 1, vips: ['198.51.100.1/24'] },
       ],
-      sync_groups: [{ name: 'VG1', instances: ['VI_EXT', 'VI_INT'] }],
+      sync_groups: [{ name: 'VG1', instances: ['VI_EXT', 'VI_INT'], notify: { master: ['/etc/keepalived/master.sh'] } }],
       virtual_services: [{ protocol: 'tcp', address: '192.0.2.100', port: 80, scheduler: 'rr', real_servers: [] }],
     });
     expect(out.problems).toEqual([]);
@@ -64,7 +66,6 @@ describe('keepalived.conf import', () => {
     expect(out.notes.map((n) => formatNote('k.conf', n))).toEqual([
       'k.conf:3: note: global_defs > router_id: not needed: tandem names itself by its address',
       'k.conf:5: warning: global_defs > enable_script_security: not translated: tandem has no equivalent',
-      'k.conf:21: warning: vrrp_sync_group VG1 > notify_master: not translated: sync group notify hooks are not in this version',
       'k.conf:25: note: vrrp_instance VI_EXT > state: initial state MASTER dropped: tandem elects by priority (set the master\'s priority higher)',
       'k.conf:30: note: vrrp_instance VI_EXT > version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
       "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
@@ -160,6 +161,29 @@ describe('keepalived.conf import', () => {
       'checks.conf:71: warning: virtual_server 192.0.2.100 443 > real_server 198.51.100.20 443 > TCP_CHECK: not translated: tandem runs one check per real server: the first is kept',
     ]);
     expect(r.problems).toEqual([]);
+  });
+
+  it('reads included files (globs, relative to the including file) and names their lines', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-import-'));
+    try {
+      writeFileSync(path.join(dir, 'keepalived.conf'), 'global_defs {\n  router_id lb1\n}\ninclude conf.d/*.conf\n');
+      mkdirSync(path.join(dir, 'conf.d'));
+      writeFileSync(path.join(dir, 'conf.d', 'a.conf'), 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 192.0.2.5\n }\n smtp_alert\n}\n');
+      writeFileSync(path.join(dir, 'conf.d', 'b.conf'), 'virtual_server 192.0.2.5 80 {\n  real_server 198.51.100.1 80 {\n  }\n}\n');
+      const r = await importKeepalivedFile(path.join(dir, 'keepalived.conf'));
+      const config = parse(r.yaml);
+      expect(config.instances.map((i: { name: string }) => i.name)).toEqual(['A']);
+      expect(config.virtual_services[0].real_servers).toEqual([{ address: '198.51.100.1', port: 80, method: 'nat' }]);
+      expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('keepalived.conf', n))).toEqual([
+        `${path.join(dir, 'conf.d', 'a.conf')}:8: warning: vrrp_instance A > smtp_alert: not translated: tandem has no equivalent`,
+      ]);
+      writeFileSync(path.join(dir, 'loop.conf'), 'include loop.conf\n');
+      await expect(importKeepalivedFile(path.join(dir, 'loop.conf'))).rejects.toThrow(/nested deeper than 8/);
+      writeFileSync(path.join(dir, 'missing.conf'), 'include nothere.conf\n');
+      await expect(importKeepalivedFile(path.join(dir, 'missing.conf'))).rejects.toThrow(/missing\.conf:1: include nothere\.conf: no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('imports no authentication as an explicit auth: none, with a warning', () => {
