@@ -105,6 +105,7 @@ export class Daemon {
   private lastReload: ReloadRecord | null = null;
   private pendingRestart: string[] = [];
   private driver?: IpvsDriver;
+  private tableApplied?: Promise<void>;
   private metrics?: { key: string; close: () => Promise<void> };
   private watcher?: ConfigWatcher;
   private dryRun = false;
@@ -210,7 +211,9 @@ export class Daemon {
     this.services = new ServiceSupervisor(this.loaded.config, {
       log: this.log.child({ component: 'health' }),
       state: this.state,
-      onTable: (table) => void this.reconciler?.setDesired(table),
+      onTable: (table) => {
+        this.tableApplied = this.reconciler?.setDesired(table);
+      },
       onQuorum: () => this.retrack(),
     });
     await this.services.start();
@@ -441,6 +444,8 @@ export class Daemon {
     await this.state.writeLedger(ledger);
     if (this.services) await this.services.reconfigure(config);
     else if (config.virtual_services.length) await this.startServices();
+    // The reload is done when the new table is in the kernel (or printed, with --dry-run).
+    await this.tableApplied;
     if (this.reconciler) {
       this.reconciler.setOptions({ exclusive: config.ipvs.exclusive, repairIntervalMs: config.ipvs.repair_interval * 1000 });
       if (!this.services) void this.reconciler.setDesired([]);
