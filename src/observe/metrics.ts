@@ -7,32 +7,33 @@ const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT'] as const;
 
 type Reader = () => DaemonStatus;
 
-/** A counter whose value is read from the daemon's own running totals at scrape time. */
-function total(registry: Registry, name: string, help: string, labelNames: string[], values: (s: DaemonStatus) => [Record<string, string>, number][], read: Reader): void {
-  new Counter({
+type Values = (s: DaemonStatus) => [Record<string, string>, number][];
+
+/**
+ * A metric whose values are read from the daemon's status at scrape time: a gauge as is, a
+ * counter from the daemon's own running totals (zero totals are left out, as prom-client does).
+ */
+type Definition = [registry: Registry, name: string, help: string, labelNames: string[], values: Values, read: Reader];
+
+function define(kind: 'gauge' | 'counter', ...[registry, name, help, labelNames, values, read]: Definition): void {
+  const Metric = kind === 'gauge' ? Gauge : Counter;
+  new Metric({
     name,
     help,
     labelNames,
     registers: [registry],
-    collect() {
+    collect(this: Gauge | Counter) {
       this.reset();
-      for (const [labels, value] of values(read())) if (value > 0) this.inc(labels, value);
+      for (const [labels, value] of values(read())) {
+        if (this instanceof Gauge) this.set(labels, value);
+        else if (value > 0) this.inc(labels, value);
+      }
     },
   });
 }
 
-function gauge(registry: Registry, name: string, help: string, labelNames: string[], values: (s: DaemonStatus) => [Record<string, string>, number][], read: Reader): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [labels, value] of values(read())) this.set(labels, value);
-    },
-  });
-}
+const gauge = (...args: Definition) => define('gauge', ...args);
+const total = (...args: Definition) => define('counter', ...args);
 
 /**
  * The Prometheus registry: every metric is read from the daemon's status at scrape time, so

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../../../src/config/errors.js';
 import { parseConfig } from '../../../src/config/parse.js';
+import { errorsOf } from './errors-of.js';
 
 const head = `auth: none
 instances:
@@ -17,15 +17,6 @@ virtual_services:
     port: 80
 `;
 
-function errorsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'tandem.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map(formatIssue);
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('health check config', () => {
   it('accepts a service check, a server override and fills the defaults', () => {

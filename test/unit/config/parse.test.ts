@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../../../src/config/errors.js';
+import { formatIssue } from '../../../src/config/errors.js';
 import { parseConfig } from '../../../src/config/parse.js';
+import { errorsOf } from './errors-of.js';
 
 const good = `auth: none
 instances:
@@ -12,15 +13,6 @@ instances:
     vips: [192.0.2.100/24]
 `;
 
-function errorsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'tandem.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map(formatIssue);
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('config parsing', () => {
   it('accepts a minimal config and fills in the defaults', () => {
