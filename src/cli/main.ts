@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
+import { DRILL_USAGE, drillCommand } from './drill.js';
 import { importCommand } from './import.js';
 import { runCommand } from './run.js';
 import { drainCommand, garpCommand, reloadCommand, statusCommand, stepDownCommand } from './status.js';
@@ -25,6 +26,9 @@ commands:
   undrain SERVER [--state-dir DIR]           put a drained server back
   step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
                                              hand the VIPs to the peer (maintenance, drills)
+  drill handover --node NAME=DIR --node NAME=DIR --vip ADDRESS [...]
+                                             a graceful handover under a client probing the
+                                             VIP, measured and judged (tandem drill --help)
   cleanup --config FILE [--state-dir DIR]    remove the VIPs a crashed daemon left behind
                                              (systemd ExecStopPost); refuses while one runs
   import-keepalived FILE [--strict]          print a keepalived.conf (and its includes) as tandem
@@ -63,6 +67,13 @@ const commands: Record<string, Command> = {
   cleanup: (args) => {
     const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'state-dir': { type: 'string' } } });
     return cleanupCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR);
+  },
+  drill: (args) => {
+    if (args.includes('--help')) {
+      console.log(DRILL_USAGE);
+      return Promise.resolve(0);
+    }
+    return drillCommand(args, (message) => new UsageError(message));
   },
   drain: (args) => drainArgs(args, true),
   undrain: (args) => drainArgs(args, false),

@@ -50,6 +50,8 @@ export interface InstanceStatus {
   master: string | null;
   lastAdvertAgeMs: number | null;
   vips: string[];
+  /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
+  vipsHeld: boolean;
   faults: string[];
   peers: PeerStatus[];
   transitions: number;
@@ -204,6 +206,7 @@ export class InstanceRunner {
       master: m.state === 'MASTER' ? this.address : (m.master?.address ?? null),
       lastAdvertAgeMs: this.lastAdvertAt === undefined ? null : Math.round(now - this.lastAdvertAt),
       vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
+      vipsHeld: m.state === 'MASTER' || m.releaseAt !== undefined,
       faults: m.faults,
       peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
       transitions: this.transitions,

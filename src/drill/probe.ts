@@ -1,0 +1,76 @@
+import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
+
+/**
+ * The client's view during a drill: `ping` of the VIP every 10 ms (each reply timestamped with
+ * -D), and optionally HTTP requests through it at a fixed rate. Both bounded in time.
+ */
+export class PingProbe {
+  private output = '';
+  private constructor(private readonly child: ResultPromise) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+  }
+
+  static start(target: string, maxSeconds: number): PingProbe {
+    return new PingProbe(execa('ping', ['-D', '-n', '-i', '0.01', '-W', '1', '-w', String(Math.ceil(maxSeconds)), target], { reject: false, buffer: false }));
+  }
+
+  /** Stops and returns the reply times (epoch ms) and the requests sent and lost. */
+  async stop(): Promise<{ replies: number[]; sent: number; lost: number }> {
+    this.child.kill('SIGINT');
+    await this.child;
+    const replies: { at: number; seq: number }[] = [];
+    for (const m of this.output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from \S+ icmp_seq=(\d+)/gm)) replies.push({ at: Number(m[1]) * 1000, seq: Number(m[2]) });
+    const seqs = new Set(replies.map((r) => r.seq));
+    const sent = replies.length ? Math.max(...seqs) : 0;
+    return { replies: replies.map((r) => r.at), sent, lost: sent - seqs.size };
+  }
+}
+
+/** HTTP GETs of one URL every `everyMs`, each with a 1 s timeout; counts the failures. */
+export class HttpProbe {
+  private timer?: NodeJS.Timeout;
+  private readonly pending = new Set<Promise<void>>();
+  sent = 0;
+  failed = 0;
+  readonly failures: { at: number; why: string }[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly everyMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.once(), this.everyMs);
+  }
+
+  private once(): void {
+    this.sent += 1;
+    const p = fetch(this.url, { signal: AbortSignal.timeout(1000), headers: { connection: 'close' } })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      })
+      .catch((err: Error) => {
+        this.failed += 1;
+        this.failures.push({ at: Date.now(), why: err.message });
+      });
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.pending);
+  }
+}
+
+/** Gaps between consecutive replies longer than `minMs`: [end time, gap] pairs (pure). */
+export function replyGaps(times: number[], minMs: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 1; i < times.length; i++) {
+    const gap = (times[i] as number) - (times[i - 1] as number);
+    if (gap > minMs) out.push([times[i] as number, Math.round(gap)]);
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+import type { StateSpan, TimelineEvent } from './report.js';
+
+/** What the drill reads from a director's status at one moment (a subset of DaemonStatus). */
+export interface NodeSample {
+  atMs: number;
+  node: string;
+  instances: { name: string; state: string; priority: number; vips: string[]; vipsHeld: boolean }[];
+  /** Desired real servers per virtual service, as `tandem status` shows them. */
+  ipvs: Record<string, string[]> | null;
+  servers: Record<string, boolean>;
+}
+
+/** Events between two consecutive samples of one node (pure). */
+export function eventsBetween(prev: NodeSample | undefined, next: NodeSample): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  const at = next.atMs;
+  for (const inst of next.instances) {
+    const was = prev?.instances.find((i) => i.name === inst.name);
+    if (!prev) continue;
+    if (was && was.state !== inst.state) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} ${was.state} -> ${inst.state}` });
+    if (was && was.vipsHeld !== inst.vipsHeld) {
+      out.push({ atMs: at, node: next.node, kind: 'state', text: inst.vipsHeld ? `${inst.name} VIPs added, gratuitous ARP: ${inst.vips.join(' ')}` : `${inst.name} VIPs removed` });
+    }
+    if (was && was.priority !== inst.priority) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} priority ${was.priority} -> ${inst.priority}` });
+  }
+  if (prev) {
+    for (const [service, servers] of Object.entries(next.ipvs ?? {})) {
+      const before = prev.ipvs?.[service] ?? [];
+      const added = servers.filter((s) => !before.includes(s));
+      const removed = before.filter((s) => !servers.includes(s));
+      if (added.length || removed.length) out.push({ atMs: at, node: next.node, kind: 'ipvs', text: `${service}: ${[...removed.map((r) => `-${r}`), ...added.map((a) => `+${a}`)].join(' ')}` });
+    }
+    for (const [server, up] of Object.entries(next.servers)) {
+      if (prev.servers[server] !== undefined && prev.servers[server] !== up) out.push({ atMs: at, node: next.node, kind: 'health', text: `${server} ${up ? 'up' : 'down'}` });
+    }
+  }
+  return out;
+}
+
+/** Each node's instances as spans of one state, from its samples in time order (pure). */
+export function stateSpans(samples: NodeSample[], endMs: number): StateSpan[] {
+  const spans: StateSpan[] = [];
+  const open = new Map<string, StateSpan>();
+  for (const s of samples) {
+    for (const inst of s.instances) {
+      const key = `${s.node} ${inst.name}`;
+      const current = open.get(key);
+      if (current && current.state === inst.state) continue;
+      if (current) current.toMs = s.atMs;
+      const span = { node: s.node, instance: inst.name, state: inst.state, fromMs: s.atMs, toMs: endMs };
+      spans.push(span);
+      open.set(key, span);
+    }
+  }
+  return spans;
+}
+
+/** The node that is MASTER of every instance in a sample set taken at one moment, if one is. */
+export function masterOf(latest: NodeSample[]): string | null {
+  const masters = latest.filter((s) => s.instances.length && s.instances.every((i) => i.state === 'MASTER'));
+  return masters.length === 1 ? (masters[0] as NodeSample).node : null;
+}
+
+/** Exactly one MASTER per instance across the nodes. */
+export function singleOwner(latest: NodeSample[]): boolean {
+  const names = new Set(latest.flatMap((s) => s.instances.map((i) => i.name)));
+  return [...names].every((name) => latest.filter((s) => s.instances.some((i) => i.name === name && i.state === 'MASTER')).length === 1);
+}
+
+export function tablesEqual(latest: NodeSample[]): boolean | null {
+  const tables = latest.map((s) => s.ipvs);
+  if (tables.every((t) => t === null || Object.keys(t).length === 0)) return null;
+  const key = (t: Record<string, string[]> | null) => JSON.stringify(Object.entries(t ?? {}).sort());
+  return tables.every((t) => key(t) === key(tables[0] ?? null));
+}

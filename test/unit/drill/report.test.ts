@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../../src/drill/format.js';
+import { replyGaps } from '../../../src/drill/probe.js';
+import type { DrillReport } from '../../../src/drill/report.js';
+import { judge } from '../../../src/drill/report.js';
+import { drillSvg } from '../../../src/drill/svg.js';
+import type { NodeSample } from '../../../src/drill/timeline.js';
+import { eventsBetween, masterOf, singleOwner, stateSpans, tablesEqual } from '../../../src/drill/timeline.js';
+
+const node = (name: string, atMs: number, state: string, desired = ['10.0.0.1:80 w1']): NodeSample => ({
+  atMs,
+  node: name,
+  instances: [{ name: 'VI_1', state, priority: 150, vips: ['192.0.2.100/24'], vipsHeld: state === 'MASTER' }],
+  ipvs: { 'web': desired },
+  servers: { 'web 10.0.0.1:80': true },
+});
+
+describe('drill timeline', () => {
+  it('turns consecutive samples into events', () => {
+    expect(eventsBetween(node('dir1', 0, 'MASTER'), node('dir1', 40, 'BACKUP', ['10.0.0.1:80 w0']))).toEqual([
+      { atMs: 40, node: 'dir1', kind: 'state', text: 'VI_1 MASTER -> BACKUP' },
+      { atMs: 40, node: 'dir1', kind: 'state', text: 'VI_1 VIPs removed' },
+      { atMs: 40, node: 'dir1', kind: 'ipvs', text: 'web: -10.0.0.1:80 w1 +10.0.0.1:80 w0' },
+    ]);
+    expect(eventsBetween(undefined, node('dir1', 0, 'MASTER'))).toEqual([]);
+  });
+
+  it('finds spans, the master, a single owner and equal tables', () => {
+    const samples = [node('dir1', 0, 'MASTER'), node('dir2', 0, 'BACKUP'), node('dir1', 100, 'BACKUP'), node('dir2', 120, 'MASTER')];
+    expect(stateSpans(samples, 200)).toEqual([
+      { node: 'dir1', instance: 'VI_1', state: 'MASTER', fromMs: 0, toMs: 100 },
+      { node: 'dir2', instance: 'VI_1', state: 'BACKUP', fromMs: 0, toMs: 120 },
+      { node: 'dir1', instance: 'VI_1', state: 'BACKUP', fromMs: 100, toMs: 200 },
+      { node: 'dir2', instance: 'VI_1', state: 'MASTER', fromMs: 120, toMs: 200 },
+    ]);
+    expect(masterOf([node('dir1', 0, 'BACKUP'), node('dir2', 0, 'MASTER')])).toBe('dir2');
+    expect(masterOf([node('dir1', 0, 'MASTER'), node('dir2', 0, 'MASTER')])).toBeNull();
+    expect(singleOwner([node('dir1', 0, 'MASTER'), node('dir2', 0, 'MASTER')])).toBe(false);
+    expect(singleOwner([node('dir1', 0, 'BACKUP'), node('dir2', 0, 'MASTER')])).toBe(true);
+    expect(tablesEqual([node('dir1', 0, 'BACKUP'), node('dir2', 0, 'MASTER', ['10.0.0.1:80 w2'])])).toBe(false);
+    expect(replyGaps([0, 10, 20, 150, 160], 50)).toEqual([[150, 130]]);
+  });
+});
+
+describe('drill report', () => {
+  const base: Omit<DrillReport, 'checks' | 'pass'> = {
+    drill: 'handover',
+    startedAt: '2026-11-22T07:00:00.000Z',
+    durationMs: 3000,
+    nodes: ['dir1', 'dir2'],
+    masterBefore: 'dir1',
+    masterAfter: 'dir2',
+    timeToNewMasterMs: 35,
+    vipDowntimeMs: 22,
+    pingsSent: 290,
+    pingsLost: 0,
+    requestsSent: 150,
+    requestsFailed: 1,
+    ipvsTablesEqualBefore: true,
+    ipvsTablesEqualAfter: true,
+    singleOwnerAtEnd: true,
+    events: [
+      { atMs: 1000, node: 'drill', kind: 'action', text: 'step-down sent to dir1' },
+      { atMs: 1035, node: 'dir2', kind: 'state', text: 'VI_1 BACKUP -> MASTER' },
+      { atMs: 1040, node: 'client', kind: 'probe', text: 'no reply to pings for 22 ms' },
+    ],
+    spans: [
+      { node: 'dir1', instance: 'VI_1', state: 'MASTER', fromMs: 0, toMs: 1040 },
+      { node: 'dir2', instance: 'VI_1', state: 'MASTER', fromMs: 1035, toMs: 3000 },
+    ],
+  };
+
+  it('judges the thresholds given and the invariants', () => {
+    const v = judge(base, { maxDowntimeMs: 50, maxFailedRequests: 0 });
+    expect(v.pass).toBe(false);
+    expect(v.checks).toEqual([
+      { name: 'VIP downtime (ms)', value: 22, limit: '<= 50', pass: true },
+      { name: 'requests failed', value: 1, limit: '<= 0', pass: false },
+      { name: 'one master at the end', value: true, limit: 'true', pass: true },
+      { name: 'IPVS tables equal after', value: true, limit: 'true', pass: true },
+    ]);
+  });
+
+  it('prints a table and draws an SVG timeline', () => {
+    const report = { ...base, ...judge(base, { maxDowntimeMs: 50 }) };
+    const text = formatReport(report);
+    expect(text).toMatch(/^drill +handover$/m);
+    expect(text).toMatch(/^VIP downtime \(longest ping gap\) +22 ms \(0 of 290 pings lost\)$/m);
+    expect(text).toMatch(/^verdict +PASS$/m);
+    expect(text).toMatch(/ +1\.035 s +dir2 +VI_1 BACKUP -> MASTER$/m);
+    const svg = drillSvg(report);
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain('tandem drill handover: PASS; VIP downtime 22 ms; requests failed 1 of 150');
+    expect(svg.match(/<rect /g)?.length).toBe(4); // two state spans, the client lane, one gap
+    expect(svg).toContain('2. 1.035 s dir2: VI_1 BACKUP -&gt; MASTER');
+  });
+});
