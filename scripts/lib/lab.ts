@@ -1,9 +1,13 @@
 /*
- * The lab: a director pair and a client in network namespaces on one bridge, the pair running
- * the example configs from conf/, its status shown, and `tandem drill` run from the client
- * (a graceful handover by default) with its report printed (--json/--svg FILE to keep it).
- * `down` removes it all.
- * Run through scripts/lab, which installs what it needs first.
+ * The lab: an LVS-NAT/DR director pair in network namespaces, built from the configs in conf/.
+ *   front bridge 192.0.2.0/24:    client .50, dir1 .1, dir2 .2; the service VIP .100
+ *   back bridge 198.51.100.0/24:  dir1 .2, dir2 .3 (gateway VIP .1), HTTP real servers rs1-rs3
+ *                                 (.11-.13, rs1 and rs2 also DR: VIP on lo, no ARP for it) and
+ *                                 MariaDB on db (.21)
+ * Both daemons start, their status is shown, then `tandem drill` runs from the client with the
+ * lab's hands (scripts/lib/lab-net) and its report is printed. On a kernel without IPVS the
+ * daemons run with --dry-run: VRRP and the health checks work, the table is printed instead.
+ * `down` removes it all; a rerun removes a half-built lab first.
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
@@ -14,28 +18,45 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { Lab, alive, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
+import type { HostSpec } from '../../test/support/netns.js';
 import { ROOT, TANDEM } from '../../test/support/pair.js';
 
 const PREFIX = 'tdlab';
 const STATE = path.join(ROOT, '.lab');
+const NET = path.join(ROOT, 'scripts/lib/lab-net');
+const VIP = '192.0.2.100';
 const DIRECTORS = [
-  { name: 'dir1', address: '192.0.2.1/24', config: 'conf/primary.yaml' },
-  { name: 'dir2', address: '192.0.2.2/24', config: 'conf/backup.yaml' },
+  { name: 'dir1', front: '192.0.2.1/24', back: '198.51.100.2/24', config: 'conf/primary.yaml' },
+  { name: 'dir2', front: '192.0.2.2/24', back: '198.51.100.3/24', config: 'conf/backup.yaml' },
 ];
-const CLIENT = { name: 'client', address: '192.0.2.50/24' };
+const SERVERS = ['rs1', 'rs2', 'rs3'];
+const HOSTS: HostSpec[] = [
+  { name: 'client', address: '192.0.2.50/24' },
+  ...DIRECTORS.map((d) => ({ name: d.name, address: d.front, links: [{ dev: 'eth1', bridge: 'back', address: d.back }] })),
+  ...SERVERS.map((name, i) => ({ name, address: `198.51.100.${11 + i}/24`, bridge: 'back' })),
+  { name: 'db', address: '198.51.100.21/24', bridge: 'back' },
+];
+
+/** The commands and thresholds of each drill in this topology. */
+const DRILLS: Record<string, string[]> = {
+  handover: ['--max-downtime', '100'],
+  crash: ['--restart', JSON.stringify([NET, 'start', '{master}']), '--max-downtime', '1000'],
+  link: ['--cut', JSON.stringify([NET, 'cut', '{master}']), '--heal', JSON.stringify([NET, 'heal', '{master}']), '--max-downtime', '1000'],
+  partition: ['--cut', JSON.stringify([NET, 'partition']), '--heal', JSON.stringify([NET, 'join'])],
+  'real-server': ['--server', '198.51.100.13:8080', '--stop', JSON.stringify([NET, 'stop-rs', 'rs3']), '--start', JSON.stringify([NET, 'start-rs', 'rs3'])],
+};
+
+const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: 60_000 });
 
 async function down(): Promise<void> {
   for (const d of DIRECTORS) {
     const pid = Number((await readFile(path.join(STATE, d.name, 'tandem.pid'), 'utf8').catch(() => '')).trim());
-    if (pid > 0) {
-      try {
-        process.kill(pid, 'SIGTERM');
-        await waitFor(`tandem ${pid} to stop`, async () => !alive(pid), 5000, 50).catch(() => process.kill(pid, 'SIGKILL'));
-      } catch {
-        // already gone
-      }
+    if (pid > 0 && alive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      await waitFor(`tandem ${pid} to stop`, async () => !alive(pid), 5000, 50).catch(() => process.kill(pid, 'SIGKILL'));
     }
   }
+  // Whatever else runs in the lab's namespaces (real servers, MariaDB) goes with them.
   await removeStaleNamespaces(new RegExp(`^${PREFIX}-`));
   await rm(STATE, { recursive: true, force: true });
 }
@@ -48,65 +69,100 @@ async function tandem(host: string, args: string[]): Promise<string> {
 
 async function masterOf(): Promise<string | undefined> {
   for (const d of DIRECTORS) {
-    const status = JSON.parse(await tandem(d.name, ['status', '--json', '--state-dir', path.join(STATE, d.name)])) as {
-      instances: { state: string }[];
-    };
+    const status = JSON.parse(await tandem(d.name, ['status', '--json', '--state-dir', path.join(STATE, d.name)])) as { instances: { state: string }[] };
     if (status.instances.every((i) => i.state === 'MASTER')) return d.name;
   }
   return undefined;
 }
 
-interface LabOptions {
+/** The real servers: routes through the gateway VIP; rs1 and rs2 also serve the VIP directly (DR). */
+async function startServers(): Promise<void> {
+  for (const name of [...SERVERS, 'db']) await inNs(name, ['ip', 'route', 'add', 'default', 'via', '198.51.100.1']);
+  for (const name of ['rs1', 'rs2']) {
+    await inNs(name, ['ip', 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
+    await inNs(name, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
+  }
+  for (const name of SERVERS) await execa(NET, ['start-rs', name]);
+  await waitFor('the HTTP real servers', async () => {
+    const logs = await Promise.all(SERVERS.map((n) => readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')));
+    return logs.every((l) => l.includes('ready'));
+  }, 10_000, 50);
+}
+
+/** MariaDB on db, on a data directory under .lab, with the check user the configs name. */
+async function startDatabase(password: string): Promise<void> {
+  const data = path.join(STATE, 'db-data');
+  const socket = path.join(STATE, 'db.sock');
+  await execa('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 60_000 });
+  const log = openSync(path.join(STATE, 'db.log'), 'a');
+  spawn('ip', ['netns', 'exec', `${PREFIX}-db`, 'mariadbd', '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--port=3306', '--bind-address=198.51.100.21', '--user=root', '--skip-name-resolve', `--pid-file=${path.join(STATE, 'db.pid')}`], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  }).unref();
+  const sql = (q: string) => execa('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 10_000 });
+  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), 30_000, 200);
+  await sql(`CREATE USER tandem@'%' IDENTIFIED BY '${password}'`);
+}
+
+interface DrillOptions {
   drill: string;
   json?: string;
   svg?: string;
 }
 
-async function up(options: LabOptions): Promise<void> {
+/** Runs `tandem drill` from the client against the lab's pair and prints its report. */
+async function runDrill(options: DrillOptions): Promise<void> {
+  const drillArgs = DRILLS[options.drill];
+  if (!drillArgs) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
+  console.log(`\n== tandem drill ${options.drill} (from the client, which pings ${VIP} every 10 ms)`);
+  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, ...drillArgs];
+  if (options.json) args.push('--json', path.resolve(options.json));
+  if (options.svg) args.push('--svg', path.resolve(options.svg));
+  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000, all: true });
+  console.log(drill.all);
+  if (drill.exitCode !== 0) process.exitCode = 1;
+}
+
+async function up(options: DrillOptions): Promise<void> {
+  if (!DRILLS[options.drill]) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
   const started = Date.now();
-  await down(); // a rerun first removes a half-built lab
-  console.log('building the lab: switch, dir1 (192.0.2.1), dir2 (192.0.2.2), client (192.0.2.50)');
-  const lab = await Lab.create([...DIRECTORS.map(({ name, address }) => ({ name, address })), CLIENT], PREFIX);
-  await mkdir(STATE, { recursive: true, mode: 0o700 });
+  await down();
+  console.log('building the lab: front 192.0.2.0/24 (client, dir1, dir2), back 198.51.100.0/24 (dir1, dir2, rs1-rs3, db)');
+  await Lab.create(HOSTS, PREFIX);
+  await mkdir(path.join(STATE, 'maintenance'), { recursive: true, mode: 0o700 });
   const keyFile = path.join(STATE, 'key');
   await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-
+  const password = randomBytes(12).toString('hex');
+  await writeFile(path.join(STATE, 'mysql-password'), `${password}\n`, { mode: 0o600 });
+  await startServers();
+  await startDatabase(password);
+  const ipvs = await inNs('dir1', ['ipvsadm', '-Ln']).then(() => true, () => false);
+  await writeFile(path.join(STATE, 'run-flags'), ipvs ? '' : '--dry-run\n');
+  if (!ipvs) console.log('this kernel has no IPVS: the directors run with --dry-run (VRRP and the health checks work; the IPVS table is printed, not applied)');
   for (const d of DIRECTORS) {
-    // The example config as shipped, with the lab's key file in place of /etc/tandem/key.
-    const config = parse(await readFile(path.join(ROOT, d.config), 'utf8')) as Record<string, unknown>;
+    await inNs(d.name, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    // The example config as shipped, with the lab's files in place of /etc/tandem's.
+    const text = (await readFile(path.join(ROOT, d.config), 'utf8')).replaceAll('/etc/tandem/', `${STATE}/`);
+    const config = parse(text) as Record<string, unknown>;
     config.auth = { key_file: keyFile };
-    const file = path.join(STATE, `${d.name}.yaml`);
-    await writeFile(file, stringify(config));
-    const log = openSync(path.join(STATE, `${d.name}.log`), 'a');
-    // Detached, with its output in a file: the pair keeps running after this script exits.
-    const child = spawn('ip', ['netns', 'exec', lab.ns(d.name), process.execPath, TANDEM, 'run', '--config', file, '--state-dir', path.join(STATE, d.name)], {
-      detached: true,
-      stdio: ['ignore', log, log],
-    });
-    child.unref();
+    await writeFile(path.join(STATE, `${d.name}.yaml`), stringify(config));
+    await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
   }
-  const first = await waitFor('a master to be elected', masterOf, 15_000, 100);
-  const shipped = parse(await readFile(path.join(ROOT, 'conf/primary.yaml'), 'utf8')) as { instances: { vips: string[] }[] };
-  const vip = (shipped.instances[0]?.vips[0] ?? '').split('/')[0] as string;
+  const first = await waitFor('a master to be elected', masterOf, 20_000, 100);
+  await waitFor('the health checks to run', async () => {
+    const s = JSON.parse(await tandem(first, ['status', '--json', '--state-dir', path.join(STATE, first)])) as { services: { servers: { checks: number }[] }[] };
+    return s.services.every((svc) => svc.servers.every((r) => r.checks > 0));
+  }, 20_000, 200);
   for (const d of DIRECTORS) {
     console.log(`\n== tandem status on ${d.name}`);
     console.log(await tandem(d.name, ['status', '--state-dir', path.join(STATE, d.name)]));
   }
-
-  console.log(`\n== tandem drill ${options.drill}: ${first} is master; the client pings ${vip} every 10 ms`);
-  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', vip, '--max-downtime', '100'];
-  if (options.json) args.push('--json', path.resolve(options.json));
-  if (options.svg) args.push('--svg', path.resolve(options.svg));
-  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-${CLIENT.name}`, process.execPath, TANDEM, ...args], { reject: false, timeout: 120_000 });
-  console.log(drill.stdout);
-  if (drill.exitCode !== 0) {
-    console.error(drill.stderr);
-    process.exitCode = 1;
-  }
-  console.log(`\nthe lab is up (${((Date.now() - started) / 1000).toFixed(1)} s). Try:`);
-  console.log(`  ip netns exec ${PREFIX}-${first} node bin/tandem.js status --state-dir .lab/${first}`);
-  console.log('  scripts/lab down     # removes the namespaces, the daemons and .lab/');
+  await runDrill(options);
+  console.log(`\nthe lab is up (${((Date.now() - started) / 1000).toFixed(1)} s to the first report). Try:`);
+  console.log(`  ip netns exec ${PREFIX}-dir1 node bin/tandem.js status --state-dir .lab/dir1`);
+  console.log('  scripts/lab drill link        # on this lab: handover, crash, link, partition, real-server');
+  console.log('  scripts/lab down              # removes the namespaces, the processes and .lab/');
 }
 
 async function main(): Promise<void> {
@@ -115,14 +171,16 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: { drill: { type: 'string', default: 'handover' }, json: { type: 'string' }, svg: { type: 'string' } },
   });
-  const [command = 'up'] = positionals;
-  if (command === 'down') {
+  const [command = 'up', drillName] = positionals;
+  if (command === 'drill') {
+    await runDrill({ drill: drillName ?? values.drill, json: values.json, svg: values.svg });
+  } else if (command === 'down') {
     await down();
     console.log('lab removed');
   } else if (command === 'up') {
     await up({ drill: values.drill, json: values.json, svg: values.svg });
   } else {
-    throw new Error(`unknown lab command "${command}" (up, down)`);
+    throw new Error(`unknown lab command "${command}" (up, drill NAME, down)`);
   }
 }
 

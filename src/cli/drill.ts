@@ -1,16 +1,35 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { handover } from '../drill/drills.js';
+import type { DrillCommands, DrillName } from '../drill/drills.js';
+import { DRILLS, drill } from '../drill/drills.js';
 import { formatReport } from '../drill/format.js';
 import type { DrillNode } from '../drill/run.js';
 import { runDrill } from '../drill/run.js';
 import { drillSvg } from '../drill/svg.js';
 
-export const DRILL_USAGE = `tandem drill handover --node NAME=STATE_DIR --node NAME=STATE_DIR --vip ADDRESS
-                    [--http URL] [--every MS] [--hold SECONDS] [--timeout SECONDS]
-                    [--max-downtime MS] [--max-failed N] [--max-time-to-master MS]
-                    [--json FILE] [--svg FILE]`;
+export const DRILL_USAGE = `tandem drill NAME --node NAME=STATE_DIR --node NAME=STATE_DIR --vip ADDRESS [options]
+
+drills:
+  handover      the master steps down gracefully (control socket)
+  crash         the master's daemon is killed (SIGKILL, pid from its state dir);
+                --restart CMD starts it again
+  link          --cut CMD cuts the master's link, --heal CMD restores it
+  partition     --cut CMD cuts the heartbeat path between the directors (both stay up),
+                --heal CMD restores it; exactly one must keep the VIPs afterwards
+  real-server   --stop CMD stops the real server --server ADDRESS:PORT, --start CMD
+                brings it back; every director must take it out and put it back
+
+CMD is a JSON array (no shell), e.g. '["ip","-n","sw","link","set","{master}","down"]';
+{master} and {other} stand for the directors' names.
+
+options:
+  --http URL                 also send HTTP requests through the VIP (--every MS apart, 20)
+  --hold SECONDS             handover: no preemption back for this long (10)
+  --timeout SECONDS          longest wait for each step (30)
+  --max-downtime MS, --max-failed N, --max-time-to-master MS
+                             thresholds: the exit status is 1 when one is not met
+  --json FILE, --svg FILE    write the report as JSON, and as an SVG timeline`;
 
 /** Runs a drill and prints its report; exit 0 when every check passes, 1 otherwise. */
 export async function drillCommand(args: string[], usage: (message: string) => Error): Promise<number> {
@@ -29,10 +48,29 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       'max-time-to-master': { type: 'string' },
       json: { type: 'string' },
       svg: { type: 'string' },
+      server: { type: 'string' },
+      cut: { type: 'string' },
+      heal: { type: 'string' },
+      restart: { type: 'string' },
+      stop: { type: 'string' },
+      start: { type: 'string' },
     },
   });
   const [name] = positionals;
-  if (name !== 'handover') throw usage(`unknown drill "${name ?? ''}" (known: handover)`);
+  if (!DRILLS.includes(name as DrillName)) throw usage(`unknown drill "${name ?? ''}" (known: ${DRILLS.join(', ')})`);
+  const argv = (flag: keyof DrillCommands): string[] | undefined => {
+    const v = values[flag];
+    if (v === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.length || !parsed.every((w) => typeof w === 'string')) throw usage(`--${flag} takes a command as a JSON array of strings, got ${v}`);
+    return parsed as string[];
+  };
+  const commands: DrillCommands = { cut: argv('cut'), heal: argv('heal'), restart: argv('restart'), stop: argv('stop'), start: argv('start') };
   const nodes: DrillNode[] = (values.node ?? []).map((spec) => {
     const [nodeName, dir] = spec.split('=');
     if (!nodeName || !dir) throw usage(`--node takes NAME=STATE_DIR, got "${spec}"`);
@@ -46,7 +84,8 @@ export async function drillCommand(args: string[], usage: (message: string) => E
     if (!Number.isFinite(n) || n < 0) throw usage(`${flag} takes a number, got "${v}"`);
     return n;
   };
-  const report = await runDrill(handover(num('--hold', values.hold) ?? 10), {
+  const spec = drill(name as DrillName, { holdSeconds: num('--hold', values.hold) ?? 10, server: values.server, commands });
+  const report = await runDrill(spec, {
     nodes,
     vip: values.vip,
     http: values.http,

@@ -26,9 +26,10 @@ commands:
   undrain SERVER [--state-dir DIR]           put a drained server back
   step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
                                              hand the VIPs to the peer (maintenance, drills)
-  drill handover --node NAME=DIR --node NAME=DIR --vip ADDRESS [...]
-                                             a graceful handover under a client probing the
-                                             VIP, measured and judged (tandem drill --help)
+  drill NAME --node NAME=DIR --node NAME=DIR --vip ADDRESS [...]
+                                             handover, crash, link, partition or real-server,
+                                             under a client probing the VIP; measured and
+                                             judged (tandem drill --help)
   cleanup --config FILE [--state-dir DIR]    remove the VIPs a crashed daemon left behind
                                              (systemd ExecStopPost); refuses while one runs
   import-keepalived FILE [--strict]          print a keepalived.conf (and its includes) as tandem

@@ -72,10 +72,19 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     latest.set(node.name, s);
     samples.push(s);
   };
+  // A director that does not answer (killed, restarting) counts as holding nothing.
+  const unreachable = (node: DrillNode) => {
+    const was = latest.get(node.name);
+    if (was && !was.instances.length) return;
+    if (was) events.push({ atMs: at(), node: node.name, kind: 'state', text: 'not answering on its control socket' });
+    const s: NodeSample = { atMs: at(), node: node.name, instances: [], ipvs: null, servers: {} };
+    latest.set(node.name, s);
+    samples.push(s);
+  };
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      await Promise.all(o.nodes.map((n) => read(n).catch(() => undefined)));
+      await Promise.all(o.nodes.map((n) => read(n).catch(() => unreachable(n))));
       await sleep(SAMPLE_MS);
     }
   })();

@@ -1,6 +1,6 @@
 import type { DrillReport } from './report.js';
 
-const COLORS: Record<string, string> = { MASTER: '#2e7d32', BACKUP: '#9e9e9e', FAULT: '#c62828', INIT: '#e0e0e0' };
+const COLORS: Record<string, string> = { MASTER: '#2e7d32', BACKUP: '#9e9e9e', FAULT: '#c62828', INIT: '#e0e0e0', DOWN: '#212121' };
 const LANE = 28;
 const LEFT = 150;
 const WIDTH = 900;

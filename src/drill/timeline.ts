@@ -17,13 +17,15 @@ export function eventsBetween(prev: NodeSample | undefined, next: NodeSample): T
   for (const inst of next.instances) {
     const was = prev?.instances.find((i) => i.name === inst.name);
     if (!prev) continue;
+    if (!was && !prev.instances.length) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} answering again: ${inst.state}` });
     if (was && was.state !== inst.state) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} ${was.state} -> ${inst.state}` });
     if (was && was.vipsHeld !== inst.vipsHeld) {
       out.push({ atMs: at, node: next.node, kind: 'state', text: inst.vipsHeld ? `${inst.name} VIPs added, gratuitous ARP: ${inst.vips.join(' ')}` : `${inst.name} VIPs removed` });
     }
     if (was && was.priority !== inst.priority) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} priority ${was.priority} -> ${inst.priority}` });
   }
-  if (prev) {
+  // Against a sample of a director that did not answer, only its return is news.
+  if (prev?.instances.length) {
     for (const [service, servers] of Object.entries(next.ipvs ?? {})) {
       const before = prev.ipvs?.[service] ?? [];
       const added = servers.filter((s) => !before.includes(s));
@@ -42,7 +44,9 @@ export function stateSpans(samples: NodeSample[], endMs: number): StateSpan[] {
   const spans: StateSpan[] = [];
   const open = new Map<string, StateSpan>();
   for (const s of samples) {
-    for (const inst of s.instances) {
+    // A director not answering: its instances are DOWN until it answers again.
+    const states = s.instances.length ? s.instances : [...open.values()].filter((sp) => sp.node === s.node).map((sp) => ({ name: sp.instance, state: 'DOWN' }));
+    for (const inst of states) {
       const key = `${s.node} ${inst.name}`;
       const current = open.get(key);
       if (current && current.state === inst.state) continue;

@@ -13,6 +13,10 @@ export interface HostSpec {
   name: string;
   /** ADDRESS/PREFIX for eth0. */
   address: string;
+  /** The bridge eth0 joins (default `br0`). */
+  bridge?: string;
+  /** More interfaces, each on a bridge of its own name in the switch (its port: `host-dev`). */
+  links?: { dev: string; bridge: string; address: string }[];
 }
 
 export interface Spawned {
@@ -48,9 +52,8 @@ export class Lab {
     const lab = new Lab(prefix, new Map(hosts.map((h) => [h.name, h])));
     try {
       const sw = lab.ns('sw');
+      const bridges = new Set<string>();
       await ip(['netns', 'add', sw]);
-      await ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
-      await ip(['-n', sw, 'link', 'set', 'br0', 'up']);
       for (const h of hosts) {
         const ns = lab.ns(h.name);
         await ip(['netns', 'add', ns]);
@@ -58,8 +61,21 @@ export class Lab {
         await ip(['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', h.name, 'netns', sw]);
         await ip(['-n', ns, 'addr', 'add', h.address, 'dev', 'eth0']);
         await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
-        await ip(['-n', sw, 'link', 'set', h.name, 'master', 'br0']);
-        await ip(['-n', sw, 'link', 'set', h.name, 'up']);
+        for (const l of [{ dev: 'eth0', bridge: h.bridge ?? 'br0', address: '' }, ...(h.links ?? [])]) {
+          if (!bridges.has(l.bridge)) {
+            await ip(['-n', sw, 'link', 'add', l.bridge, 'type', 'bridge']);
+            await ip(['-n', sw, 'link', 'set', l.bridge, 'up']);
+            bridges.add(l.bridge);
+          }
+          const port = portName(h.name, l.dev);
+          if (l.dev !== 'eth0') {
+            await ip(['-n', ns, 'link', 'add', l.dev, 'type', 'veth', 'peer', 'name', port, 'netns', sw]);
+            await ip(['-n', ns, 'addr', 'add', l.address, 'dev', l.dev]);
+            await ip(['-n', ns, 'link', 'set', l.dev, 'up']);
+          }
+          await ip(['-n', sw, 'link', 'set', port, 'master', l.bridge]);
+          await ip(['-n', sw, 'link', 'set', port, 'up']);
+        }
       }
     } catch (err) {
       await lab.destroy();
@@ -92,13 +108,13 @@ export class Lab {
     return spawned;
   }
 
-  /** Cuts a host's link at the switch: its eth0 loses carrier, as with a pulled cable. */
-  async cutLink(host: string): Promise<void> {
-    await ip(['-n', this.ns('sw'), 'link', 'set', host, 'down']);
+  /** Cuts a host's link at the switch: its eth0 (or `dev`) loses carrier, as with a pulled cable. */
+  async cutLink(host: string, dev = 'eth0'): Promise<void> {
+    await ip(['-n', this.ns('sw'), 'link', 'set', portName(host, dev), 'down']);
   }
 
-  async healLink(host: string): Promise<void> {
-    await ip(['-n', this.ns('sw'), 'link', 'set', host, 'up']);
+  async healLink(host: string, dev = 'eth0'): Promise<void> {
+    await ip(['-n', this.ns('sw'), 'link', 'set', portName(host, dev), 'up']);
   }
 
   /** Addresses on a host's eth0 (ADDRESS/PREFIX). */
@@ -117,6 +133,11 @@ export class Lab {
       await execa('ip', ['netns', 'del', this.ns(name)], { reject: false });
     }
   }
+}
+
+/** The switch port of a host's interface: the host's name for eth0, `host-dev` for the others. */
+export function portName(host: string, dev = 'eth0'): string {
+  return dev === 'eth0' ? host : `${host}-${dev}`;
 }
 
 /** Whether a process with this pid exists. */
