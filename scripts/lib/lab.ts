@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -22,8 +23,11 @@ import type { HostSpec } from '../../test/support/netns.js';
 import { ROOT, TANDEM } from '../../test/support/pair.js';
 
 const PREFIX = 'tdlab';
-const STATE = path.join(ROOT, '.lab');
+/** Where the lab keeps its files: .lab/, or (in the VM, whose view of the tree is read-only) elsewhere. */
+const STATE = process.env.TANDEM_LAB_STATE ?? path.join(ROOT, '.lab');
 const NET = path.join(ROOT, 'scripts/lib/lab-net');
+/** Under the VM's software emulation every process starts about ten times slower. */
+const SLOW = process.env.TANDEM_VM ? 10 : 1;
 const VIP = '192.0.2.100';
 const DIRECTORS = [
   { name: 'dir1', front: '192.0.2.1/24', back: '198.51.100.2/24', config: 'conf/primary.yaml' },
@@ -39,14 +43,14 @@ const HOSTS: HostSpec[] = [
 
 /** The commands and thresholds of each drill in this topology. */
 const DRILLS: Record<string, string[]> = {
-  handover: ['--max-downtime', '100'],
+  handover: ['--max-downtime', '100', '--max-time-to-master', '1000'],
   crash: ['--restart', JSON.stringify([NET, 'start', '{master}']), '--max-downtime', '1000'],
   link: ['--cut', JSON.stringify([NET, 'cut', '{master}']), '--heal', JSON.stringify([NET, 'heal', '{master}']), '--max-downtime', '1000'],
   partition: ['--cut', JSON.stringify([NET, 'partition']), '--heal', JSON.stringify([NET, 'join'])],
   'real-server': ['--server', '198.51.100.13:8080', '--stop', JSON.stringify([NET, 'stop-rs', 'rs3']), '--start', JSON.stringify([NET, 'start-rs', 'rs3'])],
 };
 
-const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: 60_000 });
+const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: 60_000 * SLOW });
 
 async function down(): Promise<void> {
   for (const d of DIRECTORS) {
@@ -86,7 +90,7 @@ async function startServers(): Promise<void> {
   await waitFor('the HTTP real servers', async () => {
     const logs = await Promise.all(SERVERS.map((n) => readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')));
     return logs.every((l) => l.includes('ready'));
-  }, 10_000, 50);
+  }, 10_000 * SLOW, 50);
 }
 
 /** MariaDB on db, on a data directory under .lab, with the check user the configs name. */
@@ -100,7 +104,7 @@ async function startDatabase(password: string): Promise<void> {
     stdio: ['ignore', log, log],
   }).unref();
   const sql = (q: string) => execa('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 10_000 });
-  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), 30_000, 200);
+  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), 30_000 * SLOW, 200);
   await sql(`CREATE USER tandem@'%' IDENTIFIED BY '${password}'`);
 }
 
@@ -110,15 +114,41 @@ interface DrillOptions {
   svg?: string;
 }
 
+/**
+ * The same lab inside the real-IPVS VM (scripts/vm): the client's requests really travel
+ * through IPVS. The report comes back through the VM's out directory.
+ */
+async function inVm(options: DrillOptions): Promise<void> {
+  if (!DRILLS[options.drill]) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
+  const out = await mkdtemp(path.join(os.tmpdir(), 'tandem-lab-vm-'));
+  try {
+    const inner = `TANDEM_LAB_STATE=/run/tmp/lab exec node --import tsx scripts/lib/lab.ts --drill ${options.drill} --json "$TANDEM_VM_OUT/report.json" --svg "$TANDEM_VM_OUT/report.svg"`;
+    const vm = await execa(path.join(ROOT, 'scripts/vm'), ['--mem', '2048', '--out', out, '--', 'bash', '-c', inner], { cwd: ROOT, reject: false, stdout: 'inherit', stderr: 'inherit', timeout: 3_600_000 });
+    for (const [want, file] of [[options.json, 'report.json'], [options.svg, 'report.svg']] as const) {
+      if (want) await copyFile(path.join(out, file), path.resolve(want)).catch((err: Error) => console.error(`scripts/lab: no ${file} from the VM: ${err.message}`));
+    }
+    if (vm.exitCode !== 0) process.exitCode = vm.exitCode ?? 1;
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
 /** Runs `tandem drill` from the client against the lab's pair and prints its report. */
 async function runDrill(options: DrillOptions): Promise<void> {
   const drillArgs = DRILLS[options.drill];
   if (!drillArgs) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
   console.log(`\n== tandem drill ${options.drill} (from the client, which pings ${VIP} every 10 ms)`);
   const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, ...drillArgs];
+  // With a real IPVS table, HTTP requests travel through it too; a handover keeps a connection.
+  const ipvs = (await readFile(path.join(STATE, 'run-flags'), 'utf8').catch(() => '')).trim() === '';
+  if (ipvs) {
+    args.push('--http', `http://${VIP}/`, '--timeout', String(30 * SLOW));
+    if (options.drill === 'handover' || options.drill === 'link') args.push('--max-failed-percent', '1');
+    if (options.drill === 'handover') args.push('--connection');
+  }
   if (options.json) args.push('--json', path.resolve(options.json));
   if (options.svg) args.push('--svg', path.resolve(options.svg));
-  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000, all: true });
+  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000 * SLOW, all: true });
   console.log(drill.all);
   if (drill.exitCode !== 0) process.exitCode = 1;
 }
@@ -149,11 +179,11 @@ async function up(options: DrillOptions): Promise<void> {
     await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
   }
-  const first = await waitFor('a master to be elected', masterOf, 20_000, 100);
+  const first = await waitFor('a master to be elected', masterOf, 20_000 * SLOW, 100);
   await waitFor('the health checks to run', async () => {
     const s = JSON.parse(await tandem(first, ['status', '--json', '--state-dir', path.join(STATE, first)])) as { services: { servers: { checks: number }[] }[] };
     return s.services.every((svc) => svc.servers.every((r) => r.checks > 0));
-  }, 20_000, 200);
+  }, 20_000 * SLOW, 200);
   for (const d of DIRECTORS) {
     console.log(`\n== tandem status on ${d.name}`);
     console.log(await tandem(d.name, ['status', '--state-dir', path.join(STATE, d.name)]));
@@ -169,7 +199,7 @@ async function main(): Promise<void> {
   requireRoot();
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { drill: { type: 'string', default: 'handover' }, json: { type: 'string' }, svg: { type: 'string' } },
+    options: { drill: { type: 'string', default: 'handover' }, json: { type: 'string' }, svg: { type: 'string' }, vm: { type: 'boolean' } },
   });
   const [command = 'up', drillName] = positionals;
   if (command === 'drill') {
@@ -177,6 +207,8 @@ async function main(): Promise<void> {
   } else if (command === 'down') {
     await down();
     console.log('lab removed');
+  } else if (command === 'up' && values.vm) {
+    await inVm({ drill: values.drill, json: values.json, svg: values.svg });
   } else if (command === 'up') {
     await up({ drill: values.drill, json: values.json, svg: values.svg });
   } else {

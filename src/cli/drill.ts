@@ -25,9 +25,11 @@ CMD is a JSON array (no shell), e.g. '["ip","-n","sw","link","set","{master}","d
 
 options:
   --http URL                 also send HTTP requests through the VIP (--every MS apart, 20)
+  --connection               and hold one keep-alive connection to URL through the drill:
+                             it survives a failover only with the IPVS sync daemon
   --hold SECONDS             handover: no preemption back for this long (10)
   --timeout SECONDS          longest wait for each step (30)
-  --max-downtime MS, --max-failed N, --max-time-to-master MS
+  --max-downtime MS, --max-failed N, --max-failed-percent P, --max-time-to-master MS
                              thresholds: the exit status is 1 when one is not met
   --json FILE, --svg FILE    write the report as JSON, and as an SVG timeline`;
 
@@ -40,11 +42,13 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       node: { type: 'string', multiple: true },
       vip: { type: 'string' },
       http: { type: 'string' },
+      connection: { type: 'boolean' },
       every: { type: 'string', default: '20' },
       hold: { type: 'string', default: '10' },
       timeout: { type: 'string', default: '30' },
       'max-downtime': { type: 'string' },
       'max-failed': { type: 'string' },
+      'max-failed-percent': { type: 'string' },
       'max-time-to-master': { type: 'string' },
       json: { type: 'string' },
       svg: { type: 'string' },
@@ -89,11 +93,13 @@ export async function drillCommand(args: string[], usage: (message: string) => E
     nodes,
     vip: values.vip,
     http: values.http,
+    connection: values.connection ?? false,
     requestEveryMs: num('--every', values.every) ?? 20,
     timeoutMs: (num('--timeout', values.timeout) ?? 30) * 1000,
     thresholds: {
       maxDowntimeMs: num('--max-downtime', values['max-downtime']),
       maxFailedRequests: num('--max-failed', values['max-failed']),
+      maxFailedPercent: num('--max-failed-percent', values['max-failed-percent']),
       maxTimeToMasterMs: num('--max-time-to-master', values['max-time-to-master']),
     },
     progress: (line) => console.error(`drill ${line}`),

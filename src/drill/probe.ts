@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 
@@ -73,4 +74,59 @@ export function replyGaps(times: number[], minMs: number): [number, number][] {
     if (gap > minMs) out.push([times[i] as number, Math.round(gap)]);
   }
   return out;
+}
+
+/**
+ * One long-lived HTTP/1.1 connection through the VIP, a request on it every `everyMs`: it
+ * survives a failover only if the new master knows the connection (IPVS's sync daemon).
+ */
+export class ConnectionProbe {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private ports = new Set<number>();
+  sent = 0;
+  failed = 0;
+  failures: { at: number; why: string }[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly everyMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.once(), this.everyMs);
+  }
+
+  private async once(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.sent += 1;
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const req = http.get(this.url, { agent: this.agent, timeout: 2000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(req.socket?.localPort ?? 0));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer in 2 s')));
+        req.on('error', reject);
+      });
+      this.ports.add(port);
+    } catch (err) {
+      this.failed += 1;
+      this.failures.push({ at: Date.now(), why: (err as Error).message });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Whether every request succeeded on one and the same connection. */
+  survived(): boolean {
+    return this.sent > 0 && this.failed === 0 && this.ports.size === 1;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.agent.destroy();
+  }
 }

@@ -43,6 +43,8 @@ export interface DrillReport {
   pingsLost: number;
   requestsSent: number;
   requestsFailed: number;
+  /** With --connection: whether one long-lived connection through the VIP survived; else null. */
+  connectionSurvived: boolean | null;
   /** Whether the directors' IPVS tables (desired) were equal; null without virtual services. */
   ipvsTablesEqualBefore: boolean | null;
   ipvsTablesEqualAfter: boolean | null;
@@ -57,6 +59,7 @@ export interface DrillReport {
 export interface Thresholds {
   maxDowntimeMs?: number;
   maxFailedRequests?: number;
+  maxFailedPercent?: number;
   maxTimeToMasterMs?: number;
 }
 
@@ -65,11 +68,16 @@ export function judge(r: Omit<DrillReport, 'checks' | 'pass'>, t: Thresholds): P
   const checks: Check[] = [];
   if (t.maxDowntimeMs !== undefined) checks.push({ name: 'VIP downtime (ms)', value: r.vipDowntimeMs, limit: `<= ${t.maxDowntimeMs}`, pass: r.vipDowntimeMs <= t.maxDowntimeMs });
   if (t.maxFailedRequests !== undefined) checks.push({ name: 'requests failed', value: r.requestsFailed, limit: `<= ${t.maxFailedRequests}`, pass: r.requestsFailed <= t.maxFailedRequests });
+  if (t.maxFailedPercent !== undefined) {
+    const pct = r.requestsSent ? Math.round((r.requestsFailed / r.requestsSent) * 10000) / 100 : 0;
+    checks.push({ name: 'requests failed (%)', value: pct, limit: `<= ${t.maxFailedPercent}`, pass: r.requestsSent > 0 && pct <= t.maxFailedPercent });
+  }
   if (t.maxTimeToMasterMs !== undefined) {
     const v = r.timeToNewMasterMs;
     checks.push({ name: 'time to new master (ms)', value: v, limit: `<= ${t.maxTimeToMasterMs}`, pass: v !== null && v <= t.maxTimeToMasterMs });
   }
   checks.push({ name: 'one master at the end', value: r.singleOwnerAtEnd, limit: 'true', pass: r.singleOwnerAtEnd });
+  if (r.connectionSurvived !== null) checks.push({ name: 'long-lived connection kept', value: r.connectionSurvived, limit: 'true', pass: r.connectionSurvived });
   if (r.ipvsTablesEqualAfter !== null) checks.push({ name: 'IPVS tables equal after', value: r.ipvsTablesEqualAfter, limit: 'true', pass: r.ipvsTablesEqualAfter });
   return { checks, pass: checks.every((c) => c.pass) };
 }

@@ -1,6 +1,6 @@
 import { controlRequest } from '../daemon/control.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
-import { HttpProbe, PingProbe, replyGaps } from './probe.js';
+import { ConnectionProbe, HttpProbe, PingProbe, replyGaps } from './probe.js';
 import type { DrillReport, Thresholds, TimelineEvent } from './report.js';
 import { judge } from './report.js';
 import type { NodeSample } from './timeline.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
   nodes: DrillNode[];
   vip: string;
   http?: string;
+  /** Also hold one keep-alive connection to `http` through the drill. */
+  connection?: boolean;
   requestEveryMs: number;
   thresholds: Thresholds;
   timeoutMs: number;
@@ -91,6 +93,8 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   const ping = PingProbe.start(o.vip, o.timeoutMs / 1000 + 10);
   const http = o.http ? new HttpProbe(o.http, o.requestEveryMs) : undefined;
   http?.start();
+  const connection = o.http && o.connection ? new ConnectionProbe(o.http, 100) : undefined;
+  connection?.start();
   const now = () => [...latest.values()];
   const note = (text: string) => events.push({ atMs: at(), node: 'drill', kind: 'action', text });
   try {
@@ -118,11 +122,13 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     sampling = false;
     await sampler;
     await http?.stop();
+    connection?.stop();
     const pings = await ping.stop();
     const end = now();
     const gaps = replyGaps(pings.replies, 50);
     for (const [t, gap] of gaps) events.push({ atMs: t - started, node: 'client', kind: 'probe', text: `no reply to pings for ${gap} ms` });
     for (const f of http?.failures ?? []) events.push({ atMs: f.at - started, node: 'client', kind: 'probe', text: `request failed: ${f.why}` });
+    for (const f of connection?.failures ?? []) events.push({ atMs: f.at - started, node: 'client', kind: 'probe', text: `long-lived connection: ${f.why}` });
     events.sort((a, b) => a.atMs - b.atMs);
     const durationMs = at();
     const base = {
@@ -138,6 +144,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
       pingsLost: pings.lost,
       requestsSent: http?.sent ?? 0,
       requestsFailed: http?.failed ?? 0,
+      connectionSurvived: connection ? connection.survived() : null,
       ipvsTablesEqualBefore: tablesBefore,
       ipvsTablesEqualAfter: tablesEqual(end),
       singleOwnerAtEnd: singleOwner(end),
@@ -149,6 +156,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     sampling = false;
     await sampler;
     await http?.stop();
+    connection?.stop();
     await ping.stop().catch(() => undefined);
   }
 }

@@ -56,6 +56,7 @@ describe('drill report', () => {
     pingsLost: 0,
     requestsSent: 150,
     requestsFailed: 1,
+    connectionSurvived: null,
     ipvsTablesEqualBefore: true,
     ipvsTablesEqualAfter: true,
     singleOwnerAtEnd: true,
