@@ -28,7 +28,10 @@ export class PingProbe {
   }
 }
 
-/** HTTP GETs of one URL every `everyMs`, each with a 1 s timeout; counts the failures. */
+/**
+ * HTTP GETs of one URL every `everyMs`, each with a 3 s timeout, as a client would wait: a
+ * connection attempt lost in a failover is retried by TCP after 1 s and may still succeed.
+ */
 export class HttpProbe {
   private timer?: NodeJS.Timeout;
   private readonly pending = new Set<Promise<void>>();
@@ -47,7 +50,7 @@ export class HttpProbe {
 
   private once(): void {
     this.sent += 1;
-    const p = fetch(this.url, { signal: AbortSignal.timeout(1000), headers: { connection: 'close' } })
+    const p = fetch(this.url, { signal: AbortSignal.timeout(3000), headers: { connection: 'close' } })
       .then(async (res) => {
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`HTTP ${res.status}`);

@@ -69,7 +69,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   const samples: NodeSample[] = [];
   const latest = new Map<string, NodeSample>();
   const read = async (node: DrillNode) => {
-    const s = sample((await controlRequest(node.socket, { command: 'status' })) as DaemonStatus, node.name, at());
+    const s = sample((await controlRequest(node.socket, { command: 'status' }, 10_000)) as DaemonStatus, node.name, at());
     events.push(...eventsBetween(latest.get(node.name), s));
     latest.set(node.name, s);
     samples.push(s);
@@ -98,7 +98,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   const now = () => [...latest.values()];
   const note = (text: string) => events.push({ atMs: at(), node: 'drill', kind: 'action', text });
   try {
-    await waitUntil(() => latest.size === o.nodes.length, 5000, 'both directors to answer');
+    await waitUntil(() => o.nodes.every((n) => latest.get(n.name)?.instances.length), o.timeoutMs, 'every director to answer on its control socket');
     const before = now();
     const masterName = masterOf(before);
     const master = o.nodes.find((n) => n.name === masterName);
