@@ -385,14 +385,19 @@ export class Daemon {
       next = await loadConfig(this.loaded.file);
     } catch (err) {
       const error = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : (err as Error).message;
-      this.reloads.failed += 1;
-      this.lastReload = { at: new Date().toISOString(), trigger, ok: false, summary: [], error, ms: Math.round(performance.now() - started) };
-      this.log.error({ trigger, error }, `reload refused; the running config stays: ${error}`);
-      throw new ReloadError(error);
+      throw this.refused(trigger, started, error, [], 'reload refused; the running config stays');
     }
     const diff = diffConfigs(this.loaded.config, next.config);
     for (const w of next.warnings) this.log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
-    await this.apply(next, diff);
+    try {
+      // What can still fail on this machine is checked before anything changes.
+      for (const name of [...diff.instances.added, ...diff.instances.restarted.map((c) => c.name)]) {
+        sourceAddress(next.config.instances.find((i) => i.name === name) as InstanceConfig);
+      }
+      await this.apply(next, diff);
+    } catch (err) {
+      throw this.refused(trigger, started, (err as Error).message, diff.summary, 'reload failed');
+    }
     this.reloads.ok += 1;
     const summary = diff.summary.length ? diff.summary : ['no change'];
     this.lastReload = { at: new Date().toISOString(), trigger, ok: true, summary, error: null, ms: Math.round(performance.now() - started) };
@@ -401,6 +406,14 @@ export class Daemon {
     await this.startMetrics();
     this.log.info({ trigger, changes: summary, ms: this.lastReload.ms }, `reloaded (${trigger}): ${summary.join('; ')}`);
     return this.lastReload;
+  }
+
+  /** Records and logs a reload that did not happen (or not wholly); returns the error to throw. */
+  private refused(trigger: string, started: number, error: string, summary: string[], what: string): ReloadError {
+    this.reloads.failed += 1;
+    this.lastReload = { at: new Date().toISOString(), trigger, ok: false, summary, error, ms: Math.round(performance.now() - started) };
+    this.log.error({ trigger, error }, `${what}: ${error}`);
+    return new ReloadError(error);
   }
 
   /** Applies a validated config's difference: only what changed is touched. */
