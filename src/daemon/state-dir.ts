@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive } from '../net/process.js';
 
 /**
  * The daemon's state directory: its pid file, control socket, boot epoch and the ledger of
@@ -38,17 +39,12 @@ export class StateDir {
     if ((await this.runningPid()) === process.pid) await rm(this.pidFile, { force: true });
   }
 
-  /** The pid in the pid file if that process is alive. */
+  /** The pid in the pid file if that process is alive (a zombie is not). */
   async runningPid(): Promise<number | undefined> {
     const text = await readFile(this.pidFile, 'utf8').catch(() => '');
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-    }
+    return processAlive(pid) ? pid : undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from '../../src/net/process.js';
 
 /*
  * A lab network built from Linux network namespaces: one "switch" namespace holding a bridge,
@@ -140,15 +141,8 @@ export function portName(host: string, dev = 'eth0'): string {
   return dev === 'eth0' ? host : `${host}-${dev}`;
 }
 
-/** Whether a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether a process with this pid runs (a zombie does not). */
+export const alive = processAlive;
 
 /**
  * Namespaces of earlier runs that died before cleaning up. Test labs are named after the pid of
