@@ -43,9 +43,9 @@ const HOSTS: HostSpec[] = [
 
 /** The commands and thresholds of each drill in this topology. */
 const DRILLS: Record<string, string[]> = {
-  handover: ['--max-downtime', '100', '--max-time-to-master', '1000'],
-  crash: ['--restart', JSON.stringify([NET, 'start', '{master}']), '--max-downtime', '1000'],
-  link: ['--cut', JSON.stringify([NET, 'cut', '{master}']), '--heal', JSON.stringify([NET, 'heal', '{master}']), '--max-downtime', '1000'],
+  handover: ['--max-downtime', String(100 * SLOW), '--max-time-to-master', String(1000 * SLOW)],
+  crash: ['--restart', JSON.stringify([NET, 'start', '{master}']), '--max-downtime', String(1000 * SLOW)],
+  link: ['--cut', JSON.stringify([NET, 'cut', '{master}']), '--heal', JSON.stringify([NET, 'heal', '{master}']), '--max-downtime', String(1000 * SLOW)],
   partition: ['--cut', JSON.stringify([NET, 'partition']), '--heal', JSON.stringify([NET, 'join'])],
   'real-server': ['--server', '198.51.100.13:8080', '--stop', JSON.stringify([NET, 'stop-rs', 'rs3']), '--start', JSON.stringify([NET, 'start-rs', 'rs3'])],
 };
@@ -77,6 +77,17 @@ async function masterOf(): Promise<string | undefined> {
     if (status.instances.every((i) => i.state === 'MASTER')) return d.name;
   }
   return undefined;
+}
+
+/**
+ * Under emulation the daemons' event loops lag by a second and more: 1 s adverts and 5 s check
+ * timeouts keep the pair from failing over, and the servers from failing, on lag alone.
+ */
+function slowDown(config: Record<string, unknown>): void {
+  for (const inst of config.instances as { advert_interval?: number }[]) inst.advert_interval = 1;
+  for (const vs of config.virtual_services as { check?: { interval?: number; timeout?: number } }[]) {
+    if (vs.check) vs.check = { ...vs.check, interval: 5, timeout: 5 };
+  }
 }
 
 /** The real servers: routes through the gateway VIP; rs1 and rs2 also serve the VIP directly (DR). */
@@ -175,6 +186,7 @@ async function up(options: DrillOptions): Promise<void> {
     const text = (await readFile(path.join(ROOT, d.config), 'utf8')).replaceAll('/etc/tandem/', `${STATE}/`);
     const config = parse(text) as Record<string, unknown>;
     config.auth = { key_file: keyFile };
+    if (SLOW > 1) slowDown(config);
     await writeFile(path.join(STATE, `${d.name}.yaml`), stringify(config));
     await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
