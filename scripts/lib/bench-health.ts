@@ -19,7 +19,7 @@ import { stringify } from 'yaml';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { Lab, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
 import type { Spawned } from '../../test/support/netns.js';
-import { KEY, ROOT, TANDEM, pairConfig } from '../../test/support/pair.js';
+import { KEY, ROOT, TANDEM, pairConfig, webService } from '../../test/support/pair.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RS_SCRIPT = path.join(ROOT, 'test/support/http-rs.mjs');
@@ -126,14 +126,7 @@ function checkedConfig(servers: number): Record<string, unknown> {
     priority: 150,
     extra: {
       virtual_services: [
-        {
-          name: 'web',
-          protocol: 'tcp',
-          address: '192.0.2.100',
-          port: 80,
-          check: { type: 'http', path: '/', body_match: '^rs', interval: INTERVAL, timeout: 1, fall: FALL },
-          real_servers: real,
-        },
+        webService({ type: 'http', path: '/', body_match: '^rs', interval: INTERVAL, timeout: 1, fall: FALL }, real),
       ],
     },
   });

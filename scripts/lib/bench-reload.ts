@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { Lab, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
-import { PingProbe, ROOT, TandemNodes, VIP, pairConfig } from '../../test/support/pair.js';
+import { PingProbe, ROOT, TandemNodes, VIP, pairConfig, webService } from '../../test/support/pair.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,17 +20,10 @@ function config(priority: number, weight: number): Record<string, unknown> {
     priority,
     extra: {
       virtual_services: [
-        {
-          name: 'web',
-          protocol: 'tcp',
-          address: VIP,
-          port: 80,
-          check: { type: 'http', interval: 0.5, timeout: 0.5 },
-          real_servers: [
-            { address: '192.0.2.11', port: 8080, weight },
-            { address: '192.0.2.12', port: 8080 },
-          ],
-        },
+        webService({ type: 'http', interval: 0.5, timeout: 0.5 }, [
+          { address: '192.0.2.11', port: 8080, weight },
+          { address: '192.0.2.12', port: 8080 },
+        ]),
       ],
     },
   });

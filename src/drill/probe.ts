@@ -20,8 +20,7 @@ export class PingProbe {
   async stop(): Promise<{ replies: number[]; sent: number; lost: number }> {
     this.child.kill('SIGINT');
     await this.child;
-    const replies: { at: number; seq: number }[] = [];
-    for (const m of this.output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from \S+ icmp_seq=(\d+)/gm)) replies.push({ at: Number(m[1]) * 1000, seq: Number(m[2]) });
+    const replies = parsePingReplies(this.output);
     const seqs = new Set(replies.map((r) => r.seq));
     const sent = replies.length ? Math.max(...seqs) : 0;
     return { replies: replies.map((r) => r.at), sent, lost: sent - seqs.size };
@@ -67,6 +66,16 @@ export class HttpProbe {
     clearInterval(this.timer);
     await Promise.all(this.pending);
   }
+}
+
+/** The replies in `ping -D` output: their time (epoch ms) and echo sequence number, in order. */
+export function parsePingReplies(output: string): { at: number; seq: number }[] {
+  return [...output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from \S+ icmp_seq=(\d+)/gm)].map((m) => ({ at: Number(m[1]) * 1000, seq: Number(m[2]) }));
+}
+
+/** The longest time between consecutive replies, ms; 0 with fewer than two. */
+export function longestGap(times: number[]): number {
+  return Math.max(0, ...replyGaps(times, 0).map(([, gap]) => gap));
 }
 
 /** Gaps between consecutive replies longer than `minMs`: [end time, gap] pairs (pure). */

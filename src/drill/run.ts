@@ -1,6 +1,6 @@
 import { controlRequest } from '../daemon/control.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
-import { ConnectionProbe, HttpProbe, PingProbe, replyGaps } from './probe.js';
+import { ConnectionProbe, HttpProbe, PingProbe, longestGap, replyGaps } from './probe.js';
 import type { DrillReport, Thresholds, TimelineEvent } from './report.js';
 import { judge } from './report.js';
 import type { NodeSample } from './timeline.js';
@@ -95,6 +95,16 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   http?.start();
   const connection = o.http && o.connection ? new ConnectionProbe(o.http, 100) : undefined;
   connection?.start();
+  // Stops the sampler and every probe, once: at the end of a run, or when it fails.
+  let stopping: Promise<Awaited<ReturnType<PingProbe['stop']>>> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      sampling = false;
+      await sampler;
+      await http?.stop();
+      connection?.stop();
+      return ping.stop();
+    })());
   const now = () => [...latest.values()];
   const note = (text: string) => events.push({ atMs: at(), node: 'drill', kind: 'action', text });
   try {
@@ -119,11 +129,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
       await waitUntil(() => (spec.restored ? spec.restored(ctx, before) : true), o.timeoutMs, `the pair to be restored after ${spec.name}`);
     }
     await sleep(CALM_MS);
-    sampling = false;
-    await sampler;
-    await http?.stop();
-    connection?.stop();
-    const pings = await ping.stop();
+    const pings = await stopAll();
     const end = now();
     const gaps = replyGaps(pings.replies, 50);
     for (const [t, gap] of gaps) events.push({ atMs: t - started, node: 'client', kind: 'probe', text: `no reply to pings for ${gap} ms` });
@@ -139,7 +145,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
       masterBefore: master.name,
       masterAfter: masterOf(end),
       timeToNewMasterMs: masterChange ? masterChange.atMs - actedAt : null,
-      vipDowntimeMs: Math.max(0, ...replyGaps(pings.replies, 0).map(([, g]) => g)),
+      vipDowntimeMs: longestGap(pings.replies),
       pingsSent: pings.sent,
       pingsLost: pings.lost,
       requestsSent: http?.sent ?? 0,
@@ -153,11 +159,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     };
     return { ...base, ...judge(base, o.thresholds) };
   } finally {
-    sampling = false;
-    await sampler;
-    await http?.stop();
-    connection?.stop();
-    await ping.stop().catch(() => undefined);
+    await stopAll().catch(() => undefined);
   }
 }
 

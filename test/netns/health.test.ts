@@ -1,13 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildChecker, checkSpecs } from '../../src/check/build.js';
-import { parseConfig } from '../../src/config/parse.js';
+import { buildChecker } from '../../src/check/build.js';
 import type { ServiceHealthStatus } from '../../src/daemon/services.js';
+import { specsOf } from '../support/check-specs.js';
 import { withDirectorLab } from '../support/director-lab.js';
 import type { Spawned } from '../support/netns.js';
 import { waitFor } from '../support/netns.js';
-import { ROOT, TANDEM, pairConfig } from '../support/pair.js';
+import { ROOT, TANDEM, pairConfig, webService } from '../support/pair.js';
 
 /*
  * A director (IPVS in --dry-run: this kernel has none) health-checks three real HTTP servers
@@ -55,16 +55,11 @@ describe('health checks drive the table, the quorum and the priority', () => {
       extra: {
         health: { maintenance_dir: maintenance() },
         virtual_services: [
-          {
-            name: 'web',
-            protocol: 'tcp',
-            address: '192.0.2.100',
-            port: 80,
-            quorum: 2,
-            check: { type: 'http', path: '/health', body_match: '^rs', interval: 0.2, timeout: 0.5, fall: 2, rise: 2 },
-            real_servers: RS.map((r) => ({ address: r.address.split('/')[0], port: 8080, method: 'nat' })),
-            sorry_server: { address: '192.0.2.19', port: 8080 },
-          },
+          webService(
+            { type: 'http', path: '/health', body_match: '^rs', interval: 0.2, timeout: 0.5, fall: 2, rise: 2 },
+            RS.map((r) => ({ address: r.address.split('/')[0], port: 8080, method: 'nat' })),
+            { quorum: 2, sorry_server: { address: '192.0.2.19', port: 8080 } },
+          ),
         ],
       },
     });
@@ -118,19 +113,11 @@ describe('health checks drive the table, the quorum and the priority', () => {
 
 describe('script checks', () => {
   it('run as the configured user, with the real server in their environment', async () => {
-    const text = `auth: none
-instances: [{ name: a, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1] }]
-virtual_services:
-  - protocol: tcp
-    address: 192.0.2.1
-    port: 80
-    check: { type: script, user: nobody, command: [sh, -c, 'test "$(id -un)" = nobody && test "$TANDEM_RS_ADDRESS:$TANDEM_RS_PORT" = 10.0.0.1:80'] }
-    real_servers: [{ address: 10.0.0.1, port: 80 }]
-`;
-    const [spec] = checkSpecs(parseConfig(text, 't.yaml').config.virtual_services);
+    const check = (user: string) => `{ type: script, user: ${user}, command: [sh, -c, 'test "$(id -un)" = nobody && test "$TANDEM_RS_ADDRESS:$TANDEM_RS_PORT" = 10.0.0.1:80'] }`;
+    const [spec] = specsOf(check('nobody'), '[{ address: 10.0.0.1, port: 80 }]');
     const checker = await buildChecker(spec!);
     expect(await checker(AbortSignal.timeout(5000))).toEqual({ ok: true, message: 'exit 0' });
-    const [missing] = checkSpecs(parseConfig(text.replace('user: nobody', 'user: no-such-user-here'), 't.yaml').config.virtual_services);
+    const [missing] = specsOf(check('no-such-user-here'), '[{ address: 10.0.0.1, port: 80 }]');
     expect(await (await buildChecker(missing!))(AbortSignal.timeout(5000))).toEqual({ ok: false, message: 'no system user named "no-such-user-here"' });
   });
 });

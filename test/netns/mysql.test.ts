@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildChecker, checkSpecs } from '../../src/check/build.js';
+import { buildChecker } from '../../src/check/build.js';
 import type { MysqlCheckOptions } from '../../src/check/mysql.js';
 import { checkMysql } from '../../src/check/mysql.js';
-import { parseConfig } from '../../src/config/parse.js';
+import { specsOf } from '../support/check-specs.js';
 import type { ReplicatedPair } from '../support/mariadb.js';
 import { startReplicatedPair } from '../support/mariadb.js';
 
@@ -98,16 +98,11 @@ describe('mysql checker on real MariaDB', () => {
   });
 
   it('reads the password from password_file, as the daemon builds the check', async () => {
-    const text = `auth: none
-instances: [{ name: a, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1] }]
-virtual_services:
-  - protocol: tcp
-    address: 192.0.2.1
-    port: 3306
-    check: { type: mysql, user: tandem, password_file: ${path.join(dir, 'password')}, read_only: true, max_replication_lag: 30, query: "SELECT 1 FROM DUAL" }
-    real_servers: [{ address: 127.0.0.1, port: ${pair.replica.port} }]
-`;
-    const [spec] = checkSpecs(parseConfig(text, 't.yaml').config.virtual_services);
+    const [spec] = specsOf(
+      `{ type: mysql, user: tandem, password_file: ${path.join(dir, 'password')}, read_only: true, max_replication_lag: 30, query: "SELECT 1 FROM DUAL" }`,
+      `[{ address: 127.0.0.1, port: ${pair.replica.port} }]`,
+      3306,
+    );
     const checker = await buildChecker(spec!);
     expect(await checker(AbortSignal.timeout(3000))).toMatchObject({ ok: true, message: expect.stringMatching(/^query ok; replica \d+ s behind$/) });
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { withDirectorLab } from '../support/director-lab.js';
 import { waitFor } from '../support/netns.js';
-import { PingProbe, ROOT, TANDEM, VIP, pairConfig } from '../support/pair.js';
+import { PingProbe, ROOT, TANDEM, VIP, pairConfig, webService } from '../support/pair.js';
 
 /*
  * Hot reload on a live pair: a client pings the VIP every 10 ms while the master's config file
@@ -26,16 +26,7 @@ describe('hot reload on a live pair', () => {
       priority,
       instance: { vips: o.vips ?? [`${VIP}/24`] },
       extra: {
-        virtual_services: [
-          {
-            name: 'web',
-            protocol: 'tcp',
-            address: VIP,
-            port: 80,
-            check: { type: 'http', interval: 0.2, timeout: 0.5, fall: 2 },
-            real_servers: o.servers ?? [server('rs1'), server('rs2')],
-          },
-        ],
+        virtual_services: [webService({ type: 'http', interval: 0.2, timeout: 0.5, fall: 2 }, o.servers ?? [server('rs1'), server('rs2')])],
       },
     });
   const file = () => ctx.nodes.configFile('dir1');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
+import { longestGap, parsePingReplies } from '../../src/drill/probe.js';
 import type { InstanceStatus } from '../../src/daemon/instance.js';
 import type { Lab, Spawned } from './netns.js';
 import { waitFor } from './netns.js';
@@ -40,6 +41,11 @@ export function pairConfig(o: NodeOptions): Record<string, unknown> {
     ],
     ...o.extra,
   };
+}
+
+/** The `web` virtual service on VIP:80 the tests and benches use, with its check and servers. */
+export function webService(check: Record<string, unknown>, realServers: Record<string, unknown>[], more: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'web', protocol: 'tcp', address: VIP, port: 80, check, real_servers: realServers, ...more };
 }
 
 /** Runs tandem daemons in lab hosts, each with its own config file and state dir. */
@@ -120,11 +126,7 @@ export class PingProbe {
 
   /** Reply times (ms) and echo sequence numbers, in order. */
   replies(): { at: number; seq: number }[] {
-    const out: { at: number; seq: number }[] = [];
-    for (const m of this.spawned.output().matchAll(/^\[(\d+\.\d+)\] \d+ bytes from \S+ icmp_seq=(\d+)/gm)) {
-      out.push({ at: Number(m[1]) * 1000, seq: Number(m[2]) });
-    }
-    return out;
+    return parsePingReplies(this.spawned.output());
   }
 
   /**
@@ -137,12 +139,7 @@ export class PingProbe {
     const replies = this.replies();
     const seqs = new Set(replies.map((r) => r.seq));
     const span = replies.length ? Math.max(...seqs) - Math.min(...seqs) + 1 : 0;
-    return { maxGapMs: maxGap(replies.map((r) => r.at)), replies: replies.length, lost: span - seqs.size };
+    return { maxGapMs: longestGap(replies.map((r) => r.at)), replies: replies.length, lost: span - seqs.size };
   }
 }
 
-export function maxGap(times: number[]): number {
-  let gap = 0;
-  for (let i = 1; i < times.length; i++) gap = Math.max(gap, (times[i] as number) - (times[i - 1] as number));
-  return Math.round(gap);
-}

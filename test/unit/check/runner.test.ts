@@ -1,28 +1,17 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../../src/check/build.js';
-import { checkSpecs } from '../../../src/check/build.js';
 import { HealthMonitor } from '../../../src/check/monitor.js';
 import { firstDelayMs, nextDelayMs } from '../../../src/check/schedule.js';
 import type { CheckOutcome } from '../../../src/check/types.js';
-import { parseConfig } from '../../../src/config/parse.js';
+import { specsOf } from '../../support/check-specs.js';
 import { FakeClock } from './fake-clock.js';
 
 const log = pino({ level: 'silent' });
 
 function specs(check: string, servers = 1): CheckSpec[] {
-  const rs = Array.from({ length: servers }, (_, i) => `      - { address: 10.0.${i >> 8}.${i & 255}, port: 80 }`).join('\n');
-  const text = `auth: none
-instances: [{ name: a, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1] }]
-virtual_services:
-  - protocol: tcp
-    address: 192.0.2.1
-    port: 80
-    check: ${check}
-    real_servers:
-${rs}
-`;
-  return checkSpecs(parseConfig(text, 't.yaml').config.virtual_services);
+  const rs = Array.from({ length: servers }, (_, i) => `{ address: 10.0.${i >> 8}.${i & 255}, port: 80 }`).join(', ');
+  return specsOf(check, `[${rs}]`);
 }
 
 /** Runs a monitor on a fake clock with a scripted checker; records when each check started. */
