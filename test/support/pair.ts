@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
-import { longestGap, parsePingReplies } from '../../src/drill/probe.js';
+import { longestGap, parsePingReplies, pingCommand } from '../../src/drill/probe.js';
 import type { InstanceStatus } from '../../src/daemon/instance.js';
 import type { Lab, Spawned } from './netns.js';
 import { waitFor } from './netns.js';
@@ -121,7 +121,7 @@ export class PingProbe {
   private constructor(private readonly spawned: Spawned) {}
 
   static start(lab: Lab, host: string, target: string, maxSeconds = 120, intervalS = 0.01): PingProbe {
-    return new PingProbe(lab.spawn(host, ['ping', '-D', '-n', '-i', String(intervalS), '-W', '1', '-w', String(maxSeconds), target]));
+    return new PingProbe(lab.spawn(host, pingCommand(target, maxSeconds, intervalS)));
   }
 
   /** Reply times (ms) and echo sequence numbers, in order. */
