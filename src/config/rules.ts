@@ -71,10 +71,6 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       }
     });
   });
-  const sync = config.ipvs.sync_daemon;
-  if (sync && !names.has(sync.instance)) {
-    errors.push({ path: ['ipvs', 'sync_daemon', 'instance'], message: `no instance named "${sync.instance}" (defined: ${[...names.keys()].join(', ')})`, rule: 'unknown-instance' });
-  }
   return { errors, warnings };
 }
 

@@ -373,13 +373,20 @@ export const configSchema = {
         sync_daemon: {
           type: 'object',
           additionalProperties: false,
-          required: ['instance', 'interface'],
+          required: ['interface'],
           properties: {
-            instance: { type: 'string', description: 'The instance whose state it follows: master while MASTER, backup otherwise.' },
             interface: { type: 'string', minLength: 1, maxLength: 15, description: 'Interface for the sync traffic.' },
             sync_id: { type: 'integer', minimum: 0, maximum: 255, default: 0, description: 'Sync id, the same on both directors.' },
+            max_message_bytes: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 65507,
+              description:
+                "Largest sync message (UDP payload; ipvsadm --sync-maxlen, Keepalived's maxlen); the kernel's default fills the interface's MTU. The kernel sends a message when it is full, or after 2 s: a small one (100) makes each new connection known to the peer within milliseconds, at one datagram per connection event.",
+            },
           },
-          description: "The connection sync daemon (Keepalived's lvs_sync_daemon), so connections survive a failover.",
+          description:
+            "The connection sync daemon, so connections survive a failover: it runs as master and as backup on every director from start to stop, so each side always sends its connections and receives the other's (Keepalived's lvs_sync_daemon switches roles with an instance's state, which drops the messages still queued at the switch).",
         },
       },
     },

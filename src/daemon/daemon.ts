@@ -161,7 +161,6 @@ export class Daemon {
       now: () => performance.now(),
       onTransition: (r, from, to) => {
         this.groups?.onTransition(r, from, to);
-        if (r.name === this.loaded.config.ipvs.sync_daemon?.instance) void this.syncDaemon?.follow(to);
       },
     };
     for (const inst of config.instances) this.addRunner(inst, sources.get(inst.name) as string);
@@ -197,9 +196,9 @@ export class Daemon {
       await driver.setTimeouts(ipvs.timeouts.tcp, ipvs.timeouts.tcpfin, ipvs.timeouts.udp).catch((err: unknown) => log.error(`IPVS timeouts: ${classify(err).message}`));
     }
     if (ipvs.sync_daemon && !dryRun) {
-      // A daemon left by an earlier run would make the start fail: begin from none.
-      for (const state of await driver.syncDaemons().catch(() => [])) await driver.stopSyncDaemon(state).catch(() => undefined);
-      this.syncDaemon = new SyncDaemonControl(driver, ipvs.sync_daemon.interface, ipvs.sync_daemon.sync_id, log);
+      const { interface: iface, sync_id: syncId, max_message_bytes: maxMessageBytes } = ipvs.sync_daemon;
+      this.syncDaemon = new SyncDaemonControl(driver, { interface: iface, syncId, maxMessageBytes }, log);
+      await this.syncDaemon.start();
     }
     this.reconciler = new Reconciler(driver, { exclusive: ipvs.exclusive, repairIntervalMs: ipvs.repair_interval * 1000, dryRun, log });
     await this.reconciler.setDesired(this.services?.table() ?? desiredTable(services));
@@ -479,7 +478,7 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       instances: [...this.runners.values()].map((r) => r.status()),
       adverts: { received: this.stats.received, rejected: { ...this.stats.rejected } },
-      ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.state ?? null } : null,
+      ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.roles.join('+') || null } : null,
       services: this.services?.status() ?? [],
       process: this.processMonitor.stats(),
       reload: { ...this.reloads, last: this.lastReload, pendingRestart: [...this.pendingRestart] },

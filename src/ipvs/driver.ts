@@ -34,6 +34,14 @@ export function classify(err: unknown, command?: IpvsCommand): IpvsError {
 }
 
 /** The seam between the reconciler and the kernel's table. */
+/** How the connection sync daemon runs (config ipvs.sync_daemon). */
+export interface SyncDaemonOptions {
+  interface: string;
+  syncId: number;
+  /** Largest sync message; undefined leaves the kernel's default (the MTU). */
+  maxMessageBytes?: number;
+}
+
 export interface IpvsDriver {
   read(): Promise<VirtualService[]>;
   /** Applies the commands in one batch; rejects with IpvsError if any was refused. */
@@ -41,7 +49,7 @@ export interface IpvsDriver {
   /** Applies one command on its own (to pinpoint a refused rule). */
   applyOne(command: IpvsCommand): Promise<void>;
   setTimeouts(tcp: number, tcpfin: number, udp: number): Promise<void>;
-  startSyncDaemon(state: 'master' | 'backup', iface: string, syncId: number): Promise<void>;
+  startSyncDaemon(state: 'master' | 'backup', options: SyncDaemonOptions): Promise<void>;
   stopSyncDaemon(state: 'master' | 'backup'): Promise<void>;
   /** Running sync daemons, e.g. ['master']. */
   syncDaemons(): Promise<('master' | 'backup')[]>;
@@ -87,8 +95,10 @@ export class IpvsadmDriver implements IpvsDriver {
     await this.ipvsadm(['--set', String(tcp), String(tcpfin), String(udp)]);
   }
 
-  async startSyncDaemon(state: 'master' | 'backup', iface: string, syncId: number): Promise<void> {
-    await this.ipvsadm(['--start-daemon', state, '--mcast-interface', iface, '--syncid', String(syncId)]);
+  async startSyncDaemon(state: 'master' | 'backup', o: SyncDaemonOptions): Promise<void> {
+    // The backup keeps the kernel's default (at least 1024): it must take the largest message.
+    const maxlen = state === 'master' && o.maxMessageBytes ? ['--sync-maxlen', String(o.maxMessageBytes)] : [];
+    await this.ipvsadm(['--start-daemon', state, '--mcast-interface', o.interface, '--syncid', String(o.syncId), ...maxlen]);
   }
 
   async stopSyncDaemon(state: 'master' | 'backup'): Promise<void> {

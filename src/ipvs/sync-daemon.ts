@@ -1,51 +1,49 @@
 import type { Logger } from 'pino';
-import type { IpvsDriver } from './driver.js';
+import type { IpvsDriver, SyncDaemonOptions } from './driver.js';
 import { classify } from './driver.js';
 
+export type SyncRole = 'master' | 'backup';
+
 /**
- * The IPVS connection sync daemon, switched with the VRRP state of one instance as
- * Keepalived's lvs_sync_daemon does: master while MASTER, backup otherwise, so the backup holds
- * the master's connections when it takes over. Changes run one after another.
+ * The IPVS connection sync daemon in both roles on this director, from start to stop: as
+ * backup it takes in the peer's connections, as master it sends its own. Nothing switches at a
+ * failover, so no queued message is lost with a stopping master thread (the kernel drops them),
+ * and connections survive a handover in either direction. A director that is not master sees
+ * no traffic, so its master thread sends nothing.
  */
 export class SyncDaemonControl {
-  private queue: Promise<void> = Promise.resolve();
-  private current?: 'master' | 'backup';
+  private running: SyncRole[] = [];
 
   constructor(
     private readonly driver: IpvsDriver,
-    private readonly iface: string,
-    private readonly syncId: number,
+    private readonly options: SyncDaemonOptions,
     private readonly log: Logger,
   ) {}
 
-  follow(vrrpState: string): Promise<void> {
-    const want = vrrpState === 'MASTER' ? 'master' : vrrpState === 'INIT' ? undefined : 'backup';
-    return this.switchTo(want);
-  }
-
-  stop(): Promise<void> {
-    return this.switchTo(undefined);
-  }
-
-  get state(): 'master' | 'backup' | undefined {
-    return this.current;
-  }
-
-  private switchTo(want: 'master' | 'backup' | undefined): Promise<void> {
-    this.queue = this.queue.then(async () => {
-      if (want === this.current) return;
+  /** Starts both roles, backup first (it must be listening before the peer's master sends). */
+  async start(): Promise<void> {
+    // A daemon left by an earlier run would make the start fail: begin from none.
+    for (const role of await this.driver.syncDaemons().catch(() => [])) await this.driver.stopSyncDaemon(role).catch(() => undefined);
+    for (const role of ['backup', 'master'] as const) {
       try {
-        if (this.current) await this.driver.stopSyncDaemon(this.current);
-        this.current = undefined;
-        if (want) {
-          await this.driver.startSyncDaemon(want, this.iface, this.syncId);
-          this.current = want;
-        }
-        this.log.info({ syncDaemon: want ?? 'stopped' }, `IPVS sync daemon: ${want ?? 'stopped'}`);
+        await this.driver.startSyncDaemon(role, this.options);
+        this.running.push(role);
       } catch (err) {
-        this.log.error({ err: classify(err).message }, `IPVS sync daemon: ${classify(err).message}`);
+        this.log.error({ syncDaemon: role, err: classify(err).message }, `IPVS sync daemon (${role}) did not start: ${classify(err).message}`);
       }
-    });
-    return this.queue;
+    }
+    if (this.running.length) this.log.info({ syncDaemon: this.running, interface: this.options.interface, syncId: this.options.syncId }, `IPVS sync daemon: ${this.running.join(' and ')} on ${this.options.interface}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const role of [...this.running].reverse()) {
+      await this.driver.stopSyncDaemon(role).catch((err: unknown) => this.log.error({ syncDaemon: role, err: classify(err).message }, `IPVS sync daemon (${role}) did not stop: ${classify(err).message}`));
+    }
+    this.running = [];
+  }
+
+  /** The roles running, e.g. ['backup', 'master']. */
+  get roles(): SyncRole[] {
+    return [...this.running];
   }
 }

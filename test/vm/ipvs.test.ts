@@ -154,14 +154,15 @@ describe('IPVS on a real kernel', () => {
     expect(saved).not.toContain('198.51.100.11:80');
   });
 
-  it('switches the connection sync daemon with the VRRP state', async () => {
+  it('runs the connection sync daemon as backup and master at once, and stops both', async () => {
     const driver = new IpvsadmDriver();
-    const sync = new SyncDaemonControl(driver, 'rs0', 51, log);
-    await sync.follow('MASTER');
-    expect(await driver.syncDaemons()).toEqual(['master']);
-    expect(await sh(['ipvsadm', '-Ln', '--daemon'])).toContain('master sync daemon (mcast=rs0, syncid=51');
-    await sync.follow('BACKUP');
-    expect(await driver.syncDaemons()).toEqual(['backup']);
+    const sync = new SyncDaemonControl(driver, { interface: 'rs0', syncId: 51, maxMessageBytes: 100 }, log);
+    await sync.start();
+    expect(await driver.syncDaemons()).toEqual(['master', 'backup']);
+    expect(sync.roles).toEqual(['backup', 'master']);
+    const daemons = await sh(['ipvsadm', '-Ln', '--daemon']);
+    expect(daemons).toMatch(/master sync daemon \(mcast=rs0, syncid=51, maxlen=100/);
+    expect(daemons).toContain('backup sync daemon (mcast=rs0, syncid=51');
     await sync.stop();
     expect(await driver.syncDaemons()).toEqual([]);
   });

@@ -96,13 +96,15 @@ class Translator {
       } else if (s.keyword === 'vrrp_version') {
         this.note(s, 'global_defs', VERSION_NOTE);
       } else if (s.keyword === 'lvs_sync_daemon') {
-        // lvs_sync_daemon INTERFACE INSTANCE [id N] ...
+        // lvs_sync_daemon INTERFACE INSTANCE [id N] [maxlen N] ...
         const [iface, instance, ...rest] = s.args;
-        const sync: Obj = { instance, interface: iface };
-        const id = rest.indexOf('id');
-        if (id >= 0) sync.sync_id = Number(rest[id + 1]);
-        const other = rest.filter((a, i) => !(a === 'id' || rest[i - 1] === 'id'));
+        const sync: Obj = { interface: iface };
+        const valueOf = (key: string) => (rest.includes(key) ? Number(rest[rest.indexOf(key) + 1]) : undefined);
+        if (valueOf('id') !== undefined) sync.sync_id = valueOf('id');
+        if (valueOf('maxlen') !== undefined) sync.max_message_bytes = valueOf('maxlen');
+        const other = rest.filter((a, i) => !['id', 'maxlen'].includes(a) && !['id', 'maxlen'].includes(rest[i - 1] as string));
         if (other.length) this.note(s, 'global_defs', `options dropped: ${other.join(' ')} (tandem uses ipvsadm's defaults)`);
+        this.note(s, 'global_defs', `instance ${instance} dropped: tandem runs the sync daemon as master and backup on both directors, whatever the VRRP state`);
         this.ipvs.sync_daemon = sync;
       } else if (s.keyword === 'lvs_timeouts') {
         const t: Obj = { tcp: 0, tcpfin: 0, udp: 0 };

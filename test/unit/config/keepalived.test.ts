@@ -79,7 +79,7 @@ describe('keepalived.conf import', () => {
   it('translates virtual servers, real servers, the sync daemon and the timeouts', () => {
     const r = importKeepalived(readFileSync('test/unit/config/fixtures/keepalived-lvs.conf', 'utf8'), 'lvs.conf');
     const config = parse(r.yaml);
-    expect(config.ipvs).toEqual({ sync_daemon: { instance: 'VI_1', interface: 'eth1', sync_id: 51 }, timeouts: { tcp: 7200, tcpfin: 120, udp: 300 } });
+    expect(config.ipvs).toEqual({ sync_daemon: { interface: 'eth1', sync_id: 51, max_message_bytes: 200 }, timeouts: { tcp: 7200, tcpfin: 120, udp: 300 } });
     expect(config.virtual_services).toEqual([
       {
         protocol: 'tcp',
@@ -105,6 +105,7 @@ describe('keepalived.conf import', () => {
       { protocol: 'fwmark', fwmark: 5, scheduler: 'rr', real_servers: [{ address: '198.51.100.4', port: 0, method: 'tun' }] },
     ]);
     expect(r.notes.map((n) => formatNote('lvs.conf', n))).toEqual([
+      'lvs.conf:2: note: global_defs > lvs_sync_daemon: instance VI_1 dropped: tandem runs the sync daemon as master and backup on both directors, whatever the VRRP state',
       'lvs.conf:0: note: authentication: no instance had authentication: imported as `auth: none`; set auth.key_file to protect the VIPs',
     ]);
     expect(r.problems).toEqual([]);
