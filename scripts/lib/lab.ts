@@ -153,7 +153,7 @@ async function runDrill(options: DrillOptions): Promise<void> {
   // With a real IPVS table, HTTP requests travel through it too; a handover keeps a connection.
   const ipvs = (await readFile(path.join(STATE, 'run-flags'), 'utf8').catch(() => '')).trim() === '';
   if (ipvs) {
-    args.push('--http', `http://${VIP}/`, '--timeout', String(30 * SLOW));
+    args.push('--http', `http://${VIP}/`, '--request-timeout', String(3 * SLOW), '--timeout', String(30 * SLOW));
     if (options.drill === 'handover' || options.drill === 'link') args.push('--max-failed-percent', '1');
     if (options.drill === 'handover') args.push('--connection');
   }

@@ -24,7 +24,8 @@ CMD is a JSON array (no shell), e.g. '["ip","-n","sw","link","set","{master}","d
 {master} and {other} stand for the directors' names.
 
 options:
-  --http URL                 also send HTTP requests through the VIP (--every MS apart, 20)
+  --http URL                 also send HTTP requests through the VIP (--every MS apart, 20);
+                             one not answered within --request-timeout SECONDS (3) failed
   --connection               and hold one keep-alive connection to URL through the drill:
                              it survives a failover only with the IPVS sync daemon
   --hold SECONDS             handover: no preemption back for this long (10)
@@ -44,6 +45,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       http: { type: 'string' },
       connection: { type: 'boolean' },
       every: { type: 'string', default: '20' },
+      'request-timeout': { type: 'string', default: '3' },
       hold: { type: 'string', default: '10' },
       timeout: { type: 'string', default: '30' },
       'max-downtime': { type: 'string' },
@@ -95,6 +97,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
     http: values.http,
     connection: values.connection ?? false,
     requestEveryMs: num('--every', values.every) ?? 20,
+    requestTimeoutMs: (num('--request-timeout', values['request-timeout']) ?? 3) * 1000,
     timeoutMs: (num('--timeout', values.timeout) ?? 30) * 1000,
     thresholds: {
       maxDowntimeMs: num('--max-downtime', values['max-downtime']),

@@ -382,7 +382,7 @@ export const configSchema = {
               minimum: 1,
               maximum: 65507,
               description:
-                "Largest sync message (UDP payload; ipvsadm --sync-maxlen, Keepalived's maxlen); the kernel's default fills the interface's MTU. The kernel sends a message when it is full, or after 2 s: a small one (100) makes each new connection known to the peer within milliseconds, at one datagram per connection event.",
+                "Largest sync message (UDP payload; ipvsadm --sync-maxlen, Keepalived's maxlen); the kernel's default fills the interface's MTU. The kernel sends a message when the next connection does not fit in it, or after 2 s: under 80 bytes each message holds one connection (IPv4), which makes a new connection known to the peer as soon as the next one is synced, at one datagram per connection event.",
             },
           },
           description:

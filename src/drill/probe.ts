@@ -29,8 +29,9 @@ export class PingProbe {
 }
 
 /**
- * HTTP GETs of one URL every `everyMs`, each with a 3 s timeout, as a client would wait: a
- * connection attempt lost in a failover is retried by TCP after 1 s and may still succeed.
+ * HTTP GETs of one URL every `everyMs`, each failed when not answered within `timeoutMs`, as a
+ * client would wait: a connection attempt lost in a failover is retried by TCP after 1 s, 3 s,
+ * 7 s... and may still succeed.
  */
 export class HttpProbe {
   private timer?: NodeJS.Timeout;
@@ -42,6 +43,7 @@ export class HttpProbe {
   constructor(
     private readonly url: string,
     private readonly everyMs: number,
+    private readonly timeoutMs = 3000,
   ) {}
 
   start(): void {
@@ -50,14 +52,15 @@ export class HttpProbe {
 
   private once(): void {
     this.sent += 1;
-    const p = fetch(this.url, { signal: AbortSignal.timeout(3000), headers: { connection: 'close' } })
+    const sentAt = Date.now();
+    const p = fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { connection: 'close' } })
       .then(async (res) => {
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
       })
       .catch((err: Error) => {
         this.failed += 1;
-        this.failures.push({ at: Date.now(), why: err.message });
+        this.failures.push({ at: Date.now(), why: `${failureReason(err)} (sent ${Date.now() - sentAt} ms before)` });
       });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
@@ -80,6 +83,13 @@ export function pingCommand(target: string, maxSeconds: number, intervalS = 0.01
   realtime ??= execaSync('chrt', ['-f', '1', 'true'], { reject: false }).exitCode === 0;
   const ping = ['ping', '-D', '-n', '-i', String(intervalS), '-W', '1', '-w', String(Math.ceil(maxSeconds)), target];
   return realtime ? ['chrt', '-f', '50', ...ping] : ping;
+}
+
+/** A failed request's message with its cause's code ("fetch failed: ECONNRESET"). */
+export function failureReason(err: Error): string {
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${err.message}: ${detail}` : err.message;
 }
 
 /** The replies in `ping -D` output: their time (epoch ms) and echo sequence number, in order. */
@@ -140,7 +150,7 @@ export class ConnectionProbe {
       this.ports.add(port);
     } catch (err) {
       this.failed += 1;
-      this.failures.push({ at: Date.now(), why: (err as Error).message });
+      this.failures.push({ at: Date.now(), why: failureReason(err as Error) });
     } finally {
       this.busy = false;
     }

@@ -38,6 +38,8 @@ export interface RunOptions {
   /** Also hold one keep-alive connection to `http` through the drill. */
   connection?: boolean;
   requestEveryMs: number;
+  /** A request not answered within this long failed (a client's patience). */
+  requestTimeoutMs: number;
   thresholds: Thresholds;
   timeoutMs: number;
   progress: (line: string) => void;
@@ -91,7 +93,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     }
   })();
   const ping = PingProbe.start(o.vip, o.timeoutMs / 1000 + 10);
-  const http = o.http ? new HttpProbe(o.http, o.requestEveryMs) : undefined;
+  const http = o.http ? new HttpProbe(o.http, o.requestEveryMs, o.requestTimeoutMs) : undefined;
   http?.start();
   const connection = o.http && o.connection ? new ConnectionProbe(o.http, 100) : undefined;
   connection?.start();

@@ -156,12 +156,12 @@ describe('IPVS on a real kernel', () => {
 
   it('runs the connection sync daemon as backup and master at once, and stops both', async () => {
     const driver = new IpvsadmDriver();
-    const sync = new SyncDaemonControl(driver, { interface: 'rs0', syncId: 51, maxMessageBytes: 100 }, log);
+    const sync = new SyncDaemonControl(driver, { interface: 'rs0', syncId: 51, maxMessageBytes: 64 }, log);
     await sync.start();
     expect(await driver.syncDaemons()).toEqual(['master', 'backup']);
     expect(sync.roles).toEqual(['backup', 'master']);
     const daemons = await sh(['ipvsadm', '-Ln', '--daemon']);
-    expect(daemons).toMatch(/master sync daemon \(mcast=rs0, syncid=51, maxlen=100/);
+    expect(daemons).toMatch(/master sync daemon \(mcast=rs0, syncid=51, maxlen=64/);
     expect(daemons).toContain('backup sync daemon (mcast=rs0, syncid=51');
     await sync.stop();
     expect(await driver.syncDaemons()).toEqual([]);
