@@ -149,7 +149,7 @@ async function runDrill(options: DrillOptions): Promise<void> {
   const drillArgs = DRILLS[options.drill];
   if (!drillArgs) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
   console.log(`\n== tandem drill ${options.drill} (from the client, which pings ${VIP} every 10 ms)`);
-  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, ...drillArgs];
+  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, '--sample-every', String(20 * SLOW), ...drillArgs];
   // With a real IPVS table, HTTP requests travel through it too; a handover keeps a connection.
   const ipvs = (await readFile(path.join(STATE, 'run-flags'), 'utf8').catch(() => '')).trim() === '';
   if (ipvs) {

@@ -29,6 +29,7 @@ options:
   --connection               and hold one keep-alive connection to URL through the drill:
                              it survives a failover only with the IPVS sync daemon
   --hold SECONDS             handover: no preemption back for this long (10)
+  --sample-every MS          how often both directors' status is read (20)
   --timeout SECONDS          longest wait for each step (30)
   --max-downtime MS, --max-failed N, --max-failed-percent P, --max-time-to-master MS
                              thresholds: the exit status is 1 when one is not met
@@ -46,6 +47,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       connection: { type: 'boolean' },
       every: { type: 'string', default: '20' },
       'request-timeout': { type: 'string', default: '3' },
+      'sample-every': { type: 'string', default: '20' },
       hold: { type: 'string', default: '10' },
       timeout: { type: 'string', default: '30' },
       'max-downtime': { type: 'string' },
@@ -97,6 +99,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
     http: values.http,
     connection: values.connection ?? false,
     requestEveryMs: num('--every', values.every) ?? 20,
+    sampleEveryMs: num('--sample-every', values['sample-every']) ?? 20,
     requestTimeoutMs: (num('--request-timeout', values['request-timeout']) ?? 3) * 1000,
     timeoutMs: (num('--timeout', values.timeout) ?? 30) * 1000,
     thresholds: {

@@ -47,6 +47,7 @@ export interface InstanceStatus {
   state: VrrpState;
   priority: number;
   basePriority: number;
+  advertIntervalMs: number;
   master: string | null;
   lastAdvertAgeMs: number | null;
   vips: string[];
@@ -203,6 +204,7 @@ export class InstanceRunner {
       state: m.state,
       priority: m.priority,
       basePriority: this.config.priority,
+      advertIntervalMs: this.machine.params.intervalCs * 10,
       master: m.state === 'MASTER' ? this.address : (m.master?.address ?? null),
       lastAdvertAgeMs: this.lastAdvertAt === undefined ? null : Math.round(now - this.lastAdvertAt),
       vips: this.vips.map((v) => `${v.address}/${v.prefix}`),

@@ -38,6 +38,8 @@ export interface RunOptions {
   /** Also hold one keep-alive connection to `http` through the drill. */
   connection?: boolean;
   requestEveryMs: number;
+  /** How often both directors' status is read (20 ms). */
+  sampleEveryMs?: number;
   /** A request not answered within this long failed (a client's patience). */
   requestTimeoutMs: number;
   thresholds: Thresholds;
@@ -53,14 +55,14 @@ function sample(status: DaemonStatus, node: string, atMs: number): NodeSample {
   return {
     atMs,
     node,
-    instances: status.instances.map((i) => ({ name: i.name, state: i.state, priority: i.priority, vips: i.vips, vipsHeld: i.vipsHeld })),
+    instances: status.instances.map((i) => ({ name: i.name, state: i.state, priority: i.priority, advertIntervalMs: i.advertIntervalMs, vips: i.vips, vipsHeld: i.vipsHeld })),
     ipvs: status.ipvs ? Object.fromEntries(status.ipvs.services.map((s) => [s.service, s.desired])) : null,
     servers: Object.fromEntries(status.services.flatMap((svc) => svc.servers.map((r) => [`${svc.service} ${r.server}`, r.healthy]))),
   };
 }
 
 /**
- * Runs a drill against a pair: samples both directors' status every 20 ms through their control
+ * Runs a drill against a pair: samples both directors' status (every 20 ms) through their control
  * sockets while the client probes the VIP, acts, waits for the pair to settle (and to be
  * restored), then builds the report. Every wait is bounded by `timeoutMs`.
  */
@@ -89,7 +91,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   const sampler = (async () => {
     while (sampling) {
       await Promise.all(o.nodes.map((n) => read(n).catch(() => unreachable(n))));
-      await sleep(SAMPLE_MS);
+      await sleep(o.sampleEveryMs ?? SAMPLE_MS);
     }
   })();
   const ping = PingProbe.start(o.vip, o.timeoutMs / 1000 + 10);
@@ -130,7 +132,12 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
       await spec.restore(ctx);
       await waitUntil(() => (spec.restored ? spec.restored(ctx, before) : true), o.timeoutMs, `the pair to be restored after ${spec.name}`);
     }
-    await sleep(CALM_MS);
+    // The end is judged once the pair has been quiet for a while: a healed master preempting
+    // back (or a straggler leaving MASTER) belongs to the drill, not to the time after it.
+    const quietMs = Math.max(CALM_MS, 3 * Math.max(0, ...now().flatMap((s) => s.instances.map((i) => i.advertIntervalMs))));
+    const lastChange = () => Math.max(actedAt, ...events.filter((e) => e.kind === 'state').map((e) => e.atMs));
+    const done = spec.restored ?? spec.settled;
+    await waitUntil(() => done(ctx, before) && at() - lastChange() >= quietMs, o.timeoutMs, `the pair to stay quiet for ${quietMs} ms after ${spec.name}`);
     const pings = await stopAll();
     const end = now();
     const gaps = replyGaps(pings.replies, 50);

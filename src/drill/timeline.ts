@@ -4,7 +4,7 @@ import type { StateSpan, TimelineEvent } from './report.js';
 export interface NodeSample {
   atMs: number;
   node: string;
-  instances: { name: string; state: string; priority: number; vips: string[]; vipsHeld: boolean }[];
+  instances: { name: string; state: string; priority: number; advertIntervalMs: number; vips: string[]; vipsHeld: boolean }[];
   /** Desired real servers per virtual service, as `tandem status` shows them. */
   ipvs: Record<string, string[]> | null;
   servers: Record<string, boolean>;

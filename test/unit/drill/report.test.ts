@@ -10,7 +10,7 @@ import { eventsBetween, masterOf, singleOwner, stateSpans, tablesEqual } from '.
 const node = (name: string, atMs: number, state: string, desired = ['10.0.0.1:80 w1']): NodeSample => ({
   atMs,
   node: name,
-  instances: [{ name: 'VI_1', state, priority: 150, vips: ['192.0.2.100/24'], vipsHeld: state === 'MASTER' }],
+  instances: [{ name: 'VI_1', state, priority: 150, advertIntervalMs: 100, vips: ['192.0.2.100/24'], vipsHeld: state === 'MASTER' }],
   ipvs: { 'web': desired },
   servers: { 'web 10.0.0.1:80': true },
 });
