@@ -182,6 +182,9 @@ async function up(options: DrillOptions): Promise<void> {
   if (!ipvs) console.log('this kernel has no IPVS: the directors run with --dry-run (VRRP and the health checks work; the IPVS table is printed, not applied)');
   for (const d of DIRECTORS) {
     await inNs(d.name, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    // Sync a connection when it is established (its 2nd packet), not at its 3rd: a client's
+    // request then finds its connection on the new master even if it crossed the failover.
+    if (ipvs) await inNs(d.name, ['sysctl', '-qw', 'net.ipv4.vs.sync_threshold=2 50']);
     // The example config as shipped, with the lab's files in place of /etc/tandem's.
     const text = (await readFile(path.join(ROOT, d.config), 'utf8')).replaceAll('/etc/tandem/', `${STATE}/`);
     const config = parse(text) as Record<string, unknown>;

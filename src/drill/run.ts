@@ -135,7 +135,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     // The end is judged once the pair has been quiet for a while: a healed master preempting
     // back (or a straggler leaving MASTER) belongs to the drill, not to the time after it.
     const quietMs = Math.max(CALM_MS, 3 * Math.max(0, ...now().flatMap((s) => s.instances.map((i) => i.advertIntervalMs))));
-    const lastChange = () => Math.max(actedAt, ...events.filter((e) => e.kind === 'state').map((e) => e.atMs));
+    const lastChange = () => Math.max(actedAt, ...events.filter((e) => e.kind === 'state' || e.kind === 'action').map((e) => e.atMs));
     const done = spec.restored ?? spec.settled;
     await waitUntil(() => done(ctx, before) && at() - lastChange() >= quietMs, o.timeoutMs, `the pair to stay quiet for ${quietMs} ms after ${spec.name}`);
     const pings = await stopAll();
