@@ -204,7 +204,8 @@ async function up(options: DrillOptions): Promise<void> {
     console.log(await tandem(d.name, ['status', '--state-dir', path.join(STATE, d.name)]));
   }
   await runDrill(options);
-  console.log(`\nthe lab is up (${((Date.now() - started) / 1000).toFixed(1)} s to the first report). Try:`);
+  console.log(`\nthe lab is up (${((Date.now() - started) / 1000).toFixed(1)} s to the first report).${process.env.TANDEM_VM ? ' It goes with the VM.' : ' Try:'}`);
+  if (process.env.TANDEM_VM) return;
   console.log(`  ip netns exec ${PREFIX}-dir1 node bin/tandem.js status --state-dir .lab/dir1`);
   console.log('  scripts/lab drill link        # on this lab: handover, crash, link, partition, real-server');
   console.log('  scripts/lab down              # removes the namespaces, the processes and .lab/');
