@@ -4,7 +4,7 @@ import { ConnectionProbe, HttpProbe, PingProbe, longestGap, replyGaps } from './
 import type { DrillReport, Thresholds, TimelineEvent } from './report.js';
 import { judge } from './report.js';
 import type { NodeSample } from './timeline.js';
-import { eventsBetween, masterOf, singleOwner, stateSpans, tablesEqual } from './timeline.js';
+import { eventsBetween, lastChangeAt, masterOf, quietPeriodMs, singleOwner, stateSpans, tablesEqual } from './timeline.js';
 
 export interface DrillNode {
   name: string;
@@ -134,10 +134,9 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     }
     // The end is judged once the pair has been quiet for a while: a healed master preempting
     // back (or a straggler leaving MASTER) belongs to the drill, not to the time after it.
-    const quietMs = Math.max(CALM_MS, 3 * Math.max(0, ...now().flatMap((s) => s.instances.map((i) => i.advertIntervalMs))));
-    const lastChange = () => Math.max(actedAt, ...events.filter((e) => e.kind === 'state' || e.kind === 'action').map((e) => e.atMs));
+    const quietMs = quietPeriodMs(now(), CALM_MS);
     const done = spec.restored ?? spec.settled;
-    await waitUntil(() => done(ctx, before) && at() - lastChange() >= quietMs, o.timeoutMs, `the pair to stay quiet for ${quietMs} ms after ${spec.name}`);
+    await waitUntil(() => done(ctx, before) && at() - lastChangeAt(events, actedAt) >= quietMs, o.timeoutMs, `the pair to stay quiet for ${quietMs} ms after ${spec.name}`);
     const pings = await stopAll();
     const end = now();
     const gaps = replyGaps(pings.replies, 50);

@@ -77,3 +77,17 @@ export function tablesEqual(latest: NodeSample[]): boolean | null {
   const key = (t: Record<string, string[]> | null) => JSON.stringify(Object.entries(t ?? {}).sort());
   return tables.every((t) => key(t) === key(tables[0] ?? null));
 }
+
+/**
+ * How long the pair must stay quiet before a drill's end is judged: three advert intervals of
+ * the slowest instance (a preemption back or a straggler leaving MASTER takes that), at least
+ * `minMs` (pure).
+ */
+export function quietPeriodMs(latest: NodeSample[], minMs: number): number {
+  return Math.max(minMs, 3 * Math.max(0, ...latest.flatMap((s) => s.instances.map((i) => i.advertIntervalMs))));
+}
+
+/** When the last state change or action happened, not before `sinceMs` (pure). */
+export function lastChangeAt(events: TimelineEvent[], sinceMs: number): number {
+  return Math.max(sinceMs, ...events.filter((e) => e.kind === 'state' || e.kind === 'action').map((e) => e.atMs));
+}

@@ -33,7 +33,6 @@ export function classify(err: unknown, command?: IpvsCommand): IpvsError {
   return new IpvsError('failed', String((err as Error).message ?? err), command);
 }
 
-/** The seam between the reconciler and the kernel's table. */
 /** How the connection sync daemon runs (config ipvs.sync_daemon). */
 export interface SyncDaemonOptions {
   interface: string;
@@ -42,6 +41,7 @@ export interface SyncDaemonOptions {
   maxMessageBytes?: number;
 }
 
+/** The seam between the reconciler and the kernel's table. */
 export interface IpvsDriver {
   read(): Promise<VirtualService[]>;
   /** Applies the commands in one batch; rejects with IpvsError if any was refused. */

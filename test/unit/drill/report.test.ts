@@ -5,7 +5,7 @@ import type { DrillReport } from '../../../src/drill/report.js';
 import { judge } from '../../../src/drill/report.js';
 import { drillSvg } from '../../../src/drill/svg.js';
 import type { NodeSample } from '../../../src/drill/timeline.js';
-import { eventsBetween, masterOf, singleOwner, stateSpans, tablesEqual } from '../../../src/drill/timeline.js';
+import { eventsBetween, lastChangeAt, masterOf, quietPeriodMs, singleOwner, stateSpans, tablesEqual } from '../../../src/drill/timeline.js';
 
 const node = (name: string, atMs: number, state: string, desired = ['10.0.0.1:80 w1']): NodeSample => ({
   atMs,
@@ -16,6 +16,21 @@ const node = (name: string, atMs: number, state: string, desired = ['10.0.0.1:80
 });
 
 describe('drill timeline', () => {
+  it('waits for three advert intervals of quiet after the last state change or action', () => {
+    const slow = { ...node('dir1', 0, 'MASTER'), instances: [{ ...node('dir1', 0, 'MASTER').instances[0]!, advertIntervalMs: 1000 }] };
+    expect(quietPeriodMs([node('dir1', 0, 'MASTER'), node('dir2', 0, 'BACKUP')], 1000)).toBe(1000);
+    expect(quietPeriodMs([slow, node('dir2', 0, 'BACKUP')], 1000)).toBe(3000);
+    const events = [
+      { atMs: 100, node: 'drill', kind: 'action' as const, text: 'cut' },
+      { atMs: 900, node: 'dir2', kind: 'state' as const, text: 'VI_1 BACKUP -> MASTER' },
+      { atMs: 2500, node: 'client', kind: 'probe' as const, text: 'request failed' },
+      { atMs: 2600, node: 'drill', kind: 'action' as const, text: 'heal' },
+    ];
+    expect(lastChangeAt(events, 0)).toBe(2600);
+    expect(lastChangeAt(events.slice(0, 3), 0)).toBe(900);
+    expect(lastChangeAt([], 50)).toBe(50);
+  });
+
   it('turns consecutive samples into events', () => {
     expect(eventsBetween(node('dir1', 0, 'MASTER'), node('dir1', 40, 'BACKUP', ['10.0.0.1:80 w0']))).toEqual([
       { atMs: 40, node: 'dir1', kind: 'state', text: 'VI_1 MASTER -> BACKUP' },
