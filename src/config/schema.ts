@@ -423,7 +423,8 @@ export const configSchema = {
     sync_groups: {
       type: 'array',
       default: [],
-      description: 'Instances that change state together (Keepalived\'s vrrp_sync_group).',
+      description:
+        "Instances that change state together (Keepalived's vrrp_sync_group). A weighted tracked interface, script or service of one member changes every member's priority (once, however many track it): members apart would outrank the peer's members and pull the group back and forth.",
       items: {
         type: 'object',
         additionalProperties: false,

@@ -39,7 +39,7 @@ import { ServiceSupervisor } from './services.js';
 import type { ServiceHealthStatus } from './services.js';
 import { SyncGroups } from './sync-groups.js';
 import type { Tracked } from './tracking.js';
-import { trackedEffect } from './tracking.js';
+import { groupTracked, trackedEffect } from './tracking.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -277,10 +277,11 @@ export class Daemon {
 
   /** Recomputes every instance's priority and faults from its links and scripts. */
   private retrack(): void {
+    const own = new Map<string, Tracked[]>();
     for (const runner of this.runners.values()) {
       const inst = runner.config;
       const link = (name: string, weight: number): Tracked => ({ name, up: !this.linkDown.get(name), weight, why: this.linkDown.get(name) });
-      const tracked: Tracked[] = [
+      own.set(inst.name, [
         link(inst.interface, 0),
         ...inst.track_interfaces.map((t) => link(trackedName(t), typeof t === 'string' ? 0 : t.weight)),
         ...inst.track_scripts.map((name) => {
@@ -291,8 +292,11 @@ export class Daemon {
           const name = typeof t === 'string' ? t : t.service;
           return { name: `service ${name}`, up: this.services?.hasQuorum(name) ?? true, weight: typeof t === 'string' ? 0 : t.weight, why: `service ${name} below its quorum` };
         }),
-      ];
-      const { priority, faults } = trackedEffect(inst.priority, tracked);
+      ]);
+    }
+    const tracked = groupTracked(own, this.loaded.config.sync_groups.map((g) => g.instances));
+    for (const runner of this.runners.values()) {
+      const { priority, faults } = trackedEffect(runner.config.priority, tracked.get(runner.name) ?? []);
       const before = runner.ownFaults().join('|');
       runner.setPriority(priority);
       runner.setFaults('tracking', faults);

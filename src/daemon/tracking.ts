@@ -22,3 +22,24 @@ export function trackedEffect(base: number, tracked: Tracked[]): { priority: num
   }
   return { priority, faults };
 }
+
+/**
+ * In a sync group the members rise and fall together, so a weighted tracked thing of one member
+ * weighs on all of them (counted once when several track it). Were it to lower one member only,
+ * the others would still outrank the peer's members, take their group back by preemption, and
+ * the group would flap between the directors. Faults (weight 0) stay with their member: the
+ * sync group turns one member's fault into the group's (pure).
+ */
+export function groupTracked(own: Map<string, Tracked[]>, groups: string[][]): Map<string, Tracked[]> {
+  const out = new Map(own);
+  for (const members of groups) {
+    const weighted = members.flatMap((name) => (own.get(name) ?? []).filter((t) => t.weight !== 0));
+    for (const name of members) {
+      const mine = own.get(name) ?? [];
+      const seen = new Set(mine.map((t) => t.name));
+      const shared = weighted.filter((t) => !seen.has(t.name) && seen.add(t.name));
+      out.set(name, [...mine, ...shared]);
+    }
+  }
+  return out;
+}

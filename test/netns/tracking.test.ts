@@ -79,8 +79,10 @@ describe('tracking, sync groups and notify hooks', () => {
     await rm(flag('dir1', 'service'));
     const ext = await nodes.waitState('dir1', 'BACKUP', 5000, 'VI_EXT');
     expect(ext.priority).toBe(90);
-    // VI_GW has no failing script of its own: the sync group takes it along.
-    await nodes.waitState('dir1', 'BACKUP', 5000, 'VI_GW');
+    // VI_GW has no failing script of its own: the sync group takes it along, weight included,
+    // so that it does not outrank dir2's VI_GW and pull the group back.
+    const gw = await nodes.waitState('dir1', 'BACKUP', 5000, 'VI_GW');
+    expect(gw.priority).toBe(90);
     await nodes.waitState('dir2', 'MASTER', 5000, 'VI_EXT');
     await nodes.waitState('dir2', 'MASTER', 5000, 'VI_GW');
     await writeFile(flag('dir1', 'service'), '');

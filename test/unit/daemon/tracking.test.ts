@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { riseFallStep } from '../../../src/check/rise-fall.js';
 import type { RiseFall } from '../../../src/check/rise-fall.js';
-import { trackedEffect } from '../../../src/daemon/tracking.js';
+import { groupTracked, trackedEffect } from '../../../src/daemon/tracking.js';
 
 describe('rise/fall', () => {
   const run = (results: boolean[], rise: number, fall: number) => {
@@ -27,5 +27,17 @@ describe('tracked effect', () => {
         { name: 'eth1', up: false, weight: 0 },
       ]),
     ).toEqual({ priority: 80, faults: ['eth1 down'] });
+  });
+
+  it('weighs a sync group member\'s weighted tracks on every member, once, and leaves faults with their member', () => {
+    const own = new Map([
+      ['VI_EXT', [{ name: 'eth0', up: true, weight: 0 }, { name: 'script chk_web', up: false, weight: -60 }, { name: 'script chk_both', up: false, weight: -5 }]],
+      ['VI_GW', [{ name: 'eth1', up: false, weight: 0 }, { name: 'script chk_both', up: false, weight: -5 }]],
+      ['VI_ALONE', [{ name: 'script chk_web', up: false, weight: -60 }]],
+    ]);
+    const tracked = groupTracked(own, [['VI_EXT', 'VI_GW']]);
+    expect(trackedEffect(150, tracked.get('VI_EXT') ?? [])).toEqual({ priority: 85, faults: [] });
+    expect(trackedEffect(150, tracked.get('VI_GW') ?? [])).toEqual({ priority: 85, faults: ['eth1 down'] });
+    expect(tracked.get('VI_ALONE')).toEqual(own.get('VI_ALONE'));
   });
 });
