@@ -185,7 +185,7 @@ export class Daemon {
   }
 
   /**
-   * IPVS: the connection timeouts, the sync daemon (following its instance), and the table kept
+   * IPVS: the connection timeouts, the sync daemon (both roles), and the table kept
    * equal to virtual_services. Both directors do this whatever their VRRP state.
    */
   private async bootIpvs(driver: IpvsDriver, dryRun: boolean): Promise<void> {

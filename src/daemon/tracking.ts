@@ -35,10 +35,9 @@ export function groupTracked(own: Map<string, Tracked[]>, groups: string[][]): M
   for (const members of groups) {
     const weighted = members.flatMap((name) => (own.get(name) ?? []).filter((t) => t.weight !== 0));
     for (const name of members) {
-      const mine = own.get(name) ?? [];
-      const seen = new Set(mine.map((t) => t.name));
-      const shared = weighted.filter((t) => !seen.has(t.name) && seen.add(t.name));
-      out.set(name, [...mine, ...shared]);
+      const list = [...(own.get(name) ?? [])];
+      for (const t of weighted) if (!list.some((mine) => mine.name === t.name)) list.push(t);
+      out.set(name, list);
     }
   }
   return out;

@@ -90,12 +90,10 @@ export function pingCommand(target: string, maxSeconds: number, intervalS = 0.01
   return realtime ? ['chrt', '-f', '50', ...ping] : ping;
 }
 
-/** A failed request's message with its code ("socket hang up: ECONNRESET"). */
+/** A failed request's message with its errno code when the message lacks it ("socket hang up: ECONNRESET"). */
 export function failureReason(err: Error): string {
-  const cause = err.cause as { code?: string; message?: string } | undefined;
   const code = (err as NodeJS.ErrnoException).code;
-  const detail = cause?.code ?? cause?.message ?? (code && !err.message.includes(code) ? code : undefined);
-  return detail ? `${err.message}: ${detail}` : err.message;
+  return code && !err.message.includes(code) ? `${err.message}: ${code}` : err.message;
 }
 
 /** The replies in `ping -D` output: their time (epoch ms) and echo sequence number, in order. */

@@ -38,8 +38,8 @@ export interface RunOptions {
   /** Also hold one keep-alive connection to `http` through the drill. */
   connection?: boolean;
   requestEveryMs: number;
-  /** How often both directors' status is read (20 ms). */
-  sampleEveryMs?: number;
+  /** How often both directors' status is read. */
+  sampleEveryMs: number;
   /** A request not answered within this long failed (a client's patience). */
   requestTimeoutMs: number;
   thresholds: Thresholds;
@@ -47,7 +47,8 @@ export interface RunOptions {
   progress: (line: string) => void;
 }
 
-const SAMPLE_MS = 20;
+/** How often a wait re-checks the latest samples. */
+const POLL_MS = 20;
 const CALM_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,7 +92,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   const sampler = (async () => {
     while (sampling) {
       await Promise.all(o.nodes.map((n) => read(n).catch(() => unreachable(n))));
-      await sleep(o.sampleEveryMs ?? SAMPLE_MS);
+      await sleep(o.sampleEveryMs);
     }
   })();
   const ping = PingProbe.start(o.vip, o.timeoutMs / 1000 + 10);
@@ -175,6 +176,6 @@ async function waitUntil(done: () => boolean, timeoutMs: number, what: string): 
   const end = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(SAMPLE_MS);
+    await sleep(POLL_MS);
   }
 }
