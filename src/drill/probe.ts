@@ -138,10 +138,13 @@ export class ConnectionProbe {
     this.timer = setInterval(() => void this.once(), this.everyMs);
   }
 
+  private lastOkAt = Date.now();
+
   private async once(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     this.sent += 1;
+    const sentAt = Date.now();
     try {
       const port = await new Promise<number>((resolve, reject) => {
         const req = http.get(this.url, { agent: this.agent, timeout: 2000 }, (res) => {
@@ -152,9 +155,10 @@ export class ConnectionProbe {
         req.on('error', reject);
       });
       this.ports.add(port);
+      this.lastOkAt = Date.now();
     } catch (err) {
       this.failed += 1;
-      this.failures.push({ at: Date.now(), why: failureReason(err as Error) });
+      this.failures.push({ at: Date.now(), why: `${failureReason(err as Error)} (sent ${Date.now() - sentAt} ms before, ${sentAt - this.lastOkAt} ms after the last answer)` });
     } finally {
       this.busy = false;
     }

@@ -3,8 +3,10 @@
 import http from 'node:http';
 
 const [port, mode, name] = process.argv.slice(2);
+// Idle keep-alive connections stay 65 s, as web servers keep them (Node's own default is 5 s,
+// which a stalled client under emulation can outlast and then race the server's close).
 http
-  .createServer((req, res) => {
+  .createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     if (mode === 'fail') return void res.writeHead(500).end('broken\n');
     if (mode === 'slow') return void setTimeout(() => res.end(`${name}\n`), 3000).unref();
     if (mode === 'wrongbody') return void res.end('It works!\n');
