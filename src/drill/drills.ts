@@ -25,8 +25,14 @@ const newMaster = (ctx: DrillContext) => {
   const m = masterOf(ctx.latest());
   return m !== null && m !== ctx.master.name;
 };
-/** Every director answers, and exactly one is master. */
-const oneMaster = (ctx: DrillContext) => ctx.latest().every((s) => s.instances.length > 0) && masterOf(ctx.latest()) !== null && singleOwner(ctx.latest());
+/**
+ * Every director answers and is back in the election (none in FAULT or INIT: a healed link's
+ * director counts only once its fault has cleared), and exactly one is master.
+ */
+const oneMaster = (ctx: DrillContext) =>
+  ctx.latest().every((s) => s.instances.length > 0 && s.instances.every((i) => i.state === 'MASTER' || i.state === 'BACKUP')) &&
+  masterOf(ctx.latest()) !== null &&
+  singleOwner(ctx.latest());
 
 async function command(ctx: DrillContext, what: string, argv: string[] | undefined): Promise<void> {
   if (!argv?.length) throw new Error(`this drill needs --${what} (a command as a JSON array)`);

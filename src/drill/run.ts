@@ -138,8 +138,9 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
     const quietMs = quietPeriodMs(now(), CALM_MS);
     const done = spec.restored ?? spec.settled;
     await waitUntil(() => done(ctx, before) && at() - lastChangeAt(events, actedAt) >= quietMs, o.timeoutMs, `the pair to stay quiet for ${quietMs} ms after ${spec.name}`);
-    const pings = await stopAll();
+    // The end is the pair as it stood when the wait ended, not after the probes have drained.
     const end = now();
+    const pings = await stopAll();
     const gaps = replyGaps(pings.replies, 50);
     for (const [t, gap] of gaps) events.push({ atMs: t - started, node: 'client', kind: 'probe', text: `no reply to pings for ${gap} ms` });
     for (const f of http?.failures ?? []) events.push({ atMs: f.at - started, node: 'client', kind: 'probe', text: `request failed: ${f.why}` });
