@@ -59,7 +59,7 @@ class Bench {
     try {
       await waitFor(`tandem on ${host}`, () => this.status(host).then(() => true), 30_000, 100);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${d.output().slice(-3000)}`);
+      throw new Error(`${(err as Error).message}\n${d.output().slice(-3000)}`, { cause: err });
     }
     return d;
   }
