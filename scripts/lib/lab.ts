@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,8 +26,6 @@ const PREFIX = 'tdlab';
 /** Where the lab keeps its files: .lab/, or (in the VM, whose view of the tree is read-only) elsewhere. */
 const STATE = process.env.TANDEM_LAB_STATE ?? path.join(ROOT, '.lab');
 const NET = path.join(ROOT, 'scripts/lib/lab-net');
-/** Under the VM's software emulation every process starts about ten times slower. */
-const SLOW = process.env.TANDEM_VM ? 10 : 1;
 const VIP = '192.0.2.100';
 const DIRECTORS = [
   { name: 'dir1', front: '192.0.2.1/24', back: '198.51.100.2/24', config: 'conf/primary.yaml' },
@@ -43,14 +41,14 @@ const HOSTS: HostSpec[] = [
 
 /** The commands and thresholds of each drill in this topology. */
 const DRILLS: Record<string, string[]> = {
-  handover: ['--max-downtime', String(100 * SLOW), '--max-time-to-master', String(1000 * SLOW)],
-  crash: ['--restart', JSON.stringify([NET, 'start', '{master}']), '--max-downtime', String(1000 * SLOW)],
-  link: ['--cut', JSON.stringify([NET, 'cut', '{master}']), '--heal', JSON.stringify([NET, 'heal', '{master}']), '--max-downtime', String(1000 * SLOW)],
+  handover: ['--max-downtime', '100', '--max-time-to-master', '1000'],
+  crash: ['--restart', JSON.stringify([NET, 'start', '{master}']), '--max-downtime', '1000'],
+  link: ['--cut', JSON.stringify([NET, 'cut', '{master}']), '--heal', JSON.stringify([NET, 'heal', '{master}']), '--max-downtime', '1000'],
   partition: ['--cut', JSON.stringify([NET, 'partition']), '--heal', JSON.stringify([NET, 'join'])],
   'real-server': ['--server', '198.51.100.13:8080', '--stop', JSON.stringify([NET, 'stop-rs', 'rs3']), '--start', JSON.stringify([NET, 'start-rs', 'rs3'])],
 };
 
-const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: 60_000 * SLOW });
+const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: 60_000 });
 
 async function down(): Promise<void> {
   for (const d of DIRECTORS) {
@@ -79,17 +77,6 @@ async function masterOf(): Promise<string | undefined> {
   return undefined;
 }
 
-/**
- * Under emulation the daemons' event loops lag by a second and more: 1 s adverts and 5 s check
- * timeouts keep the pair from failing over, and the servers from failing, on lag alone.
- */
-function slowDown(config: Record<string, unknown>): void {
-  for (const inst of config.instances as { advert_interval?: number }[]) inst.advert_interval = 1;
-  for (const vs of config.virtual_services as { check?: { interval?: number; timeout?: number } }[]) {
-    if (vs.check) vs.check = { ...vs.check, interval: 5, timeout: 5 };
-  }
-}
-
 /** The real servers: routes through the gateway VIP; rs1 and rs2 also serve the VIP directly (DR). */
 async function startServers(): Promise<void> {
   for (const name of [...SERVERS, 'db']) await inNs(name, ['ip', 'route', 'add', 'default', 'via', '198.51.100.1']);
@@ -101,21 +88,24 @@ async function startServers(): Promise<void> {
   await waitFor('the HTTP real servers', async () => {
     const logs = await Promise.all(SERVERS.map((n) => readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')));
     return logs.every((l) => l.includes('ready'));
-  }, 10_000 * SLOW, 50);
+  }, 10_000, 50);
 }
 
 /** MariaDB on db, on a data directory under .lab, with the check user the configs name. */
 async function startDatabase(password: string): Promise<void> {
   const data = path.join(STATE, 'db-data');
   const socket = path.join(STATE, 'db.sock');
-  await execa('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 60_000 });
+  // A small buffer pool with a small ceiling: by default MariaDB reserves address space for an
+  // 8 TiB pool, which User-mode Linux (the real-IPVS VM) cannot map.
+  const pool = ['--innodb-buffer-pool-size=32M', '--innodb-buffer-pool-size-max=64M'];
+  await execa('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', ...pool], { timeout: 60_000 });
   const log = openSync(path.join(STATE, 'db.log'), 'a');
-  spawn('ip', ['netns', 'exec', `${PREFIX}-db`, 'mariadbd', '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--port=3306', '--bind-address=198.51.100.21', '--user=root', '--skip-name-resolve', `--pid-file=${path.join(STATE, 'db.pid')}`], {
+  spawn('ip', ['netns', 'exec', `${PREFIX}-db`, 'mariadbd', '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--port=3306', '--bind-address=198.51.100.21', '--user=root', '--skip-name-resolve', `--pid-file=${path.join(STATE, 'db.pid')}`, ...pool], {
     detached: true,
     stdio: ['ignore', log, log],
   }).unref();
   const sql = (q: string) => execa('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 10_000 });
-  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), 30_000 * SLOW, 200);
+  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), 30_000, 200);
   await sql(`CREATE USER tandem@'%' IDENTIFIED BY '${password}'`);
 }
 
@@ -133,11 +123,16 @@ async function inVm(options: DrillOptions): Promise<void> {
   if (!DRILLS[options.drill]) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
   const out = await mkdtemp(path.join(os.tmpdir(), 'tandem-lab-vm-'));
   try {
-    const inner = `TANDEM_LAB_STATE=/run/tmp/lab exec node --import tsx scripts/lib/lab.ts --drill ${options.drill} --json "$TANDEM_VM_OUT/report.json" --svg "$TANDEM_VM_OUT/report.svg"`;
+    // The lab's logs come back too (in .lab/vm-logs/): the lab itself goes with the VM.
+    const inner = `TANDEM_LAB_STATE=/run/tmp/lab node --import tsx scripts/lib/lab.ts --drill ${options.drill} --json "$TANDEM_VM_OUT/report.json" --svg "$TANDEM_VM_OUT/report.svg"; s=$?; mkdir -p "$TANDEM_VM_OUT/logs"; cp /run/tmp/lab/*.log "$TANDEM_VM_OUT/logs/"; exit $s`;
     const vm = await execa(path.join(ROOT, 'scripts/vm'), ['--mem', '2048', '--out', out, '--', 'bash', '-c', inner], { cwd: ROOT, reject: false, stdout: 'inherit', stderr: 'inherit', timeout: 3_600_000 });
     for (const [want, file] of [[options.json, 'report.json'], [options.svg, 'report.svg']] as const) {
       if (want) await copyFile(path.join(out, file), path.resolve(want)).catch((err: Error) => console.error(`scripts/lab: no ${file} from the VM: ${err.message}`));
     }
+    const logs = path.join(STATE, 'vm-logs');
+    await rm(logs, { recursive: true, force: true });
+    await mkdir(STATE, { recursive: true });
+    await rename(path.join(out, 'logs'), logs).then(() => console.log(`the VM lab's logs: ${path.relative(process.cwd(), logs)}/`), () => undefined);
     if (vm.exitCode !== 0) process.exitCode = vm.exitCode ?? 1;
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -149,17 +144,17 @@ async function runDrill(options: DrillOptions): Promise<void> {
   const drillArgs = DRILLS[options.drill];
   if (!drillArgs) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
   console.log(`\n== tandem drill ${options.drill} (from the client, which pings ${VIP} every 10 ms)`);
-  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, '--sample-every', String(20 * SLOW), ...drillArgs];
+  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, '--sample-every', '20', ...drillArgs];
   // With a real IPVS table, HTTP requests travel through it too; a handover keeps a connection.
   const ipvs = (await readFile(path.join(STATE, 'run-flags'), 'utf8').catch(() => '')).trim() === '';
   if (ipvs) {
-    args.push('--http', `http://${VIP}/`, '--request-timeout', String(3 * SLOW), '--timeout', String(30 * SLOW));
+    args.push('--http', `http://${VIP}/`, '--request-timeout', '3', '--timeout', '30');
     if (options.drill === 'handover' || options.drill === 'link') args.push('--max-failed-percent', '1');
     if (options.drill === 'handover') args.push('--connection');
   }
   if (options.json) args.push('--json', path.resolve(options.json));
   if (options.svg) args.push('--svg', path.resolve(options.svg));
-  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000 * SLOW, all: true });
+  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000, all: true });
   console.log(drill.all);
   if (drill.exitCode !== 0) process.exitCode = 1;
 }
@@ -189,16 +184,15 @@ async function up(options: DrillOptions): Promise<void> {
     const text = (await readFile(path.join(ROOT, d.config), 'utf8')).replaceAll('/etc/tandem/', `${STATE}/`);
     const config = parse(text) as Record<string, unknown>;
     config.auth = { key_file: keyFile };
-    if (SLOW > 1) slowDown(config);
     await writeFile(path.join(STATE, `${d.name}.yaml`), stringify(config));
     await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
   }
-  const first = await waitFor('a master to be elected', masterOf, 20_000 * SLOW, 100);
+  const first = await waitFor('a master to be elected', masterOf, 20_000, 100);
   await waitFor('the health checks to run', async () => {
     const s = JSON.parse(await tandem(first, ['status', '--json', '--state-dir', path.join(STATE, first)])) as { services: { servers: { checks: number }[] }[] };
     return s.services.every((svc) => svc.servers.every((r) => r.checks > 0));
-  }, 20_000 * SLOW, 200);
+  }, 20_000, 200);
   for (const d of DIRECTORS) {
     console.log(`\n== tandem status on ${d.name}`);
     console.log(await tandem(d.name, ['status', '--state-dir', path.join(STATE, d.name)]));

@@ -1,11 +1,16 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
-import { checkCommand } from './check.js';
-import { cleanupCommand } from './cleanup.js';
-import { DRILL_USAGE, drillCommand } from './drill.js';
-import { importCommand } from './import.js';
-import { runCommand } from './run.js';
-import { drainCommand, garpCommand, reloadCommand, statusCommand, stepDownCommand } from './status.js';
+
+// Each command loads its own modules when it runs: `tandem status` should not pay for the
+// daemon, the schema compiler and the checkers (on a slow kernel, seconds per call).
+const load = {
+  check: () => import('./check.js'),
+  cleanup: () => import('./cleanup.js'),
+  drill: () => import('./drill.js'),
+  import: () => import('./import.js'),
+  run: () => import('./run.js'),
+  status: () => import('./status.js'),
+};
 
 export const DEFAULT_STATE_DIR = '/run/tandem';
 
@@ -47,34 +52,34 @@ const commands: Record<string, Command> = {
     });
     const format = values['log-format'] ?? 'json';
     if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format must be json or pretty, got "${format}"`);
-    return runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR, values['dry-run'] ?? false, format);
+    return load.run().then((m) => m.runCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR, values['dry-run'] ?? false, format));
   },
   check: (args) => {
     const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
-    return checkCommand(required(values.config, '--config'));
+    return load.check().then((m) => m.checkCommand(required(values.config, '--config')));
   },
   status: (args) => {
     const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } });
-    return statusCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.json ?? false);
+    return load.status().then((m) => m.statusCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.json ?? false));
   },
   reload: (args) => {
     const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' } } });
-    return reloadCommand(values['state-dir'] ?? DEFAULT_STATE_DIR);
+    return load.status().then((m) => m.reloadCommand(values['state-dir'] ?? DEFAULT_STATE_DIR));
   },
   garp: (args) => {
     const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, instance: { type: 'string' } } });
-    return garpCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance);
+    return load.status().then((m) => m.garpCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance));
   },
   cleanup: (args) => {
     const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'state-dir': { type: 'string' } } });
-    return cleanupCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR);
+    return load.cleanup().then((m) => m.cleanupCommand(required(values.config, '--config'), values['state-dir'] ?? DEFAULT_STATE_DIR));
   },
   drill: (args) => {
-    if (args.includes('--help')) {
-      console.log(DRILL_USAGE);
-      return Promise.resolve(0);
-    }
-    return drillCommand(args, (message) => new UsageError(message));
+    return load.drill().then((m) => {
+      if (!args.includes('--help')) return m.drillCommand(args, (message) => new UsageError(message));
+      console.log(m.DRILL_USAGE);
+      return 0;
+    });
   },
   drain: (args) => drainArgs(args, true),
   undrain: (args) => drainArgs(args, false),
@@ -85,19 +90,19 @@ const commands: Record<string, Command> = {
     });
     const hold = values.hold === undefined ? undefined : Number(values.hold);
     if (hold !== undefined && !(hold >= 0)) throw new UsageError(`--hold must be a number of seconds, got "${values.hold}"`);
-    return stepDownCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance, hold);
+    return load.status().then((m) => m.stepDownCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance, hold));
   },
   'import-keepalived': (args) => {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { strict: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('import-keepalived takes one file');
-    return importCommand(positionals[0] as string, values.strict ?? false);
+    return load.import().then((m) => m.importCommand(positionals[0] as string, values.strict ?? false));
   },
 };
 
 function drainArgs(args: string[], drain: boolean): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'state-dir': { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError(`${drain ? 'drain' : 'undrain'} takes one server: ADDRESS:PORT or ADDRESS`);
-  return drainCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, positionals[0] as string, drain);
+  return load.status().then((m) => m.drainCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, positionals[0] as string, drain));
 }
 
 class UsageError extends Error {}

@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isAddress } from '../vrrp/address.js';
 import { isVip } from './vip.js';
@@ -11,12 +11,18 @@ import { pointerToPath } from './locate.js';
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
-addFormats(ajv, ['ipv4']);
-ajv.addFormat('ip', isAddress);
-ajv.addFormat('vip', isVip);
-ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
-const validate = ajv.compile<Config>(configSchema);
+/** The compiled validator, made on first use: compiling costs more than most commands do. */
+let compiled: ValidateFunction<Config> | undefined;
+
+function validator(): ValidateFunction<Config> {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv, ['ipv4']);
+  ajv.addFormat('ip', isAddress);
+  ajv.addFormat('vip', isVip);
+  ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
+  return (compiled = ajv.compile<Config>(configSchema));
+}
 
 export interface SchemaProblem {
   path: ConfigPath;
@@ -28,6 +34,7 @@ export interface SchemaProblem {
 
 /** Validates (filling in defaults) and returns every problem in words a person can act on. */
 export function checkSchema(data: unknown): SchemaProblem[] {
+  const validate = validator();
   if (validate(data)) return [];
   const errors = collapseChoices(validate.errors ?? []);
   return errors.map((e) => describe(e, data));

@@ -21,7 +21,6 @@ import { Reconciler } from '../ipvs/reconciler.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
 import { formatHostPort } from '../ipvs/model.js';
-import { createRegistry, serveMetrics } from '../observe/metrics.js';
 import { ProcessMonitor } from '../observe/process-stats.js';
 import type { ProcessStats } from '../observe/process-stats.js';
 import { decodeAdvert } from '../vrrp/codec.js';
@@ -234,6 +233,8 @@ export class Daemon {
     this.metrics = undefined;
     if (!m.enabled) return;
     try {
+      // prom-client is loaded only when metrics are on.
+      const { createRegistry, serveMetrics } = await import('../observe/metrics.js');
       const served = await serveMetrics(createRegistry(() => this.status()), m.address, m.port);
       this.metrics = { key, close: served.close };
       this.log.info({ address: m.address, port: served.port }, `metrics on http://${formatHostPort(m.address, served.port)}/metrics`);

@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
 import type { Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 export type LogFormat = 'json' | 'pretty';
@@ -15,6 +16,10 @@ export function createLogger(level = process.env.TANDEM_LOG_LEVEL ?? 'info', for
     base: { pid: process.pid },
     redact: { paths: ['key', '*.key', 'password', '*.password', 'auth.key'], censor: '[redacted]' },
   };
-  if (format === 'pretty') return pino(options, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  if (format === 'pretty') {
+    // Loaded only for a terminal: a daemon logging JSON never pays for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+    return pino(options, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  }
   return pino(options);
 }
