@@ -27,6 +27,17 @@ const PREFIX = 'tdlab';
 const STATE = process.env.TANDEM_LAB_STATE ?? path.join(ROOT, '.lab');
 const NET = path.join(ROOT, 'scripts/lib/lab-net');
 const VIP = '192.0.2.100';
+/**
+ * In the real-IPVS VM (User-mode Linux: one CPU, every system call ten or more times dearer
+ * than here) the directors advertise every second, Keepalived's default; at the example's
+ * 0.1 s a master whose event loop stalls 0.36 s (a burst of forks, its own start) loses the
+ * election, and there it did, again and again. Check intervals and drill limits stay as
+ * configured. The drill's probes are lighter there (each system call costs more, and there is
+ * one CPU to share with the pair): status every 100 ms, pings every 20 ms, requests every 100 ms.
+ */
+const IN_VM = Boolean(process.env.TANDEM_VM);
+const VM_ADVERT_INTERVAL = 1;
+const VM_PROBES = ['--sample-every', '100', '--ping-every', '20', '--every', '100'];
 const DIRECTORS = [
   { name: 'dir1', front: '192.0.2.1/24', back: '198.51.100.2/24', config: 'conf/primary.yaml' },
   { name: 'dir2', front: '192.0.2.2/24', back: '198.51.100.3/24', config: 'conf/backup.yaml' },
@@ -144,7 +155,7 @@ async function runDrill(options: DrillOptions): Promise<void> {
   const drillArgs = DRILLS[options.drill];
   if (!drillArgs) throw new Error(`unknown drill "${options.drill}" (${Object.keys(DRILLS).join(', ')})`);
   console.log(`\n== tandem drill ${options.drill} (from the client, which pings ${VIP} every 10 ms)`);
-  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, '--sample-every', '20', ...drillArgs];
+  const args = ['drill', options.drill, ...DIRECTORS.flatMap((d) => ['--node', `${d.name}=${path.join(STATE, d.name)}`]), '--vip', VIP, ...(IN_VM ? VM_PROBES : []), ...drillArgs];
   // With a real IPVS table, HTTP requests travel through it too; a handover keeps a connection.
   const ipvs = (await readFile(path.join(STATE, 'run-flags'), 'utf8').catch(() => '')).trim() === '';
   if (ipvs) {
@@ -184,6 +195,7 @@ async function up(options: DrillOptions): Promise<void> {
     const text = (await readFile(path.join(ROOT, d.config), 'utf8')).replaceAll('/etc/tandem/', `${STATE}/`);
     const config = parse(text) as Record<string, unknown>;
     config.auth = { key_file: keyFile };
+    if (IN_VM) for (const inst of config.instances as { advert_interval?: number }[]) inst.advert_interval = VM_ADVERT_INTERVAL;
     await writeFile(path.join(STATE, `${d.name}.yaml`), stringify(config));
     await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
@@ -198,8 +210,8 @@ async function up(options: DrillOptions): Promise<void> {
     console.log(await tandem(d.name, ['status', '--state-dir', path.join(STATE, d.name)]));
   }
   await runDrill(options);
-  console.log(`\nthe lab is up (${((Date.now() - started) / 1000).toFixed(1)} s to the first report).${process.env.TANDEM_VM ? ' It goes with the VM.' : ' Try:'}`);
-  if (process.env.TANDEM_VM) return;
+  console.log(`\nthe lab is up (${((Date.now() - started) / 1000).toFixed(1)} s to the first report).${IN_VM ? ' It goes with the VM.' : ' Try:'}`);
+  if (IN_VM) return;
   console.log(`  ip netns exec ${PREFIX}-dir1 node bin/tandem.js status --state-dir .lab/dir1`);
   console.log('  scripts/lab drill link        # on this lab: handover, crash, link, partition, real-server');
   console.log('  scripts/lab down              # removes the namespaces, the processes and .lab/');

@@ -30,6 +30,7 @@ options:
                              it survives a failover only with the IPVS sync daemon
   --hold SECONDS             handover: no preemption back for this long (10)
   --sample-every MS          how often both directors' status is read (20)
+  --ping-every MS            how often the client pings the VIP (10; ping allows 2 and up)
   --timeout SECONDS          longest wait for each step (30)
   --max-downtime MS, --max-failed N, --max-failed-percent P, --max-time-to-master MS
                              thresholds: the exit status is 1 when one is not met
@@ -48,6 +49,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       every: { type: 'string', default: '20' },
       'request-timeout': { type: 'string', default: '3' },
       'sample-every': { type: 'string', default: '20' },
+      'ping-every': { type: 'string', default: '10' },
       hold: { type: 'string', default: '10' },
       timeout: { type: 'string', default: '30' },
       'max-downtime': { type: 'string' },
@@ -86,6 +88,11 @@ export async function drillCommand(args: string[], usage: (message: string) => E
   });
   if (nodes.length < 2) throw usage('a drill needs two --node NAME=STATE_DIR (their control sockets)');
   if (!values.vip) throw usage('--vip is required: the address the client pings');
+  // Below 2 ms ping floods, which is no probe.
+  const pingEvery = (ms: number) => {
+    if (ms < 2) throw usage(`--ping-every takes 2 ms or more, got ${ms}`);
+    return ms;
+  };
   const num = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -100,6 +107,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
     connection: values.connection ?? false,
     requestEveryMs: num('--every', values.every) ?? 20,
     sampleEveryMs: num('--sample-every', values['sample-every']) ?? 20,
+    pingEveryMs: pingEvery(num('--ping-every', values['ping-every']) ?? 10),
     requestTimeoutMs: (num('--request-timeout', values['request-timeout']) ?? 3) * 1000,
     timeoutMs: (num('--timeout', values.timeout) ?? 30) * 1000,
     thresholds: {

@@ -7,9 +7,13 @@ export class HookRunner {
 
   constructor(private readonly timeoutMs = 10_000) {}
 
+  /**
+   * Starts the hook after the current turn of the event loop: a transition's VIP change and
+   * advert go first, and the hook's fork (which blocks the loop) comes after them.
+   */
   run(argv: string[], log: Logger): void {
     const [file, ...args] = argv as [string, ...string[]];
-    const p = run(file, args, { timeoutMs: this.timeoutMs }).then(
+    const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => run(file, args, { timeoutMs: this.timeoutMs })).then(
       () => log.debug({ hook: argv }, 'notify hook done'),
       (err: Error) => log.warn({ hook: argv, err: err.message }, `notify hook failed: ${err.message}`),
     );

@@ -56,6 +56,8 @@ export interface InstanceStatus {
   faults: string[];
   peers: PeerStatus[];
   transitions: number;
+  /** When the instance entered its current state (epoch ms), null before its first transition. */
+  stateSince: number | null;
   advertsSent: number;
   /** Times the master of this instance changed, as seen from here. */
   masterChanges: number;
@@ -80,6 +82,7 @@ export class InstanceRunner {
   /** VIPs a reload took away, until the master has removed them. */
   private retired: Vip[] = [];
   private transitions = 0;
+  private stateSince: number | null = null;
   private advertsSent = 0;
   private masterChanges = 0;
   private onReleased?: () => void;
@@ -212,6 +215,7 @@ export class InstanceRunner {
       faults: m.faults,
       peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
       transitions: this.transitions,
+      stateSince: this.stateSince,
       advertsSent: this.advertsSent,
       masterChanges: this.masterChanges,
     };
@@ -352,6 +356,8 @@ export class InstanceRunner {
 
   private onTransition(from: VrrpState, to: VrrpState, reason: string): void {
     this.transitions += 1;
+    // Wall-clock time, for status readers (a drill times a takeover by it), never for timers.
+    this.stateSince = Date.now();
     this.log.info({ from, to, reason, priority: this.machine.priority }, `${from} -> ${to}: ${reason}`);
     if (to === 'MASTER') this.scheduleGarps();
     else this.cancelGarps();

@@ -3,8 +3,9 @@ import { execa, execaSync } from 'execa';
 import type { ResultPromise } from 'execa';
 
 /**
- * The client's view during a drill: `ping` of the VIP every 10 ms (each reply timestamped with
- * -D), and optionally HTTP requests through it at a fixed rate. Both bounded in time.
+ * The client's view during a drill: `ping` of the VIP every 10 ms by default (each reply
+ * timestamped with -D), and optionally HTTP requests through it at a fixed rate. Both bounded
+ * in time.
  */
 export class PingProbe {
   private output = '';
@@ -12,8 +13,8 @@ export class PingProbe {
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
   }
 
-  static start(target: string, maxSeconds: number): PingProbe {
-    const [file, ...args] = pingCommand(target, maxSeconds);
+  static start(target: string, maxSeconds: number, everyMs = 10): PingProbe {
+    const [file, ...args] = pingCommand(target, maxSeconds, everyMs / 1000);
     return new PingProbe(execa(file as string, args, { reject: false, buffer: false }));
   }
 

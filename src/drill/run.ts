@@ -40,6 +40,8 @@ export interface RunOptions {
   requestEveryMs: number;
   /** How often both directors' status is read. */
   sampleEveryMs: number;
+  /** The client pings the VIP this often. */
+  pingEveryMs: number;
   /** A request not answered within this long failed (a client's patience). */
   requestTimeoutMs: number;
   thresholds: Thresholds;
@@ -52,11 +54,20 @@ const POLL_MS = 20;
 const CALM_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function sample(status: DaemonStatus, node: string, atMs: number): NodeSample {
+/** A status read at `atMs` of a drill that started at `started` (epoch ms). */
+function sample(status: DaemonStatus, node: string, atMs: number, started: number): NodeSample {
   return {
     atMs,
     node,
-    instances: status.instances.map((i) => ({ name: i.name, state: i.state, priority: i.priority, advertIntervalMs: i.advertIntervalMs, vips: i.vips, vipsHeld: i.vipsHeld })),
+    instances: status.instances.map((i) => ({
+      name: i.name,
+      state: i.state,
+      priority: i.priority,
+      advertIntervalMs: i.advertIntervalMs,
+      vips: i.vips,
+      vipsHeld: i.vipsHeld,
+      ...(i.stateSince === null || i.stateSince === undefined ? {} : { stateSinceMs: i.stateSince - started }),
+    })),
     ipvs: status.ipvs ? Object.fromEntries(status.ipvs.services.map((s) => [s.service, s.desired])) : null,
     servers: Object.fromEntries(status.services.flatMap((svc) => svc.servers.map((r) => [`${svc.service} ${r.server}`, r.healthy]))),
   };
@@ -74,7 +85,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
   const samples: NodeSample[] = [];
   const latest = new Map<string, NodeSample>();
   const read = async (node: DrillNode) => {
-    const s = sample((await controlRequest(node.socket, { command: 'status' }, 10_000)) as DaemonStatus, node.name, at());
+    const s = sample((await controlRequest(node.socket, { command: 'status' }, 10_000)) as DaemonStatus, node.name, at(), started);
     events.push(...eventsBetween(latest.get(node.name), s));
     latest.set(node.name, s);
     samples.push(s);
@@ -95,7 +106,7 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
       await sleep(o.sampleEveryMs);
     }
   })();
-  const ping = PingProbe.start(o.vip, o.timeoutMs / 1000 + 10);
+  const ping = PingProbe.start(o.vip, o.timeoutMs / 1000 + 10, o.pingEveryMs);
   const http = o.http ? new HttpProbe(o.http, o.requestEveryMs, o.requestTimeoutMs) : undefined;
   http?.start();
   const connection = o.http && o.connection ? new ConnectionProbe(o.http, 100) : undefined;

@@ -4,7 +4,16 @@ import type { StateSpan, TimelineEvent } from './report.js';
 export interface NodeSample {
   atMs: number;
   node: string;
-  instances: { name: string; state: string; priority: number; advertIntervalMs: number; vips: string[]; vipsHeld: boolean }[];
+  instances: {
+    name: string;
+    state: string;
+    priority: number;
+    advertIntervalMs: number;
+    vips: string[];
+    vipsHeld: boolean;
+    /** When the director says the instance entered its state (drill ms), if it says. */
+    stateSinceMs?: number;
+  }[];
   /** Desired real servers per virtual service, as `tandem status` shows them. */
   ipvs: Record<string, string[]> | null;
   servers: Record<string, boolean>;
@@ -18,7 +27,12 @@ export function eventsBetween(prev: NodeSample | undefined, next: NodeSample): T
     const was = prev?.instances.find((i) => i.name === inst.name);
     if (!prev) continue;
     if (!was && !prev.instances.length) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} answering again: ${inst.state}` });
-    if (was && was.state !== inst.state) out.push({ atMs: at, node: next.node, kind: 'state', text: `${inst.name} ${was.state} -> ${inst.state}` });
+    if (was && was.state !== inst.state) {
+      // The director's own time of the change, kept between the two samples: a busy director
+      // answers late, and the sample's time would make its takeover look slower than it was.
+      const changedAt = inst.stateSinceMs === undefined ? at : Math.min(at, Math.max(prev.atMs, inst.stateSinceMs));
+      out.push({ atMs: changedAt, node: next.node, kind: 'state', text: `${inst.name} ${was.state} -> ${inst.state}` });
+    }
     if (was && was.vipsHeld !== inst.vipsHeld) {
       out.push({ atMs: at, node: next.node, kind: 'state', text: inst.vipsHeld ? `${inst.name} VIPs added, gratuitous ARP: ${inst.vips.join(' ')}` : `${inst.name} VIPs removed` });
     }

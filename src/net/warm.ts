@@ -41,8 +41,11 @@ export class WarmCommand {
     this.arm();
     const child = this.waiting as ResultPromise;
     this.waiting = undefined;
-    this.arm();
     child.stdin?.end(this.options.stdinProgram ? input : '\n');
+    // The next waiting process is forked only after this one has its input: a fork blocks the
+    // event loop (tens of ms for a large process, a second on a loaded slow kernel), and the
+    // takeover that called fire() must not wait for it.
+    setImmediate(() => this.arm());
     const timeoutMs = this.options.timeoutMs ?? 5000;
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const abort = () => child.kill('SIGTERM');

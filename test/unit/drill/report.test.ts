@@ -40,6 +40,18 @@ describe('drill timeline', () => {
     expect(eventsBetween(undefined, node('dir1', 0, 'MASTER'))).toEqual([]);
   });
 
+  it('times a state change by the director\'s own clock, kept between the two samples', () => {
+    const since = (n: NodeSample, ms: number): NodeSample => ({ ...n, instances: n.instances.map((i) => ({ ...i, stateSinceMs: ms })) });
+    const changeAt = (prev: NodeSample, next: NodeSample) => eventsBetween(prev, next).find((e) => e.text.includes('->'))?.atMs;
+    // A busy director answered at 900 ms; it says it became master at 130 ms.
+    expect(changeAt(node('dir2', 100, 'BACKUP'), since(node('dir2', 900, 'MASTER'), 130))).toBe(130);
+    // A time outside the interval between the samples is not believed past its ends.
+    expect(changeAt(node('dir2', 100, 'BACKUP'), since(node('dir2', 900, 'MASTER'), 20))).toBe(100);
+    expect(changeAt(node('dir2', 100, 'BACKUP'), since(node('dir2', 900, 'MASTER'), 5000))).toBe(900);
+    // A director that does not say: the sample's own time.
+    expect(changeAt(node('dir2', 100, 'BACKUP'), node('dir2', 900, 'MASTER'))).toBe(900);
+  });
+
   it('finds spans, the master, a single owner and equal tables', () => {
     const samples = [node('dir1', 0, 'MASTER'), node('dir2', 0, 'BACKUP'), node('dir1', 100, 'BACKUP'), node('dir2', 120, 'MASTER')];
     expect(stateSpans(samples, 200)).toEqual([
