@@ -70,8 +70,8 @@ async function vmBench(): Promise<void> {
   (desired[42] as VirtualService).realServers[17]!.weight = 9;
   console.log(`one weight change against the real table: ${diffTables(desired, loaded, { exclusive: true }).length} operation(s)`);
 
-  // One ipvsadm per operation is slow under emulation (minutes per thousand): it is timed on
-  // the first SLICE operations (10 whole services), and the batch on that same slice too.
+  // One ipvsadm per operation is slow (each a process start in the guest): it is timed on the
+  // first SLICE operations (10 whole services), and the batch on that same slice too.
   const slice = commands.slice(0, Number(process.env.TANDEM_BENCH_SLICE ?? 1010));
   await execa('ipvsadm', ['-C']);
   t = performance.now();
@@ -85,7 +85,7 @@ async function vmBench(): Promise<void> {
   console.log(`one ipvsadm per operation: ${slice.length} operations in ${(oneMs / 1000).toFixed(2)} s (${perOp.toFixed(1)} ms each); the same ${slice.length} in one batch: ${(sliceBatchMs / 1000).toFixed(2)} s`);
   console.log(`ipvs apply, measured on ${slice.length} operations: batch ${(oneMs / sliceBatchMs).toFixed(1)}x faster`);
   console.log(
-    `ipvs apply, whole table: batch ${(batchMs / 1000).toFixed(2)} s measured; one by one ${((perOp * commands.length) / 1000).toFixed(0)} s at the measured rate: ${((perOp * commands.length) / batchMs).toFixed(1)}x (in the VM, TCG)`,
+    `ipvs apply, whole table: batch ${(batchMs / 1000).toFixed(2)} s measured; one by one ${((perOp * commands.length) / 1000).toFixed(0)} s at the measured rate: ${((perOp * commands.length) / batchMs).toFixed(1)}x (in the User-mode Linux guest)`,
   );
   await execa('ipvsadm', ['-C']);
   await execa('ip', ['link', 'del', 'bn0']);

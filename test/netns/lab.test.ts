@@ -8,8 +8,9 @@ import { ROOT } from '../support/pair.js';
 
 /*
  * The main job end to end on this machine (IPVS in --dry-run): scripts/lab builds the lab from
- * conf/ and runs the handover drill, then every other drill runs on the same lab, each within
- * its thresholds. The lab's fixed names (tdlab-*, .lab/) mean a lab left running is replaced.
+ * conf/ and runs the handover drill, then every other drill runs on the same lab. --untimed: the
+ * drills judge counts and states, and how fast is scripts/bench's to measure. The lab's fixed
+ * names (tdlab-*, .lab/) mean a lab left running is replaced.
  */
 const lab = (args: string[]) => execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/lib/lab.ts'), ...args], { cwd: ROOT, reject: false, all: true, timeout: 300_000 });
 
@@ -27,7 +28,7 @@ describe('scripts/lab and its drills', () => {
   });
 
   it('builds the lab from conf/ and passes the handover drill', async () => {
-    const run = await lab(['--json', path.join(dir, 'handover.json')]);
+    const run = await lab(['--untimed', '--json', path.join(dir, 'handover.json')]);
     expect(run.exitCode, run.all).toBe(0);
     expect(run.all).toMatch(/this kernel has no IPVS|IPVS/);
     const r = await report('handover');
@@ -37,7 +38,7 @@ describe('scripts/lab and its drills', () => {
   });
 
   it.each(['crash', 'link', 'partition', 'real-server'])('passes the %s drill', async (name) => {
-    const run = await lab(['drill', name, '--json', path.join(dir, `${name}.json`)]);
+    const run = await lab(['drill', name, '--untimed', '--json', path.join(dir, `${name}.json`)]);
     expect(run.exitCode, run.all).toBe(0);
     const r = await report(name);
     expect(r).toMatchObject({ drill: name, pass: true, singleOwnerAtEnd: true });

@@ -4,7 +4,7 @@ import http from 'node:http';
 
 const [port, mode, name] = process.argv.slice(2);
 // Idle keep-alive connections stay 65 s, as web servers keep them (Node's own default is 5 s,
-// which a stalled client under emulation can outlast and then race the server's close).
+// which a stalled client on a slow kernel can outlast and then race the server's close).
 http
   .createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     if (mode === 'fail') return void res.writeHead(500).end('broken\n');
