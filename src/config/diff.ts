@@ -88,7 +88,6 @@ function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): s
 export function diffConfigs(a: Config, b: Config): ConfigDiff {
   const needsRestart: string[] = [];
   if (!same(a.transport, b.transport)) needsRestart.push('transport');
-  const multicastA = new Set(a.instances.filter((i) => !i.unicast_peers?.length).map((i) => i.name));
   const instances: ConfigDiff['instances'] = { added: [], removed: [], restarted: [], reconfigured: [] };
   const olds = byName(a.instances, (i) => i.name);
   const news = byName(b.instances, (i) => i.name);
@@ -100,13 +99,8 @@ export function diffConfigs(a: Config, b: Config): ConfigDiff {
       continue;
     }
     const { restart, reconfigure } = instanceChange(old, inst);
-    // Joining or leaving the multicast group happens when the transport opens.
-    if (multicastA.has(name) !== !inst.unicast_peers?.length) needsRestart.push(`instance ${name}: between multicast and unicast_peers`);
     if (restart.length) instances.restarted.push({ name, changes: restart });
     else if (reconfigure.length) instances.reconfigured.push({ name, changes: reconfigure });
-  }
-  for (const name of instances.added) {
-    if (!news.get(name)?.unicast_peers?.length) needsRestart.push(`instance ${name}: a new multicast instance joins the group at restart`);
   }
   const scripts: ConfigDiff['scripts'] = { added: [], removed: [], changed: [] };
   for (const name of Object.keys(a.scripts)) if (!(name in b.scripts)) scripts.removed.push(name);

@@ -142,8 +142,7 @@ export class Daemon {
     this.transport = await UdpTransport.open({
       port: config.transport.port,
       group: config.transport.multicast_group,
-      sources: [...new Set(sources.values())],
-      joinOn: [...new Set(config.instances.filter((i) => !i.unicast_peers?.length).map((i) => sources.get(i.name) as string))],
+      ...advertEndpoints(config),
       onPacket: (packet, from) => this.onPacket(packet, from),
       onError: (err) => this.log.error({ err: err.message }, `advert transport: ${err.message}`),
     });
@@ -394,11 +393,13 @@ export class Daemon {
     const diff = diffConfigs(this.loaded.config, next.config);
     for (const w of next.warnings) this.log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
     try {
-      // What can still fail on this machine is checked before anything changes.
-      for (const name of [...diff.instances.added, ...diff.instances.restarted.map((c) => c.name)]) {
-        sourceAddress(next.config.instances.find((i) => i.name === name) as InstanceConfig);
-      }
+      // What can still fail on this machine is checked before anything changes: every source
+      // address exists, and the new ones can send and join the group (a moved instance would
+      // otherwise keep its state with no socket to advertise from: two masters).
+      const endpoints = advertEndpoints(next.config);
+      await this.transport?.prepare(endpoints.sources, endpoints.joinOn);
       await this.apply(next, diff);
+      await this.transport?.retain(endpoints.sources, endpoints.joinOn);
     } catch (err) {
       throw this.refused(trigger, started, (err as Error).message, diff.summary, 'reload failed');
     }
@@ -530,6 +531,13 @@ function garpSettings(config: Config): InstanceDeps['garp'] {
 
 function trackedName(t: InstanceConfig['track_interfaces'][number]): string {
   return typeof t === 'string' ? t : t.interface;
+}
+
+/** The addresses adverts leave from, and those on whose interface to join the group. */
+function advertEndpoints(config: Config): { sources: string[]; joinOn: string[] } {
+  const sources = config.instances.map(sourceAddress);
+  const multicast = config.instances.filter((i) => !i.unicast_peers?.length).map(sourceAddress);
+  return { sources: [...new Set(sources)], joinOn: [...new Set(multicast)] };
 }
 
 /** The instance's advert source: configured, or the interface's first IPv4 address that is not a VIP. */

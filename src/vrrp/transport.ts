@@ -31,6 +31,8 @@ export interface UdpTransportOptions {
  */
 export class UdpTransport implements AdvertTransport {
   private readonly senders = new Map<string, Socket>();
+  /** Addresses on whose interface the receiver is a member of the group. */
+  private readonly joined = new Set<string>();
 
   private constructor(
     private readonly receiver: Socket,
@@ -48,24 +50,76 @@ export class UdpTransport implements AdvertTransport {
         resolve();
       });
     });
-    for (const address of options.joinOn) receiver.addMembership(options.group, address);
     const transport = new UdpTransport(receiver, options);
-    for (const address of options.sources) await transport.sender(address);
+    await transport.prepare(options.sources, options.joinOn);
     return transport;
+  }
+
+  /**
+   * Opens the senders and joins the group where a config needs them (a reload's new source
+   * address or interface), before anything else changes: when one cannot be had (the address
+   * is not on this host), what this call opened is closed again and the error says why.
+   */
+  async prepare(sources: string[], joinOn: string[]): Promise<void> {
+    const opened: string[] = [];
+    const joined: string[] = [];
+    try {
+      for (const address of sources) {
+        if (this.senders.has(address)) continue;
+        await this.sender(address);
+        opened.push(address);
+      }
+      for (const address of joinOn) {
+        if (this.joined.has(address)) continue;
+        try {
+          this.receiver.addMembership(this.options.group, address);
+        } catch (err) {
+          throw new Error(`transport: cannot join ${this.options.group} on ${address}: ${(err as Error).message}`, { cause: err });
+        }
+        this.joined.add(address);
+        joined.push(address);
+      }
+    } catch (err) {
+      await this.retain(
+        [...this.senders.keys()].filter((a) => !opened.includes(a)),
+        [...this.joined].filter((a) => !joined.includes(a)),
+      );
+      throw err;
+    }
+  }
+
+  /** Closes the senders and leaves the group memberships that are not in these lists. */
+  async retain(sources: string[], joinOn: string[]): Promise<void> {
+    for (const address of [...this.joined]) {
+      if (joinOn.includes(address)) continue;
+      // The address may be gone from the host already: the kernel then dropped it with it.
+      try {
+        this.receiver.dropMembership(this.options.group, address);
+      } catch {
+        /* left already */
+      }
+      this.joined.delete(address);
+    }
+    const closing = [...this.senders].filter(([address]) => !sources.includes(address));
+    for (const [address] of closing) this.senders.delete(address);
+    await Promise.all(closing.map(([, socket]) => new Promise<void>((resolve) => socket.close(() => resolve()))));
   }
 
   private async sender(address: string): Promise<Socket> {
     const existing = this.senders.get(address);
     if (existing) return existing;
     const socket = dgram.createSocket({ type: 'udp4' });
-    socket.on('error', this.options.onError);
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      socket.once('error', (err) => {
+        socket.close();
+        reject(new Error(`transport: cannot send from ${address}: ${err.message}`, { cause: err }));
+      });
       socket.bind({ address, port: 0 }, () => {
-        socket.off('error', reject);
+        socket.removeAllListeners('error');
         resolve();
       });
     });
+    socket.on('error', this.options.onError);
     socket.setMulticastInterface(address);
     socket.setMulticastTTL(255);
     socket.setTTL(255);
@@ -77,7 +131,7 @@ export class UdpTransport implements AdvertTransport {
   send(packet: Buffer, to: Destination): void {
     const socket = this.senders.get(to.sourceAddress);
     if (!socket) {
-      // Opened at start for every instance; reaching here is a bug, not a network condition.
+      // Opened at start, and by a reload before its instances change: reaching here is a bug.
       this.options.onError(new Error(`transport: no socket for source ${to.sourceAddress}`));
       return;
     }
