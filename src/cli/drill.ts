@@ -32,7 +32,8 @@ options:
   --sample-every MS          how often both directors' status is read (20)
   --ping-every MS            how often the client pings the VIP (10; ping allows 2 and up)
   --timeout SECONDS          longest wait for each step (30)
-  --max-downtime MS, --max-failed N, --max-failed-percent P, --max-time-to-master MS
+  --max-downtime MS, --max-failed N, --max-failed-percent P, --max-time-to-master MS,
+  --max-failed-outside-takeover N
                              thresholds: the exit status is 1 when one is not met
   --json FILE, --svg FILE    write the report as JSON, and as an SVG timeline`;
 
@@ -56,6 +57,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       'max-failed': { type: 'string' },
       'max-failed-percent': { type: 'string' },
       'max-time-to-master': { type: 'string' },
+      'max-failed-outside-takeover': { type: 'string' },
       json: { type: 'string' },
       svg: { type: 'string' },
       server: { type: 'string' },
@@ -115,6 +117,7 @@ export async function drillCommand(args: string[], usage: (message: string) => E
       maxFailedRequests: num('--max-failed', values['max-failed']),
       maxFailedPercent: num('--max-failed-percent', values['max-failed-percent']),
       maxTimeToMasterMs: num('--max-time-to-master', values['max-time-to-master']),
+      maxFailedOutsideTakeover: num('--max-failed-outside-takeover', values['max-failed-outside-takeover']),
     },
     progress: (line) => console.error(`drill ${line}`),
   });

@@ -10,7 +10,7 @@ export function formatReport(r: DrillReport): string {
     ['master before / after', `${r.masterBefore ?? '-'} / ${r.masterAfter ?? '-'}`],
     ['time to new master', r.timeToNewMasterMs === null ? '-' : `${r.timeToNewMasterMs} ms`],
     ['VIP downtime (longest ping gap)', `${r.vipDowntimeMs} ms (${r.pingsLost} of ${r.pingsSent} pings lost)`],
-    ['requests sent / failed', `${r.requestsSent} / ${r.requestsFailed}`],
+    ['requests sent / failed', `${r.requestsSent} / ${r.requestsFailed} (${r.requestsFailedOutsideTakeover} outside a takeover)`],
     ['long-lived connection kept', fmt(r.connectionSurvived)],
     ['IPVS tables equal before / after', `${fmt(r.ipvsTablesEqualBefore)} / ${fmt(r.ipvsTablesEqualAfter)}`],
     ['one master at the end', fmt(r.singleOwnerAtEnd)],

@@ -39,7 +39,8 @@ export class HttpProbe {
   private readonly pending = new Set<Promise<void>>();
   sent = 0;
   failed = 0;
-  readonly failures: { at: number; why: string }[] = [];
+  /** Failed requests: when they failed and when they were sent (epoch ms), and why. */
+  readonly failures: { at: number; sentAt: number; why: string }[] = [];
 
   constructor(
     private readonly url: string,
@@ -66,7 +67,7 @@ export class HttpProbe {
       req.on('close', () => clearTimeout(timer));
     }).catch((err: Error) => {
       this.failed += 1;
-      this.failures.push({ at: Date.now(), why: `${failureReason(err)} (sent ${Date.now() - sentAt} ms before)` });
+      this.failures.push({ at: Date.now(), sentAt, why: `${failureReason(err)} (sent ${Date.now() - sentAt} ms before)` });
     });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));

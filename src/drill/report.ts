@@ -43,6 +43,11 @@ export interface DrillReport {
   pingsLost: number;
   requestsSent: number;
   requestsFailed: number;
+  /**
+   * Of those, the ones whose time in flight touched no takeover (a drill action to the pair's
+   * last change after it, plus the kernel's 2 s sync flush): failures tandem owes an answer for.
+   */
+  requestsFailedOutsideTakeover: number;
   /** With --connection: whether one long-lived connection through the VIP survived; else null. */
   connectionSurvived: boolean | null;
   /** Whether the directors' IPVS tables (desired) were equal; null without virtual services. */
@@ -61,6 +66,7 @@ export interface Thresholds {
   maxFailedRequests?: number;
   maxFailedPercent?: number;
   maxTimeToMasterMs?: number;
+  maxFailedOutsideTakeover?: number;
 }
 
 /** The verdict: each threshold given, plus the invariants every drill must keep. */
@@ -71,6 +77,10 @@ export function judge(r: Omit<DrillReport, 'checks' | 'pass'>, t: Thresholds): P
   if (t.maxFailedPercent !== undefined) {
     const pct = r.requestsSent ? Math.round((r.requestsFailed / r.requestsSent) * 10000) / 100 : 0;
     checks.push({ name: 'requests failed (%)', value: pct, limit: `<= ${t.maxFailedPercent}`, pass: r.requestsSent > 0 && pct <= t.maxFailedPercent });
+  }
+  if (t.maxFailedOutsideTakeover !== undefined) {
+    const v = r.requestsFailedOutsideTakeover;
+    checks.push({ name: 'requests failed outside a takeover', value: v, limit: `<= ${t.maxFailedOutsideTakeover}`, pass: r.requestsSent > 0 && v <= t.maxFailedOutsideTakeover });
   }
   if (t.maxTimeToMasterMs !== undefined) {
     const v = r.timeToNewMasterMs;

@@ -4,7 +4,7 @@ import { ConnectionProbe, HttpProbe, PingProbe, longestGap, replyGaps } from './
 import type { DrillReport, Thresholds, TimelineEvent } from './report.js';
 import { judge } from './report.js';
 import type { NodeSample } from './timeline.js';
-import { eventsBetween, lastChangeAt, masterOf, quietPeriodMs, singleOwner, stateSpans, tablesEqual } from './timeline.js';
+import { SYNC_FLUSH_MS, eventsBetween, failedOutside, lastChangeAt, masterOf, quietPeriodMs, singleOwner, stateSpans, tablesEqual, takeoverWindows } from './timeline.js';
 
 export interface DrillNode {
   name: string;
@@ -171,6 +171,10 @@ export async function runDrill(spec: DrillSpec, o: RunOptions): Promise<DrillRep
       pingsLost: pings.lost,
       requestsSent: http?.sent ?? 0,
       requestsFailed: http?.failed ?? 0,
+      requestsFailedOutsideTakeover: failedOutside(
+        (http?.failures ?? []).map((f) => ({ sentMs: f.sentAt - started, failedMs: f.at - started })),
+        takeoverWindows(events, SYNC_FLUSH_MS),
+      ),
       connectionSurvived: connection ? connection.survived() : null,
       ipvsTablesEqualBefore: tablesBefore,
       ipvsTablesEqualAfter: tablesEqual(end),

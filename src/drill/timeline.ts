@@ -105,3 +105,28 @@ export function quietPeriodMs(latest: NodeSample[], minMs: number): number {
 export function lastChangeAt(events: TimelineEvent[], sinceMs: number): number {
   return Math.max(sinceMs, ...events.filter((e) => e.kind === 'state' || e.kind === 'action').map((e) => e.atMs));
 }
+
+/**
+ * How long after the VIPs move a request can still fail for a reason no director can help: the
+ * kernel sends a partly filled IPVS sync message after 2 s at the latest (IPVS_SYNC_FLUSH_TIME),
+ * so a connection opened just before a takeover may be unknown to the new master that long.
+ */
+export const SYNC_FLUSH_MS = 2000;
+
+/**
+ * The windows in which the VIPs move (pure): from each drill action to the last state change
+ * after it (before the next action), plus `graceMs`.
+ */
+export function takeoverWindows(events: TimelineEvent[], graceMs: number): [number, number][] {
+  const actions = events.filter((e) => e.kind === 'action').map((e) => e.atMs).sort((a, b) => a - b);
+  return actions.map((start, i) => {
+    const next = actions[i + 1] ?? Infinity;
+    const changes = events.filter((e) => e.kind === 'state' && e.atMs >= start && e.atMs < next).map((e) => e.atMs);
+    return [start, Math.max(start, ...changes) + graceMs];
+  });
+}
+
+/** The failed requests (sent and failed at, drill ms) whose time in flight touched no window (pure). */
+export function failedOutside(failures: { sentMs: number; failedMs: number }[], windows: [number, number][]): number {
+  return failures.filter((f) => !windows.some(([from, to]) => f.sentMs <= to && f.failedMs >= from)).length;
+}

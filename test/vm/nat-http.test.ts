@@ -152,6 +152,9 @@ virtual_services:
       env: { TANDEM_LOG_LEVEL: 'info' },
     });
     await until('both real servers in the table', async () => (await table()).includes('198.51.100.12:8080'), 120_000);
+    // The daemon takes the VIP that the block above put on vmc as a leftover of an earlier run
+    // and removes it; it is back once the instance is MASTER (3 adverts later).
+    await until('VI_1 to be MASTER', async () => (await status()).instances[0]?.state === 'MASTER', 120_000);
   });
 
   afterAll(async () => {

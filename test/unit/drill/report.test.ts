@@ -5,7 +5,7 @@ import type { DrillReport } from '../../../src/drill/report.js';
 import { judge } from '../../../src/drill/report.js';
 import { drillSvg } from '../../../src/drill/svg.js';
 import type { NodeSample } from '../../../src/drill/timeline.js';
-import { eventsBetween, lastChangeAt, masterOf, quietPeriodMs, singleOwner, stateSpans, tablesEqual } from '../../../src/drill/timeline.js';
+import { eventsBetween, failedOutside, lastChangeAt, masterOf, quietPeriodMs, singleOwner, stateSpans, tablesEqual, takeoverWindows } from '../../../src/drill/timeline.js';
 
 const node = (name: string, atMs: number, state: string, desired = ['10.0.0.1:80 w1']): NodeSample => ({
   atMs,
@@ -52,6 +52,27 @@ describe('drill timeline', () => {
     expect(changeAt(node('dir2', 100, 'BACKUP'), node('dir2', 900, 'MASTER'))).toBe(900);
   });
 
+  it('counts the failed requests that touched no takeover window', () => {
+    const events = [
+      { atMs: 1000, node: 'drill', kind: 'action' as const, text: 'cut' },
+      { atMs: 1700, node: 'dir2', kind: 'state' as const, text: 'VI_1 BACKUP -> MASTER' },
+      { atMs: 2500, node: 'dir2', kind: 'state' as const, text: 'VI_1 VIPs added, gratuitous ARP: 192.0.2.100/24' },
+      { atMs: 2600, node: 'client', kind: 'probe' as const, text: 'request failed' },
+      { atMs: 5000, node: 'drill', kind: 'action' as const, text: 'heal' },
+    ];
+    // The cut's window ends 2 s after its last change; the heal changed nothing: 2 s from it.
+    expect(takeoverWindows(events, 2000)).toEqual([[1000, 4500], [5000, 7000]]);
+    const windows = takeoverWindows(events, 2000);
+    const failures = [
+      { sentMs: 900, failedMs: 1100 }, // in flight when the link was cut
+      { sentMs: 4400, failedMs: 4420 }, // sent in the window's last instant
+      { sentMs: 4600, failedMs: 4700 }, // between the windows: tandem's to answer for
+      { sentMs: 8000, failedMs: 8050 }, // after them
+    ];
+    expect(failedOutside(failures, windows)).toBe(2);
+    expect(failedOutside([], windows)).toBe(0);
+  });
+
   it('finds spans, the master, a single owner and equal tables', () => {
     const samples = [node('dir1', 0, 'MASTER'), node('dir2', 0, 'BACKUP'), node('dir1', 100, 'BACKUP'), node('dir2', 120, 'MASTER')];
     expect(stateSpans(samples, 200)).toEqual([
@@ -83,6 +104,7 @@ describe('drill report', () => {
     pingsLost: 0,
     requestsSent: 150,
     requestsFailed: 1,
+    requestsFailedOutsideTakeover: 0,
     connectionSurvived: null,
     ipvsTablesEqualBefore: true,
     ipvsTablesEqualAfter: true,
@@ -97,6 +119,11 @@ describe('drill report', () => {
       { node: 'dir2', instance: 'VI_1', state: 'MASTER', fromMs: 1035, toMs: 3000 },
     ],
   };
+
+  it('judges the failures outside a takeover', () => {
+    expect(judge(base, { maxFailedOutsideTakeover: 0 }).checks[0]).toEqual({ name: 'requests failed outside a takeover', value: 0, limit: '<= 0', pass: true });
+    expect(judge({ ...base, requestsFailedOutsideTakeover: 1 }, { maxFailedOutsideTakeover: 0 }).pass).toBe(false);
+  });
 
   it('judges the thresholds given and the invariants', () => {
     const v = judge(base, { maxDowntimeMs: 50, maxFailedRequests: 0 });
