@@ -119,11 +119,10 @@ export class Daemon {
     const state = new StateDir(options.stateDir);
     await state.claim();
     const daemon = new Daemon(loaded, state, options.log);
+    daemon.driver = options.ipvs ?? new IpvsadmDriver();
+    daemon.dryRun = options.dryRun ?? false;
     try {
       await daemon.boot(options.vips ?? new IpVipManager(), options.announcer ?? new ArpingAnnouncer());
-      daemon.driver = options.ipvs ?? new IpvsadmDriver();
-      daemon.dryRun = options.dryRun ?? false;
-      await daemon.bootIpvs(daemon.driver, daemon.dryRun);
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -170,6 +169,9 @@ export class Daemon {
     }
     await this.watchLinks();
     await this.startServices();
+    // The IPVS table is in the kernel (or its first pass has failed and retries) before any
+    // instance may become MASTER: an address owner takes the VIPs at once.
+    await this.bootIpvs(this.driver as IpvsDriver, this.dryRun);
     this.retrack();
     this.control = await ControlServer.listen(this.state.socketPath, (req) => this.handle(req));
     for (const runner of this.runners.values()) runner.start();
