@@ -27,13 +27,9 @@ ensure_packages() {
 ensure_node_modules() {
   command -v node >/dev/null || die "Node.js 20 or newer is needed (apt-get install nodejs npm)"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
-    # npm 11 here writes only this platform's optional packages (rollup's native builds) into
-    # the lock file, then its own `npm ci` calls that lock file out of sync: install from the
-    # lock with `npm install` when that happens.
-    npm ci --no-audit --no-fund || {
-      echo "npm ci refused the lock file; installing from it with npm install" >&2
-      npm install --no-audit --no-fund
-    }
+    # Exactly the lock file. If npm says "Missing: NAME@ from lock file", the registry lacked a
+    # platform build when the lock was written: README.md, Development, "The lock file".
+    npm ci --no-audit --no-fund
   fi
   [ -f dist/cli/main.js ] || npm run build
 }

@@ -218,7 +218,8 @@ async function up(options: DrillOptions): Promise<void> {
     await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
   }
-  const first = await waitFor('a master to be elected', masterOf, 20_000, 100);
+  // Bounded, not a goal: in the real-IPVS guest two daemons start on one slow CPU.
+  const first = await waitFor('a master to be elected', masterOf, 60_000, 100);
   await waitFor('the health checks to run', async () => {
     const s = JSON.parse(await tandem(first, ['status', '--json', '--state-dir', path.join(STATE, first)])) as { services: { servers: { checks: number }[] }[] };
     return s.services.every((svc) => svc.servers.every((r) => r.checks > 0));

@@ -108,6 +108,8 @@ export class Daemon {
   private metrics?: { key: string; close: () => Promise<void> };
   private watcher?: ConfigWatcher;
   private dryRun = false;
+  /** Commands other than status wait for the boot to finish. */
+  private booted = false;
 
   private constructor(
     private loaded: LoadedConfig,
@@ -168,13 +170,15 @@ export class Daemon {
       this.scripts.set(name, new ScriptTracker(name, script, this.log, () => this.retrack()));
     }
     await this.watchLinks();
+    // Status answers from here on (instances in INIT while the rest boots).
+    this.control = await ControlServer.listen(this.state.socketPath, (req) => this.handle(req));
     await this.startServices();
     // The IPVS table is in the kernel (or its first pass has failed and retries) before any
     // instance may become MASTER: an address owner takes the VIPs at once.
     await this.bootIpvs(this.driver as IpvsDriver, this.dryRun);
     this.retrack();
-    this.control = await ControlServer.listen(this.state.socketPath, (req) => this.handle(req));
     for (const runner of this.runners.values()) runner.start();
+    this.booted = true;
     for (const script of this.scripts.values()) script.start();
     this.watcher = new ConfigWatcher((file) => {
       this.reload(`file ${file} changed`).catch(() => undefined);
@@ -325,6 +329,7 @@ export class Daemon {
   }
 
   private async handle(req: ControlRequest): Promise<unknown> {
+    if (!this.booted && req.command !== 'status') throw new Error(`tandem is still starting; ${String(req.command)} is taken once it runs (tandem status shows the instances leaving INIT)`);
     switch (req.command) {
       case 'status':
         return this.status();
