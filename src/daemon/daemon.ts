@@ -29,6 +29,7 @@ import { UdpTransport } from '../vrrp/transport.js';
 import type { ControlRequest } from './control.js';
 import { ControlServer } from './control.js';
 import { ConfigWatcher } from './config-watch.js';
+import type { WatchStatus } from './config-watch.js';
 import { HookRunner } from './hooks.js';
 import { InstanceRunner } from './instance.js';
 import type { InstanceDeps, InstanceStatus } from './instance.js';
@@ -59,7 +60,7 @@ export interface DaemonStatus {
   ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
   services: ServiceHealthStatus[];
   process: ProcessStats;
-  reload: { ok: number; failed: number; last: ReloadRecord | null; pendingRestart: string[] };
+  reload: { ok: number; failed: number; last: ReloadRecord | null; pendingRestart: string[]; watch: WatchStatus | null };
 }
 
 export interface ReloadRecord {
@@ -390,6 +391,8 @@ export class Daemon {
 
   private async reloadOnce(trigger: string): Promise<ReloadRecord> {
     const started = performance.now();
+    // A watch that died (its directory gone for a while) is set up again by any reload.
+    await this.watcher?.watch(watchedFiles(this.loaded));
     let next: LoadedConfig;
     try {
       next = await loadConfig(this.loaded.file);
@@ -494,7 +497,7 @@ export class Daemon {
       ipvs: this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.roles.join('+') || null } : null,
       services: this.services?.status() ?? [],
       process: this.processMonitor.stats(),
-      reload: { ...this.reloads, last: this.lastReload, pendingRestart: [...this.pendingRestart] },
+      reload: { ...this.reloads, last: this.lastReload, pendingRestart: [...this.pendingRestart], watch: this.watcher?.status() ?? null },
     };
   }
 
