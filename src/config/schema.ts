@@ -21,16 +21,27 @@ const weight = {
   description: 'Added to the priority while the check succeeds (positive) or subtracted while it fails (negative); 0 means a failure puts the instance in FAULT.',
 } as const;
 
+/**
+ * An interface name as the kernel takes it (dev_valid_name: 1 to 15 bytes, not "." or "..", no
+ * "/", ":" or white space), narrowed to the characters every tool reads as one plain word: the
+ * name reaches `ip` argument lists, `ip -batch` lines and sysfs paths.
+ */
+const ifname = {
+  type: 'string',
+  pattern: '^(?!\\.\\.?$)[A-Za-z0-9_.@+-]{1,15}$',
+  hint: 'an interface name: 1 to 15 letters, digits and _ . - @ +, not . or ..',
+} as const;
+
 const trackedInterface = {
   hint: 'an interface name, or a map with `interface` and `weight`',
   oneOf: [
-    { type: 'string', minLength: 1, maxLength: 15 },
+    ifname,
     {
       type: 'object',
       additionalProperties: false,
       required: ['interface', 'weight'],
       properties: {
-        interface: { type: 'string', minLength: 1, maxLength: 15 },
+        interface: ifname,
         weight: { ...weight, description: 'Subtracted from the priority while the link is down; 0 means FAULT.' },
       },
     },
@@ -47,7 +58,7 @@ const instance = {
       pattern: '^[A-Za-z0-9_.-]{1,64}$',
       description: 'Instance name: letters, digits, `_`, `.`, `-`; used in logs, status and notify hooks.',
     },
-    interface: { type: 'string', minLength: 1, maxLength: 15, description: 'Interface that carries the adverts and the VIPs.' },
+    interface: { ...ifname, description: 'Interface that carries the adverts and the VIPs.' },
     vrid: { type: 'integer', minimum: 1, maximum: 255, description: 'Virtual router id, 1-255, the same on both directors and unique within the config.' },
     priority: {
       type: 'integer',
@@ -375,7 +386,7 @@ export const configSchema = {
           additionalProperties: false,
           required: ['interface'],
           properties: {
-            interface: { type: 'string', minLength: 1, maxLength: 15, description: 'Interface for the sync traffic.' },
+            interface: { ...ifname, description: 'Interface for the sync traffic.' },
             sync_id: { type: 'integer', minimum: 0, maximum: 255, default: 0, description: 'Sync id, the same on both directors.' },
             max_message_bytes: {
               type: 'integer',

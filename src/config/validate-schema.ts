@@ -110,8 +110,10 @@ function describe(e: ErrorObject, data: unknown): SchemaProblem {
       return problem(`items ${String(p.j)} and ${String(p.i)} are the same; each must appear once`);
     case 'format':
       return problem(`must be ${FORMAT_WORDS[String(p.format)] ?? String(p.format)}, got ${show(value)}`);
-    case 'pattern':
-      return problem(`${show(value)} does not match ${String(p.pattern)}`);
+    case 'pattern': {
+      const hint = (e.parentSchema as { hint?: string } | undefined)?.hint;
+      return problem(hint ? `${show(value)} is not ${hint}` : `${show(value)} does not match ${String(p.pattern)}`);
+    }
     case 'const':
       return problem(`must be ${show(p.allowedValue)}, got ${show(value)}`);
     case 'enum':

@@ -57,6 +57,23 @@ describe('config parsing', () => {
     expect(errorsOf(good + 'auth: none\n')[0]).toMatch(/^tandem\.yaml:8:1: \(yaml\): Map keys must be unique \[yaml\]$/);
   });
 
+  it.each([['x\na f dev eth0'], ['eth0 label x'], ['eth0;reboot'], ['eth0/../eth1'], ['..'], ['eth0:1'], ['abcdefghijklmnop']])(
+    'refuses the interface name %j with its line: it reaches ip command lines and sysfs paths',
+    (name) => {
+      const text = `auth: none\ninstances:\n  - {name: A, interface: ${JSON.stringify(name)}, vrid: 1, priority: 100, vips: [192.0.2.1]}\n`;
+      expect(errorsOf(text)).toEqual([
+        `tandem.yaml:3:26: instances[0].interface: ${JSON.stringify(name)} is not an interface name: 1 to 15 letters, digits and _ . - @ +, not . or .. [pattern]`,
+      ]);
+    },
+  );
+
+  it('takes the interface names people use', () => {
+    for (const name of ['eth0', 'ens3f0np0', 'bond0.100', 'vrrp.51', 'br-lan', 'wg_0', 'abcdefghijklmno']) {
+      const text = `auth: none\ninstances:\n  - {name: A, interface: ${name}, vrid: 1, priority: 100, vips: [192.0.2.1]}\n`;
+      expect(parseConfig(text, 'tandem.yaml').config.instances[0]?.interface).toBe(name);
+    }
+  });
+
   it('refuses a file that is not a map', () => {
     expect(errorsOf('- a\n- b\n')).toEqual(['tandem.yaml:1:1: (top level): the file must hold a map of settings (auth, instances, ...) [type]']);
   });
