@@ -22,6 +22,7 @@ import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
 import { formatHostPort } from '../ipvs/model.js';
 import { ProcessMonitor } from '../observe/process-stats.js';
+import { LogRateLimit } from '../observe/rate-limit.js';
 import type { ProcessStats } from '../observe/process-stats.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { ReplayGuard } from '../vrrp/replay.js';
@@ -86,6 +87,7 @@ export class Daemon {
   private deps?: InstanceDeps;
   private readonly scripts = new Map<string, ScriptTracker>();
   private readonly replay = new ReplayGuard();
+  private readonly rejectLog = new LogRateLimit();
   private readonly hooks = new HookRunner();
   private readonly stats = { received: 0, rejected: {} as Record<string, number> };
   private readonly startedAt = new Date();
@@ -326,7 +328,12 @@ export class Daemon {
 
   private reject(reason: string, message: string, from: string): void {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
-    this.log.debug({ from, reason }, `advert from ${from} rejected: ${message}`);
+    // A wrong key or a replay is someone else on the link, or a peer set up differently:
+    // worth a person's eye at once, then once a minute while it goes on.
+    // (Another router's VRID on a shared link is ordinary: that one stays at debug.)
+    const count = reason === 'unknown-vrid' ? 0 : this.rejectLog.note(`${reason} ${from}`, performance.now());
+    if (count) this.log.warn({ from, reason, count }, `${count === 1 ? 'advert' : `${count} adverts`} from ${from} rejected: ${message}`);
+    else this.log.debug({ from, reason }, `advert from ${from} rejected: ${message}`);
   }
 
   private async handle(req: ControlRequest): Promise<unknown> {

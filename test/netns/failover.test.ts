@@ -94,6 +94,14 @@ describe('failover of a tandem pair', () => {
     }
     expect((await nodes.instance('dir1')).state).toBe('MASTER');
     expect((await nodes.instance('dir2')).master).toBe('192.0.2.1');
+    // Visible to a person: one warning per reason and sender at once (more once a minute).
+    for (const host of ['dir1', 'dir2']) {
+      const warned = (nodes.daemons.get(host)?.output() ?? '')
+        .split('\n')
+        .filter((l) => l.includes('"level":40') && l.includes('from 192.0.2.66 rejected'))
+        .map((l) => (JSON.parse(l) as { reason: string }).reason);
+      expect(warned.sort()).toEqual(['auth-type', 'hmac']);
+    }
   });
 
   it('refuses replayed adverts: a dead master cannot be kept alive by its old packets', async () => {
