@@ -1,6 +1,30 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive } from '../net/process.js';
+
+/** Reads a file, refusing a symlink in its place (ELOOP). */
+async function readNoFollow(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes a file, refusing a symlink in its place: someone who planted `epoch -> /etc/shadow`
+ * must not have the daemon write through it.
+ */
+async function writeNoFollow(file: string, text: string, mode = 0o600): Promise<void> {
+  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * The daemon's state directory: its pid file, control socket, boot epoch and the ledger of
@@ -25,14 +49,29 @@ export class StateDir {
     return path.join(this.dir, 'vips.json');
   }
 
-  /** Creates the directory and claims the pid file; refuses when another live daemon holds it. */
+  /**
+   * Creates the directory and claims the pid file; refuses when another live daemon holds it,
+   * and when another user could write in it (their files there would steer this daemon).
+   */
   async claim(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.checkOwnership();
     const other = await this.runningPid();
     if (other !== undefined && other !== process.pid) {
       throw new Error(`state dir ${this.dir}: tandem already runs with pid ${other}; stop it or use another --state-dir`);
     }
-    await writeFile(this.pidFile, `${process.pid}\n`, { mode: 0o644 });
+    await writeNoFollow(this.pidFile, `${process.pid}\n`, 0o644);
+  }
+
+  /** The directory itself: a real directory, ours, writable by nobody else. */
+  private async checkOwnership(): Promise<void> {
+    const st = await lstat(this.dir);
+    const uid = process.getuid?.() ?? 0;
+    const fix = `chown ${uid === 0 ? 'root' : uid} ${this.dir}; chmod 700 ${this.dir}, or use another --state-dir`;
+    if (st.isSymbolicLink()) throw new Error(`state dir ${this.dir} is a symlink; give the real directory (${fix})`);
+    if (!st.isDirectory()) throw new Error(`state dir ${this.dir} is not a directory`);
+    if (st.uid !== uid) throw new Error(`state dir ${this.dir} is owned by uid ${st.uid}, not by this daemon's (${uid}): that user could plant files in it; ${fix}`);
+    if (st.mode & 0o022) throw new Error(`state dir ${this.dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)}): they could plant files in it; ${fix}`);
   }
 
   async release(): Promise<void> {
@@ -41,7 +80,7 @@ export class StateDir {
 
   /** The pid in the pid file if that process is alive (a zombie is not). */
   async runningPid(): Promise<number | undefined> {
-    const text = await readFile(this.pidFile, 'utf8').catch(() => '');
+    const text = await readNoFollow(this.pidFile).catch(() => '');
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     return processAlive(pid) ? pid : undefined;
@@ -52,29 +91,29 @@ export class StateDir {
    * advert from an older epoch, so adverts captured before a restart cannot be replayed.
    */
   async nextEpoch(nowSeconds = Math.floor(Date.now() / 1000)): Promise<number> {
-    const previous = Number((await readFile(this.epochFile, 'utf8').catch(() => '0')).trim()) || 0;
+    const previous = Number((await readNoFollow(this.epochFile).catch(() => '0')).trim()) || 0;
     const epoch = Math.min(0xffffffff, Math.max(previous + 1, nowSeconds));
-    await writeFile(this.epochFile, `${epoch}\n`);
+    await writeNoFollow(this.epochFile, `${epoch}\n`);
     return epoch;
   }
 
   /** VIPs (ADDRESS/PREFIX by interface) of the last config that ran here, for crash cleanup. */
   async readLedger(): Promise<Record<string, string[]>> {
     try {
-      return JSON.parse(await readFile(this.ledgerFile, 'utf8')) as Record<string, string[]>;
+      return JSON.parse(await readNoFollow(this.ledgerFile)) as Record<string, string[]>;
     } catch {
       return {};
     }
   }
 
   async writeLedger(ledger: Record<string, string[]>): Promise<void> {
-    await writeFile(this.ledgerFile, `${JSON.stringify(ledger)}\n`);
+    await writeNoFollow(this.ledgerFile, `${JSON.stringify(ledger)}\n`);
   }
 
   /** Servers an operator drained (tandem drain): they stay drained across restarts. */
   async readDrains(): Promise<string[]> {
     try {
-      const list = JSON.parse(await readFile(this.drainsFile, 'utf8')) as unknown;
+      const list = JSON.parse(await readNoFollow(this.drainsFile)) as unknown;
       return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
     } catch {
       return [];
@@ -82,6 +121,6 @@ export class StateDir {
   }
 
   async writeDrains(keys: string[]): Promise<void> {
-    await writeFile(this.drainsFile, `${JSON.stringify(keys.sort())}\n`);
+    await writeNoFollow(this.drainsFile, `${JSON.stringify(keys.sort())}\n`);
   }
 }
