@@ -142,11 +142,12 @@ export class Daemon {
       announcer.close();
     };
     const epoch = await this.state.nextEpoch();
-    const sources = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst)]));
+    const endpoints = advertEndpoints(config);
     this.transport = await UdpTransport.open({
       port: config.transport.port,
       group: config.transport.multicast_group,
-      ...advertEndpoints(config),
+      sources: endpoints.sources,
+      joinOn: endpoints.joinOn,
       onPacket: (packet, from) => this.onPacket(packet, from),
       onError: (err) => this.log.error({ err: err.message }, `advert transport: ${err.message}`),
     });
@@ -165,7 +166,7 @@ export class Daemon {
         this.groups?.onTransition(r, from, to);
       },
     };
-    for (const inst of config.instances) this.addRunner(inst, sources.get(inst.name) as string);
+    for (const inst of config.instances) this.addRunner(inst, endpoints.byInstance.get(inst.name) as string);
     this.groups = new SyncGroups(config.sync_groups, this.runners, { run: (argv, log) => this.hooks.run(argv, log), log: this.log });
     await this.cleanLeftoverVips();
 
@@ -415,7 +416,7 @@ export class Daemon {
       // otherwise keep its state with no socket to advertise from: two masters).
       const endpoints = advertEndpoints(next.config);
       await this.transport?.prepare(endpoints.sources, endpoints.joinOn);
-      await this.apply(next, diff);
+      await this.apply(next, diff, endpoints.byInstance);
       await this.transport?.retain(endpoints.sources, endpoints.joinOn);
     } catch (err) {
       throw this.refused(trigger, started, (err as Error).message, diff.summary, 'reload failed');
@@ -439,7 +440,7 @@ export class Daemon {
   }
 
   /** Applies a validated config's difference: only what changed is touched. */
-  private async apply(next: LoadedConfig, diff: ConfigDiff): Promise<void> {
+  private async apply(next: LoadedConfig, diff: ConfigDiff, sources: Map<string, string>): Promise<void> {
     const deps = this.deps as InstanceDeps;
     const config = next.config;
     // What needs a restart keeps its old value: the transport stays as it is.
@@ -468,7 +469,7 @@ export class Daemon {
     for (const inst of config.instances) {
       const runner = this.runners.get(inst.name);
       if (runner) runner.reconfigure(inst);
-      else fresh.push(this.addRunner(inst, sourceAddress(inst)));
+      else fresh.push(this.addRunner(inst, sources.get(inst.name) as string));
     }
     if (diff.syncGroups || fresh.length || gone.length) this.groups = new SyncGroups(config.sync_groups, this.runners, { run: (argv, log) => this.hooks.run(argv, log), log: this.log });
     await this.watchLinks();
@@ -550,11 +551,14 @@ function trackedName(t: InstanceConfig['track_interfaces'][number]): string {
   return typeof t === 'string' ? t : t.interface;
 }
 
-/** The addresses adverts leave from, and those on whose interface to join the group. */
-function advertEndpoints(config: Config): { sources: string[]; joinOn: string[] } {
-  const sources = config.instances.map(sourceAddress);
-  const multicast = config.instances.filter((i) => !i.unicast_peers?.length).map(sourceAddress);
-  return { sources: [...new Set(sources)], joinOn: [...new Set(multicast)] };
+/**
+ * Each instance's advert source (read from the interfaces once), the distinct sources, and
+ * those on whose interface to join the group.
+ */
+function advertEndpoints(config: Config): { byInstance: Map<string, string>; sources: string[]; joinOn: string[] } {
+  const byInstance = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst)]));
+  const multicast = config.instances.filter((i) => !i.unicast_peers?.length).map((i) => byInstance.get(i.name) as string);
+  return { byInstance, sources: [...new Set(byInstance.values())], joinOn: [...new Set(multicast)] };
 }
 
 /** The instance's advert source: configured, or the interface's first IPv4 address that is not a VIP. */
