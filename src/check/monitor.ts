@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { CheckSpec } from './build.js';
 import { buildChecker } from './build.js';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import type { Health } from './health.js';
 import { CheckRunner } from './runner.js';
 import { firstDelayMs } from './schedule.js';

@@ -1,5 +1,5 @@
 import type { CheckSpec } from './build.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { Health } from './health.js';
 import { applyResult, initialHealth } from './health.js';
 import { nextDelayMs } from './schedule.js';

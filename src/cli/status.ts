@@ -34,7 +34,7 @@ export function formatStatus(s: DaemonStatus): string {
     const what = r.last.ok ? r.last.summary.join('; ') : `REFUSED, the running config stays:\n  ${(r.last.error ?? '').split('\n').join('\n  ')}`;
     out.push(`last reload ${r.last.at} (${r.last.trigger}): ${what}`);
   }
-  if (r.pendingRestart.length) out.push(`changes waiting for a restart: ${r.pendingRestart.join(', ')}`);
+  if (r.pendingRestart.length) out.push(`reload refused until a restart, for: ${r.pendingRestart.join(', ')}`);
   if (r.watch && !r.watch.alive) out.push(`config file NOT watched: ${r.watch.error ?? 'no watch'}`);
   out.push(`process: rss ${Math.round(p.rssBytes / 1048576)} MB, cpu ${(p.cpuSeconds.user + p.cpuSeconds.system).toFixed(1)} s${loop}`);
   if (s.services.length) out.push('', ...formatServices(s.services));

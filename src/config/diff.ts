@@ -14,7 +14,7 @@ export interface InstanceChange {
 }
 
 export interface ConfigDiff {
-  /** Changes a running daemon cannot apply; they wait for a restart (logged, shown in status). */
+  /** Changes only a restart applies: a reload that has one is refused whole. */
   needsRestart: string[];
   instances: { added: string[]; removed: string[]; restarted: InstanceChange[]; reconfigured: InstanceChange[] };
   scripts: { added: string[]; removed: string[]; changed: string[] };
@@ -88,6 +88,7 @@ function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): s
 export function diffConfigs(a: Config, b: Config): ConfigDiff {
   const needsRestart: string[] = [];
   if (!same(a.transport, b.transport)) needsRestart.push('transport');
+  if (!same(a.ipvs.sync_daemon, b.ipvs.sync_daemon)) needsRestart.push('ipvs.sync_daemon');
   const instances: ConfigDiff['instances'] = { added: [], removed: [], restarted: [], reconfigured: [] };
   const olds = byName(a.instances, (i) => i.name);
   const news = byName(b.instances, (i) => i.name);
@@ -139,6 +140,6 @@ function summarize(d: ConfigDiff): string[] {
   for (const k of d.ipvs) out.push(`ipvs.${k} changed`);
   if (d.health) out.push('health settings changed');
   out.push(...d.services);
-  for (const r of d.needsRestart) out.push(`${r}: takes effect at the next restart`);
+  for (const r of d.needsRestart) out.push(`${r} changed (only a restart applies it)`);
   return out;
 }

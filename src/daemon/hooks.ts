@@ -1,8 +1,15 @@
 import type { Logger } from 'pino';
 import { run } from '../net/exec.js';
 
+/** The seam for notify hooks: started, never waited for by the state machine. */
+export interface Hooks {
+  run(argv: string[], log: Logger): void;
+  /** Waits for the hooks still running (the stop hooks, at shutdown). */
+  drain(): Promise<void>;
+}
+
 /** Runs notify hooks (argv, no shell, a timeout) without holding up the state machine. */
-export class HookRunner {
+export class HookRunner implements Hooks {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly timeoutMs = 10_000) {}

@@ -8,8 +8,9 @@ import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
 import { encodeAdvert } from '../vrrp/codec.js';
 import type { Action, Event, Machine, VrrpState } from '../vrrp/machine.js';
 import { createMachine, nextDeadline, step } from '../vrrp/machine.js';
+import type { Clock } from '../clock.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
-import type { HookRunner } from './hooks.js';
+import type { Hooks } from './hooks.js';
 
 export interface GarpSettings {
   repeat: number;
@@ -19,16 +20,15 @@ export interface GarpSettings {
 }
 
 export interface InstanceDeps {
-  transport: AdvertTransport;
+  transport: Pick<AdvertTransport, 'send'>;
   vips: VipManager;
   announcer: Announcer;
-  hooks: HookRunner;
+  hooks: Hooks;
   auth: Auth;
   epoch: number;
   garp: GarpSettings;
   log: Logger;
-  /** Monotonic milliseconds. */
-  now: () => number;
+  clock: Clock;
   onTransition: (instance: InstanceRunner, from: VrrpState, to: VrrpState) => void;
 }
 
@@ -71,9 +71,9 @@ export class InstanceRunner {
   private machine: Machine;
   private seq = 0;
   private epoch: number;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private queue: Promise<void> = Promise.resolve();
-  private garpTimers: NodeJS.Timeout[] = [];
+  private garpTimers: unknown[] = [];
   /** Aborted when the VIPs leave: kills arping processes still repeating. */
   private garpAbort = new AbortController();
   private lastAdvertAt?: number;
@@ -112,6 +112,10 @@ export class InstanceRunner {
     return this.current.name;
   }
 
+  get vrid(): number {
+    return this.current.vrid;
+  }
+
   get config(): InstanceConfig {
     return this.current;
   }
@@ -142,7 +146,7 @@ export class InstanceRunner {
   }
 
   receive(advert: Advert): void {
-    if (advert.kind === 'master' && advert.priority > 0) this.lastAdvertAt = this.deps.now();
+    if (advert.kind === 'master' && advert.priority > 0) this.lastAdvertAt = this.deps.clock.now();
     this.feed({ type: 'advert', advert });
   }
 
@@ -182,7 +186,7 @@ export class InstanceRunner {
   async stop(): Promise<void> {
     this.feed({ type: 'shutdown' });
     if (this.machine.releaseAt !== undefined) await new Promise<void>((resolve) => (this.onReleased = resolve));
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.deps.clock.clear(this.timer);
     this.timer = undefined;
     await this.queue;
   }
@@ -197,7 +201,7 @@ export class InstanceRunner {
   }
 
   status(): InstanceStatus {
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const m = this.machine;
     return {
       name: this.name,
@@ -222,7 +226,7 @@ export class InstanceRunner {
   }
 
   private feed(event: Event): void {
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const { machine, actions } = step(this.machine, event, now);
     const masterOf = (m: Machine) => (m.state === 'MASTER' ? this.address : m.master?.address);
     if (masterOf(machine) !== masterOf(this.machine) && masterOf(machine) !== undefined) this.masterChanges += 1;
@@ -231,7 +235,7 @@ export class InstanceRunner {
     for (const action of actions) {
       addingVips ||= action.type === 'addVips';
       // A new master's first advert waits for its VIPs: a leaving master that hears it may let go.
-      if (addingVips && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.now()));
+      if (addingVips && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
       else this.perform(action, now);
     }
     if (machine.releaseAt === undefined && this.onReleased) {
@@ -243,14 +247,15 @@ export class InstanceRunner {
   }
 
   private arm(now: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    const { clock } = this.deps;
+    if (this.timer !== undefined) clock.clear(this.timer);
     this.timer = undefined;
     const deadline = nextDeadline(this.machine);
     if (deadline === undefined) return;
     // The tick runs from setImmediate, after the event loop's I/O phase: adverts that arrived
     // while the process was stalled are read first, so a stall alone cannot fire the master
     // down timer ahead of the adverts that would have reset it.
-    this.timer = setTimeout(() => setImmediate(() => this.feed({ type: 'tick' })), Math.max(0, deadline - now));
+    this.timer = clock.set(() => clock.defer(() => this.feed({ type: 'tick' })), Math.max(0, deadline - now));
   }
 
   private perform(action: Action, now: number): void {
@@ -321,9 +326,9 @@ export class InstanceRunner {
 
   /** Runs address changes and logs how long they took (drills read it). */
   private async timed(what: string, changes: () => Promise<unknown>): Promise<void> {
-    const started = this.deps.now();
+    const started = this.deps.clock.now();
     await changes();
-    this.log.info({ vips: this.vips.map((v) => v.address), ms: Math.round(this.deps.now() - started) }, what);
+    this.log.info({ vips: this.vips.map((v) => v.address), ms: Math.round(this.deps.clock.now() - started) }, what);
   }
 
   private enqueue(what: string, work: () => Promise<unknown>): void {
@@ -342,7 +347,7 @@ export class InstanceRunner {
   }
 
   private cancelGarps(): void {
-    for (const t of this.garpTimers) clearTimeout(t);
+    for (const t of this.garpTimers) this.deps.clock.clear(t);
     this.garpTimers = [];
     this.garpAbort.abort();
     this.garpAbort = new AbortController();
@@ -350,14 +355,23 @@ export class InstanceRunner {
 
   private scheduleGarps(): void {
     const { delayMs, refreshMs, repeat, refreshRepeat } = this.deps.garp;
-    if (delayMs > 0) this.garpTimers.push(setTimeout(() => void this.announce(repeat), delayMs));
-    if (refreshMs > 0) this.garpTimers.push(setInterval(() => void this.announce(refreshRepeat), refreshMs));
+    const { clock } = this.deps;
+    if (delayMs > 0) this.garpTimers.push(clock.set(() => void this.announce(repeat), delayMs));
+    if (refreshMs > 0) {
+      // One slot, re-armed by each refresh (the list does not grow while the master lasts).
+      const slot = this.garpTimers.length;
+      const refresh = (): void => {
+        void this.announce(refreshRepeat);
+        this.garpTimers[slot] = clock.set(refresh, refreshMs);
+      };
+      this.garpTimers[slot] = clock.set(refresh, refreshMs);
+    }
   }
 
   private onTransition(from: VrrpState, to: VrrpState, reason: string): void {
     this.transitions += 1;
     // Wall-clock time, for status readers (a drill times a takeover by it), never for timers.
-    this.stateSince = Date.now();
+    this.stateSince = this.deps.clock.epochMs();
     this.log.info({ from, to, reason, priority: this.machine.priority }, `${from} -> ${to}: ${reason}`);
     if (to === 'MASTER') this.scheduleGarps();
     else this.cancelGarps();

@@ -12,7 +12,8 @@ import type { Config, RealServerConfig, VirtualServiceConfig } from '../config/s
 import { serviceName } from '../config/service-name.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { VirtualService } from '../ipvs/model.js';
-import type { StateDir } from './state-dir.js';
+import type { Clock } from '../clock.js';
+import type { Store } from './seams.js';
 
 export interface ServerStatus {
   server: string;
@@ -38,7 +39,8 @@ export interface ServiceHealthStatus {
 
 export interface SupervisorOptions {
   log: Logger;
-  state: StateDir;
+  state: Pick<Store, 'readDrains' | 'writeDrains'>;
+  clock: Clock;
   /** A new desired table (coalesced: at most one per turn of the event loop). */
   onTable: (table: VirtualService[]) => void;
   /** A service gained or lost its quorum. */
@@ -63,7 +65,7 @@ export class ServiceSupervisor {
     private config: Config,
     private readonly options: SupervisorOptions,
   ) {
-    this.monitor = new HealthMonitor({ log: options.log, onChange: () => this.schedule(), ...options.monitor });
+    this.monitor = new HealthMonitor({ log: options.log, onChange: () => this.schedule(), clock: options.clock, ...options.monitor });
   }
 
   async start(): Promise<void> {
@@ -176,7 +178,7 @@ export class ServiceSupervisor {
   private schedule(): void {
     if (this.pending || this.stopped) return;
     this.pending = true;
-    setImmediate(() => {
+    this.options.clock.defer(() => {
       this.pending = false;
       if (!this.stopped) this.evaluate();
     });

@@ -1,3 +1,5 @@
+import type { Config } from '../config/schema.js';
+
 /** What tracked things (interfaces, scripts) do to an instance: a priority and a fault list. */
 export interface Tracked {
   name: string;
@@ -41,4 +43,36 @@ export function groupTracked(own: Map<string, Tracked[]>, groups: string[][]): M
     }
   }
   return out;
+}
+
+/** What the tracked things of a config read now: links, scripts, services' quorum. */
+export interface TrackingInputs {
+  /** Why the interface is down, or undefined when it is up. */
+  linkDown(iface: string): string | undefined;
+  scriptUp(name: string): boolean;
+  hasQuorum(service: string): boolean;
+}
+
+/** Every instance's effective priority and faults from what it tracks (pure). */
+export function trackInstances(config: Config, inputs: TrackingInputs): Map<string, { priority: number; faults: string[] }> {
+  const own = new Map<string, Tracked[]>();
+  for (const inst of config.instances) {
+    const link = (name: string, weight: number): Tracked => ({ name, up: !inputs.linkDown(name), weight, why: inputs.linkDown(name) });
+    own.set(inst.name, [
+      link(inst.interface, 0),
+      ...inst.track_interfaces.map((t) => (typeof t === 'string' ? link(t, 0) : link(t.interface, t.weight))),
+      ...inst.track_scripts.map((name) => ({ name: `script ${name}`, up: inputs.scriptUp(name), weight: config.scripts[name]?.weight ?? 0 })),
+      ...inst.track_services.map((t) => {
+        const name = typeof t === 'string' ? t : t.service;
+        return { name: `service ${name}`, up: inputs.hasQuorum(name), weight: typeof t === 'string' ? 0 : t.weight, why: `service ${name} below its quorum` };
+      }),
+    ]);
+  }
+  const tracked = groupTracked(own, config.sync_groups.map((g) => g.instances));
+  return new Map(config.instances.map((inst) => [inst.name, trackedEffect(inst.priority, tracked.get(inst.name) ?? [])]));
+}
+
+/** The interfaces a config's instances use or track. */
+export function trackedInterfaces(config: Config): string[] {
+  return [...new Set(config.instances.flatMap((i) => [i.interface, ...i.track_interfaces.map((t) => (typeof t === 'string' ? t : t.interface))]))];
 }

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { IpvsCommand } from './diff.js';
 import { diffTables } from './diff.js';
 import type { IpvsDriver } from './driver.js';
@@ -14,6 +16,8 @@ export interface ReconcilerOptions {
   log: Logger;
   /** Where --dry-run prints the batch (stdout by default). */
   print?: (text: string) => void;
+  /** The daemon's clock (the system clock by default). */
+  clock?: Clock;
 }
 
 export interface ServiceStatus {
@@ -50,7 +54,7 @@ export class Reconciler {
   private desired: VirtualService[] = [];
   private readonly retired = new Set<string>();
   private actual: VirtualService[] | null = null;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private running?: Promise<void>;
   private again = false;
   private retryMs = MIN_RETRY_MS;
@@ -107,20 +111,23 @@ export class Reconciler {
     return this.running;
   }
 
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clear(this.timer);
   }
 
   private arm(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clear(this.timer);
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.reconcile(), ms);
-    this.timer.unref();
+    this.timer = this.clock.set(() => void this.reconcile(), ms);
   }
 
   private async pass(): Promise<void> {
-    this.stats.lastRun = new Date().toISOString();
+    this.stats.lastRun = this.clock.wall();
     const wanted = JSON.stringify(this.desired);
     try {
       let unreadable: string | undefined;
@@ -145,7 +152,7 @@ export class Reconciler {
         this.actual = await this.driver.read();
       }
       this.settled = wanted;
-      this.stats.lastSuccess = new Date().toISOString();
+      this.stats.lastSuccess = this.clock.wall();
       this.stats.lastError = null;
       this.stats.refused = [];
       this.retryMs = MIN_RETRY_MS;

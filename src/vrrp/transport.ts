@@ -7,13 +7,20 @@ export interface Destination {
   peers?: string[];
 }
 
-/** The seam between instances and the network. */
+/** The seam between the daemon and the network: UDP sockets, or the simulator's network. */
 export interface AdvertTransport {
   send(packet: Buffer, to: Destination): void;
+  /**
+   * Opens the senders and joins the group where a config needs them, before anything else
+   * changes; throws (and keeps what it had) when one cannot be had.
+   */
+  prepare(sources: string[], joinOn: string[]): Promise<void>;
+  /** Closes the senders and leaves the group memberships that are not in these lists. */
+  retain(sources: string[], joinOn: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface UdpTransportOptions {
+export interface TransportOptions {
   port: number;
   group: string;
   /** Our addresses that send adverts (one per instance interface). */
@@ -36,10 +43,10 @@ export class UdpTransport implements AdvertTransport {
 
   private constructor(
     private readonly receiver: Socket,
-    private readonly options: UdpTransportOptions,
+    private readonly options: TransportOptions,
   ) {}
 
-  static async open(options: UdpTransportOptions): Promise<UdpTransport> {
+  static async open(options: TransportOptions): Promise<UdpTransport> {
     const receiver = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     receiver.on('message', (msg, rinfo) => options.onPacket(msg, rinfo.address));
     receiver.on('error', options.onError);

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/check/clock.js';
+import type { Clock } from '../../../src/clock.js';
 
 /** A clock for check timing: time moves only when the test says so. */
 export class FakeClock implements Clock {
@@ -8,6 +8,12 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.t;
+  }
+  epochMs(): number {
+    return 1_700_000_000_000 + this.t;
+  }
+  defer(fn: () => void): void {
+    this.set(fn, 0);
   }
   wall(): string {
     return new Date(1_700_000_000_000 + this.t).toISOString();

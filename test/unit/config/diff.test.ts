@@ -34,7 +34,7 @@ describe('config diff', () => {
     ['the check', (t: string) => t.replace('check: { type: tcp }', 'check: { type: http, path: /h }'), ['service web: check changed']],
     ['a script', (t: string) => t.replace('[/bin/true]', '[/bin/false]'), ['script chk changed']],
     ['an instance removed', (t: string) => t.replace(/ {2}- \{ name: VI_2.*\n/, ''), ['instance VI_2 removed']],
-    ['the transport', (t: string) => `${t}transport: { port: 5799 }\n`, ['transport: takes effect at the next restart']],
+    ['the transport', (t: string) => `${t}transport: { port: 5799 }\n`, ['transport changed (only a restart applies it)']],
     // The transport opens senders and joins the group at run time: no restart for these.
     ['an interface move', (t: string) => t.replace('interface: eth1, vrid: 52', 'interface: eth2, vrid: 52'), ['instance VI_2 restarted: interface eth1 -> eth2']],
     ['multicast to unicast', (t: string) => t.replace('vips: [198.51.100.1/24] }', 'vips: [198.51.100.1/24], unicast_peers: [198.51.100.3] }'), ['instance VI_2: unicast_peers']],

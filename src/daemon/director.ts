@@ -1,0 +1,363 @@
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.js';
+import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
+import { parseVip } from '../config/vip.js';
+import type { Vip } from '../config/vip.js';
+import { desiredTable } from '../ipvs/desired.js';
+import type { IpvsStatus } from '../ipvs/reconciler.js';
+import { LogRateLimit } from '../observe/rate-limit.js';
+import { AdvertReceiver } from '../vrrp/receive.js';
+import type { AdvertTransport } from '../vrrp/transport.js';
+import { advertEndpoints } from './endpoints.js';
+import { InstanceRunner } from './instance.js';
+import type { InstanceDeps, InstanceStatus } from './instance.js';
+import { IpvsSide } from './ipvs-side.js';
+import type { ReloadStep } from './reload-plan.js';
+import type { LinkWatch, Seams } from './seams.js';
+import { ScriptTracker } from './script-tracker.js';
+import { ServiceSupervisor } from './services.js';
+import type { ServiceHealthStatus } from './services.js';
+import { SyncGroups } from './sync-groups.js';
+import { trackedInterfaces, trackInstances } from './tracking.js';
+
+export interface DirectorOptions {
+  seams: Seams;
+  log: Logger;
+  /** This run's boot epoch (grows with every start: peers' replay guards accept us at once). */
+  epoch: number;
+  /** IPVS: print the batch it would apply, apply nothing. */
+  dryRun?: boolean;
+}
+
+export interface DirectorStatus {
+  instances: InstanceStatus[];
+  adverts: { received: number; rejected: Record<string, number> };
+  ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
+  services: ServiceHealthStatus[];
+}
+
+/**
+ * One director's VRRP instances, tracking, health checks and IPVS, over its seams: the thin
+ * assembly the daemon process (and the simulator) runs. Boot is two steps: `open` creates the
+ * instances (in INIT; status answers), `start` brings the IPVS table up and only then lets the
+ * instances run, so no instance becomes MASTER before its table exists.
+ */
+export class Director {
+  private readonly runners = new Map<string, InstanceRunner>();
+  private readonly byVrid = new Map<number, InstanceRunner>();
+  private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly receiver = new AdvertReceiver();
+  private readonly rejectLog = new LogRateLimit();
+  private linkDown = new Map<string, string | undefined>();
+  private linkKey = '';
+  private links?: LinkWatch;
+  private groups?: SyncGroups;
+  private services?: ServiceSupervisor;
+  private readonly ipvs: IpvsSide;
+  private readonly deps: InstanceDeps;
+  private transport?: AdvertTransport;
+  private stopping?: Promise<void>;
+
+  private constructor(
+    private loaded: Pick<LoadedConfig, 'config' | 'auth'>,
+    private readonly options: DirectorOptions,
+  ) {
+    const { seams, log, epoch } = options;
+    this.ipvs = new IpvsSide(seams.ipvs, { log: log.child({ component: 'ipvs' }), clock: seams.clock, dryRun: options.dryRun ?? false });
+    // One object shared by every runner: a reload updates auth and garp in place.
+    this.deps = {
+      // Until open() has the transport, nothing sends (the instances are in INIT).
+      transport: { send: () => undefined },
+      vips: seams.vips,
+      announcer: seams.announcer,
+      hooks: seams.hooks,
+      auth: loaded.auth,
+      epoch,
+      garp: garpSettings(loaded.config),
+      log,
+      clock: seams.clock,
+      onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
+    };
+  }
+
+  get config(): Config {
+    return this.loaded.config;
+  }
+
+  /** Opens the transport and creates the instances in INIT; removes VIPs an earlier run left. */
+  static async open(loaded: Pick<LoadedConfig, 'config' | 'auth'>, options: DirectorOptions): Promise<Director> {
+    const director = new Director(loaded, options);
+    try {
+      await director.open();
+    } catch (err) {
+      await director.stop();
+      throw err;
+    }
+    return director;
+  }
+
+  private async open(): Promise<void> {
+    const { seams, log } = this.options;
+    const { config } = this.loaded;
+    const endpoints = advertEndpoints(config, seams.addresses);
+    this.transport = await seams.openTransport({
+      port: config.transport.port,
+      group: config.transport.multicast_group,
+      sources: endpoints.sources,
+      joinOn: endpoints.joinOn,
+      onPacket: (packet, from) => this.onPacket(packet, from),
+      onError: (err) => log.error({ err: err.message }, `advert transport: ${err.message}`),
+    });
+    this.deps.transport = this.transport;
+    for (const inst of config.instances) this.addRunner(inst, endpoints.byInstance.get(inst.name) as string);
+    this.rebuildSyncGroups();
+    await this.cleanLeftoverVips();
+    for (const name of Object.keys(config.scripts)) this.addScript(name);
+    await this.watchLinks();
+  }
+
+  /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
+  async start(): Promise<void> {
+    await this.startServices();
+    await this.ipvs.start(this.config, this.services?.table() ?? desiredTable(this.config.virtual_services));
+    this.retrack();
+    for (const runner of this.runners.values()) runner.start();
+    for (const script of this.scripts.values()) script.start();
+  }
+
+  private async startServices(): Promise<void> {
+    if (!this.config.virtual_services.length) return;
+    const { seams, log } = this.options;
+    this.services = new ServiceSupervisor(this.config, {
+      log: log.child({ component: 'health' }),
+      state: seams.store,
+      clock: seams.clock,
+      monitor: seams.buildCheck ? { build: seams.buildCheck } : undefined,
+      onTable: (table) => void this.ipvs.setTable(table),
+      onQuorum: () => this.retrack(),
+    });
+    await this.services.start();
+  }
+
+  private addRunner(inst: InstanceConfig, source: string): InstanceRunner {
+    const runner = new InstanceRunner(inst, source, this.deps);
+    this.runners.set(inst.name, runner);
+    this.byVrid.set(inst.vrid, runner);
+    return runner;
+  }
+
+  private addScript(name: string): ScriptTracker {
+    const { seams, log } = this.options;
+    const script = new ScriptTracker(name, this.config.scripts[name] as ScriptConfig, { log, clock: seams.clock, run: seams.runScript }, () => this.retrack());
+    this.scripts.set(name, script);
+    return script;
+  }
+
+  private rebuildSyncGroups(): void {
+    const { seams, log } = this.options;
+    this.groups = new SyncGroups(this.config.sync_groups, this.runners, { run: (argv, l) => seams.hooks.run(argv, l), log });
+  }
+
+  /** Watches the instances' and tracked interfaces; a reload calls it again for a new set. */
+  private async watchLinks(): Promise<void> {
+    const ifaces = trackedInterfaces(this.config);
+    const key = [...ifaces].sort().join(' ');
+    if (this.links && key === this.linkKey) return;
+    this.links?.stop();
+    this.linkKey = key;
+    const fresh = new Map<string, string | undefined>();
+    let ready = false;
+    this.links = this.options.seams.watchLinks(ifaces, (iface, down) => {
+      fresh.set(iface, down);
+      if (ready || fresh.size === ifaces.length) {
+        ready = true;
+        this.linkDown = fresh;
+        if (this.runners.size) this.retrack();
+      }
+    });
+    await this.links.start();
+  }
+
+  /** VIPs a killed earlier run left behind: this config's and those its ledger recorded. */
+  private async cleanLeftoverVips(): Promise<void> {
+    const ledger = await this.options.seams.store.readLedger();
+    for (const runner of this.runners.values()) {
+      const recorded = (ledger[runner.config.interface] ?? []).map(parseVip).filter((v): v is Vip => v !== undefined);
+      const removed = await runner.cleanLeftovers(recorded);
+      if (removed.length) runner.log.warn({ removed }, `removed VIPs left by an earlier run: ${removed.join(', ')}`);
+    }
+    await this.writeLedger();
+  }
+
+  private async writeLedger(): Promise<void> {
+    const ledger: Record<string, string[]> = {};
+    for (const inst of this.config.instances) (ledger[inst.interface] ??= []).push(...inst.vips);
+    await this.options.seams.store.writeLedger(ledger);
+  }
+
+  /** Recomputes every instance's priority and faults from its links, scripts and services. */
+  private retrack(): void {
+    const effects = trackInstances(this.config, {
+      linkDown: (iface) => this.linkDown.get(iface),
+      scriptUp: (name) => this.scripts.get(name)?.up ?? true,
+      hasQuorum: (service) => this.services?.hasQuorum(service) ?? true,
+    });
+    for (const runner of this.runners.values()) {
+      const effect = effects.get(runner.name);
+      if (!effect) continue;
+      const before = runner.ownFaults().join('|');
+      runner.setPriority(effect.priority);
+      runner.setFaults('tracking', effect.faults);
+      if (runner.ownFaults().join('|') !== before) this.groups?.onFaultsChanged(runner);
+    }
+  }
+
+  private onPacket(packet: Buffer, from: string): void {
+    const { verdict, target } = this.receiver.judge(packet, this.loaded.auth, (vrid) => this.byVrid.get(vrid));
+    if (verdict.accept) return target?.receive(verdict.advert);
+    if (verdict.own) return;
+    // A wrong key or a replay is someone else on the link, or a peer set up differently:
+    // worth a person's eye at once, then once a minute while it goes on.
+    // (Another router's VRID on a shared link is ordinary: that one stays at debug.)
+    const { log, seams } = this.options;
+    const count = verdict.reason === 'unknown-vrid' ? 0 : this.rejectLog.note(`${verdict.reason} ${from}`, seams.clock.now());
+    if (count) log.warn({ from, reason: verdict.reason, count }, `${count === 1 ? 'advert' : `${count} adverts`} from ${from} rejected: ${verdict.message}`);
+    else log.debug({ from, reason: verdict.reason }, `advert from ${from} rejected: ${verdict.message}`);
+  }
+
+  /**
+   * Executes a reload's plan (src/daemon/reload-plan.ts) for the new config, step by step.
+   * Only the first step can fail; it changes nothing when it does.
+   */
+  async applyReload(next: Pick<LoadedConfig, 'config' | 'auth'>, steps: ReloadStep[]): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const step of steps) {
+      switch (step.do) {
+        case 'prepare-transport':
+          await this.transport?.prepare(step.sources, step.joinOn);
+          break;
+        case 'adopt-config':
+          // What needs a restart was refused by the plan: the transport is the same.
+          this.loaded = next;
+          if (step.auth) this.deps.auth = next.auth;
+          if (step.garp) Object.assign(this.deps.garp, garpSettings(next.config));
+          break;
+        case 'stop-script':
+          this.scripts.get(step.name)?.stop();
+          this.scripts.delete(step.name);
+          break;
+        case 'start-script':
+          this.addScript(step.name).start();
+          break;
+        case 'stop-instance': {
+          const runner = this.runners.get(step.name) as InstanceRunner;
+          this.runners.delete(step.name);
+          this.byVrid.delete(runner.config.vrid);
+          stopping.push(runner.stop());
+          break;
+        }
+        case 'reconfigure-instance':
+          this.runners.get(step.name)?.reconfigure(this.instanceConfig(step.name));
+          break;
+        case 'create-instance':
+          // A restarted instance's old runner has let go of its VIPs before the new one starts.
+          await Promise.all(stopping.splice(0));
+          this.addRunner(this.instanceConfig(step.name), step.source);
+          break;
+        case 'rebuild-sync-groups':
+          await Promise.all(stopping.splice(0));
+          this.rebuildSyncGroups();
+          break;
+        case 'watch-links':
+          await this.watchLinks();
+          break;
+        case 'retrack':
+          this.retrack();
+          break;
+        case 'start-instance':
+          this.runners.get(step.name)?.start();
+          break;
+        case 'write-ledger':
+          await this.writeLedger();
+          break;
+        case 'services':
+          if (this.services) await this.services.reconfigure(this.config);
+          else await this.startServices();
+          if (!this.ipvs.active) await this.ipvs.start(this.config, this.services?.table() ?? []);
+          // The reload is done when the new table is in the kernel (or printed, with --dry-run).
+          await this.ipvs.settled();
+          break;
+        case 'ipvs-options':
+          this.ipvs.setOptions(this.config);
+          break;
+        case 'ipvs-timeouts':
+          await this.ipvs.setTimeouts(this.config);
+          break;
+        case 'release-transport':
+          await Promise.all(stopping.splice(0));
+          await this.transport?.retain(step.sources, step.joinOn);
+          break;
+      }
+    }
+  }
+
+  private instanceConfig(name: string): InstanceConfig {
+    return this.config.instances.find((i) => i.name === name) as InstanceConfig;
+  }
+
+  /** Runners by name: one, or all when no name is given. */
+  select(name: unknown): InstanceRunner[] {
+    if (name === undefined) return [...this.runners.values()];
+    const runner = this.runners.get(String(name));
+    if (!runner) throw new Error(`no instance named "${String(name)}" (known: ${[...this.runners.keys()].join(', ')})`);
+    return [runner];
+  }
+
+  get instanceNames(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  /** Drains (or restores) a real server: ADDRESS:PORT or ADDRESS. */
+  drain(server: string, drained: boolean): Promise<string[]> {
+    if (!this.services) throw new Error('no virtual_services in the config');
+    return this.services.drain(server, drained);
+  }
+
+  reconcile(): Promise<IpvsStatus> {
+    return this.ipvs.reconcile();
+  }
+
+  status(): DirectorStatus {
+    return {
+      instances: [...this.runners.values()].map((r) => r.status()),
+      adverts: { received: this.receiver.stats.received, rejected: { ...this.receiver.stats.rejected } },
+      ipvs: this.ipvs.status(),
+      services: this.services?.status() ?? [],
+    };
+  }
+
+  /** Graceful stop: priority-0 adverts, VIPs removed, stop hooks run, transport closed. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.links?.stop();
+      await this.services?.stop();
+      for (const s of this.scripts.values()) s.stop();
+      await Promise.all([...this.runners.values()].map((r) => r.stop()));
+      await this.options.seams.hooks.drain();
+      await this.ipvs.stop();
+      this.options.seams.vips.close();
+      this.options.seams.announcer.close();
+      await this.transport?.close();
+    })();
+    return this.stopping;
+  }
+}
+
+function garpSettings(config: Config): InstanceDeps['garp'] {
+  return {
+    repeat: config.garp.repeat,
+    delayMs: config.garp.delay * 1000,
+    refreshMs: config.garp.refresh * 1000,
+    refreshRepeat: config.garp.refresh_repeat,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Config, InstanceConfig } from '../config/schema.js';
+import { parseVip } from '../config/vip.js';
+import type { Seams } from './seams.js';
+
+/** Where the adverts of a config leave from: each instance's source, and where to join the group. */
+export interface Endpoints {
+  byInstance: Map<string, string>;
+  /** The distinct source addresses: one sender each. */
+  sources: string[];
+  /** The sources on whose interface the receiver joins the multicast group. */
+  joinOn: string[];
+}
+
+/** Each instance's advert source (the interfaces are read once), the senders and the joins. */
+export function advertEndpoints(config: Config, addresses: Seams['addresses']): Endpoints {
+  const byInstance = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst, addresses)]));
+  const multicast = config.instances.filter((i) => !i.unicast_peers?.length).map((i) => byInstance.get(i.name) as string);
+  return { byInstance, sources: [...new Set(byInstance.values())], joinOn: [...new Set(multicast)] };
+}
+
+/** The instance's advert source: configured, or the interface's first IPv4 address that is not a VIP. */
+function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses']): string {
+  if (inst.source_address) return inst.source_address;
+  const vips = new Set(inst.vips.map((v) => parseVip(v)?.address));
+  const found = addresses(inst.interface).find((a) => a.family === 4 && !vips.has(a.address));
+  if (!found) {
+    throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 address of its own; add one or set source_address`);
+  }
+  return found.address;
+}

@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { diffConfigs } from '../config/diff.js';
+import { ConfigError, formatIssue } from '../config/errors.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Director } from './director.js';
+import { advertEndpoints } from './endpoints.js';
+import { planReload } from './reload-plan.js';
+import type { Seams } from './seams.js';
+
+export interface ReloadRecord {
+  at: string;
+  trigger: string;
+  ok: boolean;
+  /** What changed, one line each. */
+  summary: string[];
+  /** Why the file was refused (file:line:column lines), or null. */
+  error: string | null;
+  ms: number;
+}
+
+export interface ReloadStatus {
+  ok: number;
+  failed: number;
+  last: ReloadRecord | null;
+  /** Changes in the file that only a restart applies (the reload that met them was refused). */
+  pendingRestart: string[];
+}
+
+/** A reload refused (invalid file, a change only a restart applies, a sender not to be had). */
+export class ReloadError extends Error {}
+
+/**
+ * Reloads one at a time: loads the new config, plans the change, refuses it whole or has the
+ * director execute the plan; one asked for while another runs is run again after it, once.
+ */
+export class Reloader {
+  private running?: Promise<ReloadRecord>;
+  private again?: string;
+  private readonly counts = { ok: 0, failed: 0 };
+  private last: ReloadRecord | null = null;
+  private pendingRestart: string[] = [];
+
+  constructor(
+    private readonly director: Director,
+    private readonly deps: { log: Logger; clock: Clock; addresses: Seams['addresses']; before?: () => Promise<void> },
+  ) {}
+
+  reload(trigger: string, load: () => Promise<LoadedConfig>): Promise<ReloadRecord> {
+    if (this.running) {
+      this.again = trigger;
+      return this.running;
+    }
+    this.running = this.once(trigger, load).finally(() => {
+      this.running = undefined;
+      const again = this.again;
+      this.again = undefined;
+      if (again !== undefined) void this.reload(again, load).catch(() => undefined);
+    });
+    return this.running;
+  }
+
+  status(): ReloadStatus {
+    return { ...this.counts, last: this.last, pendingRestart: [...this.pendingRestart] };
+  }
+
+  private async once(trigger: string, load: () => Promise<LoadedConfig>): Promise<ReloadRecord> {
+    const { log, clock } = this.deps;
+    const started = clock.now();
+    await this.deps.before?.();
+    let next: LoadedConfig;
+    try {
+      next = await load();
+    } catch (err) {
+      const error = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : (err as Error).message;
+      throw this.refused(trigger, started, error, [], 'reload refused; the running config stays');
+    }
+    const diff = diffConfigs(this.director.config, next.config);
+    for (const w of next.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
+    this.pendingRestart = diff.needsRestart;
+    let plan;
+    try {
+      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses));
+    } catch (err) {
+      throw this.refused(trigger, started, (err as Error).message, diff.summary, 'reload refused; the running config stays');
+    }
+    if (plan.refused.length) throw this.refused(trigger, started, plan.refused.join('\n'), plan.summary, 'reload refused; the running config stays');
+    try {
+      await this.director.applyReload(next, plan.steps);
+    } catch (err) {
+      throw this.refused(trigger, started, (err as Error).message, plan.summary, 'reload refused; the running config stays');
+    }
+    this.counts.ok += 1;
+    const summary = plan.summary.length ? plan.summary : ['no change'];
+    this.last = { at: clock.wall(), trigger, ok: true, summary, error: null, ms: Math.round(clock.now() - started) };
+    log.info({ trigger, changes: summary, ms: this.last.ms }, `reloaded (${trigger}): ${summary.join('; ')}`);
+    return this.last;
+  }
+
+  /** Records and logs a reload that did not happen; returns the error to throw. */
+  private refused(trigger: string, started: number, error: string, summary: string[], what: string): ReloadError {
+    const { log, clock } = this.deps;
+    this.counts.failed += 1;
+    this.last = { at: clock.wall(), trigger, ok: false, summary, error, ms: Math.round(clock.now() - started) };
+    log.error({ trigger, error }, `${what}: ${error}`);
+    return new ReloadError(error);
+  }
+}

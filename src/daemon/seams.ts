@@ -1,0 +1,68 @@
+import os from 'node:os';
+import type { CheckSpec } from '../check/build.js';
+import type { Checker } from '../check/types.js';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { IpvsadmDriver } from '../ipvs/driver.js';
+import type { IpvsDriver } from '../ipvs/driver.js';
+import { ArpingAnnouncer } from '../net/garp.js';
+import type { Announcer } from '../net/garp.js';
+import { LinkWatcher } from '../net/link.js';
+import { IpVipManager } from '../net/vips.js';
+import type { VipManager } from '../net/vips.js';
+import { UdpTransport } from '../vrrp/transport.js';
+import type { AdvertTransport, TransportOptions } from '../vrrp/transport.js';
+import { HookRunner } from './hooks.js';
+import type { Hooks } from './hooks.js';
+import { runScript } from './script-tracker.js';
+import type { ScriptRun } from './script-tracker.js';
+
+/** Watches links; reports each interface once at start, then its changes. */
+export interface LinkWatch {
+  start(): Promise<void>;
+  stop(): void;
+}
+
+/** What the director keeps across restarts: the VIPs it held (per interface) and the drains. */
+export interface Store {
+  readLedger(): Promise<Record<string, string[]>>;
+  writeLedger(ledger: Record<string, string[]>): Promise<void>;
+  readDrains(): Promise<string[]>;
+  writeDrains(keys: string[]): Promise<void>;
+}
+
+/**
+ * Everything the director touches outside itself. Production passes the system's (sockets,
+ * `ip`, `arping`, `ipvsadm`, sysfs, timers); the simulator passes its own, and then a whole pair
+ * runs the real director, VRRP and reload code on a simulated network and clock.
+ */
+export interface Seams {
+  clock: Clock;
+  openTransport(options: TransportOptions): Promise<AdvertTransport>;
+  vips: VipManager;
+  announcer: Announcer;
+  ipvs: IpvsDriver;
+  watchLinks(ifaces: string[], onChange: (iface: string, down: string | undefined) => void): LinkWatch;
+  /** The interface's own addresses (IPv4 and IPv6), in the order the system lists them. */
+  addresses(iface: string): { family: 4 | 6; address: string }[];
+  runScript: ScriptRun;
+  hooks: Hooks;
+  store: Store;
+  /** Builds a health check (the system's TCP, HTTP, MySQL and script checks by default). */
+  buildCheck?: (spec: CheckSpec) => Promise<Checker>;
+}
+
+export function systemSeams(store: Store, overrides: { vips?: VipManager; announcer?: Announcer; ipvs?: IpvsDriver } = {}): Seams {
+  return {
+    clock: systemClock,
+    openTransport: (options) => UdpTransport.open(options),
+    vips: overrides.vips ?? new IpVipManager(),
+    announcer: overrides.announcer ?? new ArpingAnnouncer(),
+    ipvs: overrides.ipvs ?? new IpvsadmDriver(),
+    watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
+    addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
+    runScript,
+    hooks: new HookRunner(),
+    store,
+  };
+}
