@@ -7,6 +7,7 @@ import { desiredTable } from '../ipvs/desired.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { LogRateLimit } from '../observe/rate-limit.js';
 import { AdvertReceiver } from '../vrrp/receive.js';
+import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
 import { advertEndpoints } from './endpoints.js';
 import { InstanceRunner } from './instance.js';
@@ -77,11 +78,16 @@ export class Director {
       log,
       clock: seams.clock,
       onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
+      groupHold: (r) => this.groups?.holdFor(r),
     };
   }
 
   get config(): Config {
     return this.loaded.config;
+  }
+
+  get auth(): Auth {
+    return this.loaded.auth;
   }
 
   /** Opens the transport and creates the instances in INIT; removes VIPs an earlier run left. */
@@ -132,7 +138,7 @@ export class Director {
       log: log.child({ component: 'health' }),
       state: seams.store,
       clock: seams.clock,
-      monitor: seams.buildCheck ? { build: seams.buildCheck } : undefined,
+      monitor: { ...(seams.buildCheck ? { build: seams.buildCheck } : {}), ...(seams.random ? { random: seams.random } : {}) },
       onTable: (table) => void this.ipvs.setTable(table),
       onQuorum: () => this.retrack(),
     });
@@ -252,8 +258,11 @@ export class Director {
         case 'stop-instance': {
           const runner = this.runners.get(step.name) as InstanceRunner;
           this.runners.delete(step.name);
-          this.byVrid.delete(runner.config.vrid);
-          stopping.push(runner.stop());
+          // It still hears adverts while it leaves: its successor's first one lets go of the VIPs.
+          const release = runner.stop().then(() => {
+            if (this.byVrid.get(runner.vrid) === runner) this.byVrid.delete(runner.vrid);
+          });
+          stopping.push(release);
           break;
         }
         case 'reconfigure-instance':

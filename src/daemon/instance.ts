@@ -30,6 +30,8 @@ export interface InstanceDeps {
   log: Logger;
   clock: Clock;
   onTransition: (instance: InstanceRunner, from: VrrpState, to: VrrpState) => void;
+  /** Why our sync group forbids a takeover by our own timer now (see SyncGroups.holdFor). */
+  groupHold?: (instance: InstanceRunner) => string | undefined;
 }
 
 export interface PeerStatus {
@@ -138,6 +140,28 @@ export class InstanceRunner {
     return this.machine.state;
   }
 
+  /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
+  get vipsHeld(): boolean {
+    return this.machine.state === 'MASTER' || this.machine.releaseAt !== undefined;
+  }
+
+  /** The instance's VIP addresses (no prefix). */
+  get vipAddresses(): string[] {
+    return this.vips.map((v) => v.address);
+  }
+
+  get transitionCount(): number {
+    return this.transitions;
+  }
+
+  /** The master this BACKUP follows and heard within three of its intervals, if any. */
+  get following(): string | undefined {
+    const m = this.machine;
+    if (m.state !== 'BACKUP' || !m.master) return undefined;
+    const heard = m.peers[m.master.address]?.lastSeen;
+    return heard !== undefined && this.deps.clock.now() - heard < 3 * m.masterAdverIntervalCs * 10 ? m.master.address : undefined;
+  }
+
   start(): void {
     // Fork the takeover's helpers now, so that becoming master pays no fork.
     this.deps.vips.prepare?.(this.config.interface);
@@ -215,7 +239,7 @@ export class InstanceRunner {
       master: m.state === 'MASTER' ? this.address : (m.master?.address ?? null),
       lastAdvertAgeMs: this.lastAdvertAt === undefined ? null : Math.round(now - this.lastAdvertAt),
       vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
-      vipsHeld: m.state === 'MASTER' || m.releaseAt !== undefined,
+      vipsHeld: this.vipsHeld,
       faults: m.faults,
       peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
       transitions: this.transitions,
@@ -255,7 +279,7 @@ export class InstanceRunner {
     // The tick runs from setImmediate, after the event loop's I/O phase: adverts that arrived
     // while the process was stalled are read first, so a stall alone cannot fire the master
     // down timer ahead of the adverts that would have reset it.
-    this.timer = clock.set(() => clock.defer(() => this.feed({ type: 'tick' })), Math.max(0, deadline - now));
+    this.timer = clock.set(() => clock.defer(() => this.feed({ type: 'tick', groupHold: this.deps.groupHold?.(this) })), Math.max(0, deadline - now));
   }
 
   private perform(action: Action, now: number): void {

@@ -45,8 +45,12 @@ const RESTART_ONLY: Record<string, string> = {
   'ipvs.sync_daemon': 'ipvs.sync_daemon changed: the kernel sync daemon is set at start; restart tandem to apply it',
 };
 
-export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints): ReloadPlan {
-  const summary = diff.summary;
+/**
+ * `keyChanged`: the advert key itself differs (a rotated key file or variable: the config's
+ * text may be the same).
+ */
+export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints, keyChanged = false): ReloadPlan {
+  const summary = keyChanged && !diff.auth ? [...diff.summary, 'advert key changed'] : diff.summary;
   if (diff.needsRestart.length) return { refused: diff.needsRestart.map((k) => RESTART_ONLY[k] ?? `${k} changed: restart tandem to apply it`), steps: [], summary };
 
   const { instances, scripts } = diff;
@@ -54,7 +58,7 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints)
   const created = [...instances.added, ...restarted];
   const steps: ReloadStep[] = [
     { do: 'prepare-transport', sources: endpoints.sources, joinOn: endpoints.joinOn },
-    { do: 'adopt-config', auth: diff.auth, garp: diff.garp },
+    { do: 'adopt-config', auth: diff.auth || keyChanged, garp: diff.garp },
     ...[...scripts.removed, ...scripts.changed].map((name): ReloadStep => ({ do: 'stop-script', name })),
     ...[...scripts.added, ...scripts.changed].map((name): ReloadStep => ({ do: 'start-script', name })),
     ...instances.removed.map((name): ReloadStep => ({ do: 'stop-instance', name, why: 'removed' })),

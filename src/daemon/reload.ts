@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { diffConfigs } from '../config/diff.js';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { Auth } from '../vrrp/advert.js';
 import type { Director } from './director.js';
 import { advertEndpoints } from './endpoints.js';
 import { planReload } from './reload-plan.js';
@@ -25,6 +26,10 @@ export interface ReloadStatus {
   last: ReloadRecord | null;
   /** Changes in the file that only a restart applies (the reload that met them was refused). */
   pendingRestart: string[];
+}
+
+function sameKey(a: Auth, b: Auth): boolean {
+  return a.type === b.type && (a.type === 'none' || (b.type === 'hmac-sha256' && a.key.equals(b.key)));
 }
 
 /** A reload refused (invalid file, a change only a restart applies, a sender not to be had). */
@@ -80,7 +85,7 @@ export class Reloader {
     this.pendingRestart = diff.needsRestart;
     let plan;
     try {
-      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses));
+      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses), !sameKey(this.director.auth, next.auth));
     } catch (err) {
       throw this.refused(trigger, started, (err as Error).message, diff.summary, 'reload refused; the running config stays');
     }

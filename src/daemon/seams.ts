@@ -50,6 +50,8 @@ export interface Seams {
   store: Store;
   /** Builds a health check (the system's TCP, HTTP, MySQL and script checks by default). */
   buildCheck?: (spec: CheckSpec) => Promise<Checker>;
+  /** Spreads the first health checks over their interval (Math.random by default). */
+  random?: () => number;
 }
 
 export function systemSeams(store: Store, overrides: { vips?: VipManager; announcer?: Announcer; ipvs?: IpvsDriver } = {}): Seams {

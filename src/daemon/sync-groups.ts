@@ -51,6 +51,17 @@ export class SyncGroups {
     if (group.notify.any) this.hooks.run([...group.notify.any, 'GROUP', group.name, to], log);
   }
 
+  /**
+   * Why `runner` may not take over by its own master down timer: another member follows a
+   * live master. The group is where that master is; taking over would pull the member away
+   * and it would fall back at the master's next advert, over and over (Keepalived's rule too).
+   */
+  holdFor(runner: InstanceRunner): string | undefined {
+    const group = this.groupOf.get(runner.name);
+    const other = group?.members.find((m) => m !== runner && m.following !== undefined);
+    return other && group ? `sync group ${group.name}: ${other.name} follows master ${other.following}` : undefined;
+  }
+
   /** Call when a member's own faults (links, scripts) changed. */
   onFaultsChanged(runner: InstanceRunner): void {
     const group = this.groupOf.get(runner.name);

@@ -58,7 +58,11 @@ export interface Machine {
 
 export type Event =
   | { type: 'start' }
-  | { type: 'tick' }
+  /**
+   * groupHold: another member of our sync group follows a live master, so our own master down
+   * timer must not take the group over (it would pull that member off its master: a flap).
+   */
+  | { type: 'tick'; groupHold?: string }
   | { type: 'advert'; advert: Advert }
   | { type: 'priority'; priority: number }
   | { type: 'faults'; faults: string[] }
@@ -108,7 +112,7 @@ export function step(m: Machine, event: Event, now: number): StepResult {
     case 'start':
       return onStart(m, now);
     case 'tick':
-      return onTick(m, now);
+      return onTick(m, now, event.groupHold);
     case 'advert':
       return onAdvert(m, event.advert, now);
     case 'priority':
@@ -227,10 +231,10 @@ function onStart(m: Machine, now: number): StepResult {
   return enterBackup(m, 'start', now);
 }
 
-function onTick(m0: Machine, now: number): StepResult {
+function onTick(m0: Machine, now: number, groupHold?: string): StepResult {
   if (m0.releaseAt !== undefined && now >= m0.releaseAt) {
     const released = release(m0);
-    const rest = onTick(released.machine, now);
+    const rest = onTick(released.machine, now, groupHold);
     return { machine: rest.machine, actions: [...released.actions, ...rest.actions] };
   }
   const m = m0;
@@ -248,7 +252,7 @@ function onTick(m0: Machine, now: number): StepResult {
     // tandem: a live backup that outranks us will take over itself in a moment; racing it
     // would put the VIPs on two directors at once (both starting together, or a crashed master).
     const better = betterLiveBackup(m, now);
-    if (better) return none({ ...m, masterDownAt: now + intervalMs(m) });
+    if (better || groupHold) return none({ ...m, masterDownAt: now + intervalMs(m) });
     const who = m.master ? `master ${m.master.address} silent` : 'no master heard';
     return enterMaster(m, `master down timer expired (${who})`, now);
   }

@@ -1,59 +1,10 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { IpvsCommand } from '../../../src/ipvs/diff.js';
 import { IpvsError } from '../../../src/ipvs/driver.js';
-import type { IpvsDriver } from '../../../src/ipvs/driver.js';
 import type { VirtualService } from '../../../src/ipvs/model.js';
-import { realServerId, serviceId } from '../../../src/ipvs/model.js';
-import { parseIpvsSave } from '../../../src/ipvs/parse.js';
+import { realServerId } from '../../../src/ipvs/model.js';
 import { Reconciler } from '../../../src/ipvs/reconciler.js';
-
-/** An in-memory IPVS table that understands the commands tandem sends. */
-class FakeIpvs implements IpvsDriver {
-  table: VirtualService[] = [];
-  refuse = new Set<string>();
-  refuseBatches = false;
-  readFailure?: IpvsError;
-  batches = 0;
-
-  async read(): Promise<VirtualService[]> {
-    if (this.readFailure) throw this.readFailure;
-    return structuredClone(this.table);
-  }
-  async applyBatch(commands: IpvsCommand[]): Promise<void> {
-    this.batches += 1;
-    if (this.refuseBatches) throw new IpvsError('refused', 'ipvsadm -R refused part of a batch');
-    for (const c of commands) this.exec(c);
-  }
-  async applyOne(command: IpvsCommand): Promise<void> {
-    if (this.refuse.has(command.join(' '))) throw new IpvsError('refused', `ipvsadm refused ${command.join(' ')}: Numerical result out of range`, command);
-    this.exec(command);
-  }
-  private exec(c: IpvsCommand): void {
-    const [op, ...rest] = c;
-    const svcEnd = rest[0] === '-f' && rest[2] === '-6' ? 3 : 2;
-    const svcArgs = rest.slice(0, svcEnd).join(' ');
-    const parsed = parseIpvsSave(`-A ${svcArgs} ${op === '-A' || op === '-E' ? rest.slice(svcEnd).join(' ') : '-s rr'}\n${op === '-a' || op === '-e' ? `-a ${rest.join(' ')}` : ''}`)[0] as VirtualService;
-    const id = serviceId(parsed);
-    const svc = this.table.find((s) => serviceId(s) === id);
-    if (op === '-A') this.table.push(parsed);
-    else if (op === '-E' && svc) Object.assign(svc, { ...parsed, realServers: svc.realServers });
-    else if (op === '-D') this.table = this.table.filter((s) => serviceId(s) !== id);
-    else if (svc && (op === '-a' || op === '-e')) {
-      const rs = parsed.realServers[0]!;
-      svc.realServers = [...svc.realServers.filter((r) => realServerId(r) !== realServerId(rs)), rs];
-    } else if (svc && op === '-d') {
-      const target = rest[svcEnd + 1];
-      svc.realServers = svc.realServers.filter((r) => realServerId(r) !== target);
-    }
-  }
-  async setTimeouts(): Promise<void> {}
-  async startSyncDaemon(): Promise<void> {}
-  async stopSyncDaemon(): Promise<void> {}
-  async syncDaemons(): Promise<('master' | 'backup')[]> {
-    return [];
-  }
-}
+import { MemoryIpvs as FakeIpvs } from '../../../src/sim/ipvs-kernel.js';
 
 const rs = (last: number, lower = 0) => ({ address: `198.51.100.${last}`, port: 80, method: 'masq' as const, weight: 1, upper: 0, lower });
 const web: VirtualService = { protocol: 'tcp', address: '192.0.2.100', port: 80, family: 4, scheduler: 'wlc', flags: [], realServers: [rs(1), rs(2)] };

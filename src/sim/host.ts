@@ -1,0 +1,176 @@
+import type { CheckSpec } from '../check/build.js';
+import type { Checker } from '../check/types.js';
+import type { Vip } from '../config/vip.js';
+import type { Seams, Store } from '../daemon/seams.js';
+import type { Announcer } from '../net/garp.js';
+import type { VipManager } from '../net/vips.js';
+import { MemoryIpvs } from './ipvs-kernel.js';
+import type { NetHost, SimNetwork } from './network.js';
+import type { Scheduler } from './scheduler.js';
+
+/** Outcomes the simulation decides for everyone: real servers' health (shared by all hosts). */
+export interface SimWorld {
+  serverUp(address: string): boolean;
+}
+
+export type SimDefect = 'senders-at-start-only';
+
+interface Iface {
+  up: boolean;
+  addresses: string[];
+}
+
+/**
+ * A simulated machine: its interfaces and links, the VIPs on them, its IPVS table, its
+ * tracking scripts' outcomes and its state dir. It outlives the director process running on
+ * it (a crash loses the process; a host crash also loses the kernel's addresses and table).
+ */
+export class SimHost implements NetHost {
+  readonly ifaces = new Map<string, Iface>();
+  /** VIPs on each interface (the kernel's view). */
+  readonly vips = new Map<string, Map<string, Vip>>();
+  readonly ipvs = new MemoryIpvs();
+  readonly scriptsUp = new Map<string, boolean>();
+  running = true;
+  /** Bumped at each crash: timers and callbacks of the dead process do nothing. */
+  generation = 0;
+  garps = 0;
+  private readonly linkListeners = new Set<(iface: string) => void>();
+  private readonly store = { ledger: {} as Record<string, string[]>, drains: [] as string[], epoch: 0 };
+
+  constructor(
+    readonly name: string,
+    ifaces: Record<string, string[]>,
+    private readonly network: SimNetwork,
+    private readonly world: SimWorld,
+  ) {
+    for (const [name, addresses] of Object.entries(ifaces)) this.ifaces.set(name, { up: true, addresses });
+  }
+
+  ifaceOf(address: string): string | undefined {
+    for (const [name, iface] of this.ifaces) if (iface.addresses.includes(address)) return name;
+    return undefined;
+  }
+
+  linkUp(iface: string): boolean {
+    return this.ifaces.get(iface)?.up ?? false;
+  }
+
+  setLink(iface: string, up: boolean): void {
+    const i = this.ifaces.get(iface);
+    if (!i || i.up === up) return;
+    i.up = up;
+    for (const listener of this.linkListeners) listener(iface);
+  }
+
+  /** Every VIP on the host, as "iface address". */
+  heldVips(): string[] {
+    return [...this.vips].flatMap(([iface, m]) => [...m.keys()].map((a) => `${iface} ${a}`));
+  }
+
+  holds(address: string): boolean {
+    for (const m of this.vips.values()) if (m.has(address)) return true;
+    return false;
+  }
+
+  /** The machine goes down: the process with it, and the kernel's addresses and table. */
+  crash(): void {
+    this.running = false;
+    this.linkListeners.clear();
+    this.generation += 1;
+    this.vips.clear();
+    this.ipvs.table = [];
+  }
+
+  /** Only the process dies (kill -9): the kernel keeps the VIPs and the table. */
+  killProcess(): void {
+    this.generation += 1;
+    this.linkListeners.clear();
+  }
+
+  nextEpoch(): number {
+    return ++this.store.epoch;
+  }
+
+  /**
+   * The host's seams for a director process. `defect` brings back a fixed bug, to prove the
+   * simulator finds it: `senders-at-start-only` is the transport before reloads could open
+   * senders (an instance moved by a reload had no socket to advertise from).
+   */
+  seams(scheduler: Scheduler, defect?: SimDefect): Seams {
+    const generation = this.generation;
+    const alive = () => this.generation === generation;
+    const clock = scheduler.clockFor(this.name, alive);
+    const store: Store = {
+      readLedger: async () => structuredClone(this.store.ledger),
+      writeLedger: async (ledger) => void (this.store.ledger = structuredClone(ledger)),
+      readDrains: async () => [...this.store.drains],
+      writeDrains: async (keys) => void (this.store.drains = [...keys]),
+    };
+    const vips: VipManager = {
+      add: async (iface, list) => {
+        if (!alive()) return;
+        const m = this.vips.get(iface) ?? new Map<string, Vip>();
+        this.vips.set(iface, m);
+        for (const v of list) m.set(v.address, v);
+      },
+      remove: async (iface, list) => {
+        if (!alive()) return;
+        for (const v of list) this.vips.get(iface)?.delete(v.address);
+      },
+      list: async (iface) => [...(this.vips.get(iface)?.values() ?? [])],
+      close: () => undefined,
+    };
+    const announcer: Announcer = {
+      announce: () => {
+        this.garps += 1;
+        return { done: Promise.resolve() };
+      },
+      prepare: () => undefined,
+      close: () => undefined,
+    };
+    const ipvs = this.ipvs;
+    return {
+      clock,
+      openTransport: async (options) => {
+        const t = this.network.open(this, options);
+        await t.prepare(options.sources, options.joinOn);
+        if (defect === 'senders-at-start-only') Object.assign(t, { prepare: async () => undefined, retain: async () => undefined });
+        return t;
+      },
+      vips,
+      announcer,
+      ipvs: {
+        read: () => ipvs.read(),
+        applyBatch: async (c) => (alive() ? ipvs.applyBatch(c) : undefined),
+        applyOne: async (c) => (alive() ? ipvs.applyOne(c) : undefined),
+        setTimeouts: () => ipvs.setTimeouts(),
+        startSyncDaemon: () => ipvs.startSyncDaemon(),
+        stopSyncDaemon: () => ipvs.stopSyncDaemon(),
+        syncDaemons: () => ipvs.syncDaemons(),
+      },
+      watchLinks: (ifaces, onChange) => {
+        // As the real watcher, which polls every 50 ms: a change is seen 50 ms later.
+        const report = (iface: string) => onChange(iface, this.linkUp(iface) ? undefined : this.ifaces.has(iface) ? `${iface} no carrier` : `${iface} missing`);
+        const listener = (iface: string) => {
+          if (ifaces.includes(iface)) clock.set(() => report(iface), 50);
+        };
+        return {
+          start: async () => {
+            this.linkListeners.add(listener);
+            for (const iface of ifaces) report(iface);
+          },
+          stop: () => void this.linkListeners.delete(listener),
+        };
+      },
+      addresses: (iface) => (this.ifaces.get(iface)?.addresses ?? []).map((address) => ({ family: address.includes(':') ? 6 : 4, address })),
+      runScript: async (name) => this.scriptsUp.get(name) ?? true,
+      hooks: { run: () => undefined, drain: async () => undefined },
+      store,
+      buildCheck: async (spec: CheckSpec): Promise<Checker> => {
+        const address = spec.target.address;
+        return async () => (this.world.serverUp(address) ? { ok: true, message: 'connected' } : { ok: false, message: 'connection refused' });
+      },
+    };
+  }
+}

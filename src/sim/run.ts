@@ -1,0 +1,231 @@
+import type { Logger } from 'pino';
+import type { ClusterSpec, NodeConfig } from './cluster.js';
+import { initialNodeConfig, SERVERS } from './cluster.js';
+import { Invariants } from './invariants.js';
+import type { Violation } from './invariants.js';
+import type { SimDefect } from './host.js';
+import { SimNetwork } from './network.js';
+import type { NetRule } from './network.js';
+import { SimNode } from './node.js';
+import type { Edit, Fault, Schedule } from './schedule.js';
+import { Scheduler } from './scheduler.js';
+
+export interface SimResult {
+  violations: Violation[];
+  events: number;
+  simulatedMs: number;
+  /** Simulated time times the nodes running tandem. */
+  nodeMs: number;
+  packets: number;
+  reloads: { ok: number; refused: number };
+}
+
+export interface SimOptions {
+  log?: Logger;
+  /** Stop at the first violation (the default: a failing schedule is shrunk, not explored). */
+  stopAtFirst?: boolean;
+  /** A fixed bug brought back, to prove the simulator finds it. */
+  defect?: SimDefect;
+}
+
+/** Runs one schedule to its end and checks the invariants after every event. */
+export async function simulate(schedule: Schedule, options: SimOptions = {}): Promise<SimResult> {
+  const sim = new Simulation(schedule, options);
+  return sim.run();
+}
+
+class Simulation {
+  readonly scheduler = new Scheduler();
+  readonly network: SimNetwork;
+  readonly nodes: SimNode[];
+  readonly serversUp: boolean[] = SERVERS.map(() => true);
+  private readonly invariants: Invariants;
+  private readonly reloads = { ok: 0, refused: 0 };
+  private nodeMs = 0;
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly options: SimOptions,
+  ) {
+    const spec = schedule.cluster;
+    this.network = new SimNetwork(this.scheduler, schedule.seed);
+    const world = { serverUp: (address: string) => this.serversUp[SERVERS.indexOf(address)] ?? true };
+    this.nodes = Array.from({ length: spec.nodes }, (_, i) => new SimNode(i, spec, initialNodeConfig(spec, i), this.scheduler, this.network, world, options.log, options.defect));
+    this.invariants = new Invariants(this.scheduler, this.network, this.nodes, this.serversUp, spec);
+  }
+
+  async run(): Promise<SimResult> {
+    const { scheduler, invariants } = this;
+    // The directors start a few milliseconds apart, as two machines do.
+    this.nodes.forEach((node, i) => scheduler.at(i * 7, () => this.start(node)));
+    for (const { at, fault } of this.schedule.faults) scheduler.at(at, () => this.inject(fault));
+    const lastFault = Math.max(0, ...this.schedule.faults.map(({ at, fault }) => at + ('forMs' in fault ? fault.forMs : 0) + ('holdMs' in fault ? fault.holdMs : 0)));
+    const end = lastFault + invariants.settleMs() + 5000;
+    let last = 0;
+    scheduler.afterEvent = () => {
+      const now = scheduler.now();
+      this.nodeMs += (now - last) * this.nodes.filter((n) => n.director).length;
+      last = now;
+      invariants.check();
+      if (invariants.violations.length && this.options.stopAtFirst !== false) throw new StopSimulation();
+    };
+    try {
+      await scheduler.runUntil(end);
+    } catch (err) {
+      if (!(err instanceof StopSimulation)) throw err;
+    }
+    return {
+      violations: invariants.violations,
+      events: scheduler.events,
+      simulatedMs: scheduler.now(),
+      nodeMs: this.nodeMs,
+      packets: this.network.sent,
+      reloads: { ...this.reloads },
+    };
+  }
+
+  private start(node: SimNode): void {
+    this.invariants.changed();
+    void node.boot().catch((err: Error) => this.invariants.report('boot', `${node.name} did not start: ${err.message}`));
+  }
+
+  /** Runs a fault now and schedules its end. */
+  private inject(fault: Fault): void {
+    const { scheduler, network, invariants } = this;
+    invariants.changed();
+    const later = (ms: number, fn: () => void) =>
+      scheduler.at(scheduler.now() + ms, () => {
+        invariants.changed();
+        fn();
+      });
+    const node = 'node' in fault ? this.nodes[fault.node % this.nodes.length] : undefined;
+    const name = (i: number | undefined) => (i === undefined ? undefined : this.nodes[i % this.nodes.length]?.name);
+    const rule = (r: NetRule, forMs: number) => {
+      network.rules.add(r);
+      later(forMs, () => network.rules.delete(r));
+    };
+    switch (fault.kind) {
+      case 'loss':
+        return rule({ from: name(fault.from), to: name(fault.to), loss: fault.rate }, fault.forMs);
+      case 'delay':
+        return rule({ from: name(fault.from), to: name(fault.to), delayMs: fault.ms, jitterMs: fault.jitterMs }, fault.forMs);
+      case 'duplicate':
+        return rule({ duplicate: fault.rate }, fault.forMs);
+      case 'partition': {
+        const [a, b] = [name(fault.a), name(fault.b)];
+        if (a === b) return;
+        rule({ from: a, to: b, block: true }, fault.forMs);
+        if (!fault.oneWay) rule({ from: b, to: a, block: true }, fault.forMs);
+        return;
+      }
+      case 'link':
+        if (!node) return;
+        node.host.setLink(fault.iface, false);
+        later(fault.forMs, () => node.host.setLink(fault.iface, true));
+        return;
+      case 'crash':
+        if (!node || node.state === 'down') return;
+        node.crash(network);
+        later(fault.forMs, () => this.start(node));
+        return;
+      case 'kill':
+        if (!node || !node.director) return;
+        node.kill(network);
+        later(fault.forMs, () => this.start(node));
+        return;
+      case 'restart':
+        if (!node || node.state !== 'running') return;
+        void node.stop().then(() => {
+          if (node.state !== 'stopped') return;
+          invariants.stoppedHoldsNone(node);
+          later(500, () => this.start(node));
+        });
+        return;
+      case 'pause':
+        if (!node || scheduler.isPaused(node.name)) return;
+        scheduler.pause(node.name);
+        invariants.paused.add(node.name);
+        later(fault.forMs, () => {
+          invariants.paused.delete(node.name);
+          scheduler.resume(node.name);
+        });
+        return;
+      case 'reload':
+        if (fault.edit.kind === 'key') return this.nodes.forEach((n) => this.reload(n, fault.edit));
+        if (node) this.reload(node, fault.edit);
+        return;
+      case 'script':
+        if (!node) return;
+        node.host.scriptsUp.set('chk', false);
+        later(fault.forMs, () => node.host.scriptsUp.set('chk', true));
+        return;
+      case 'server': {
+        const i = fault.index % SERVERS.length;
+        this.serversUp[i] = false;
+        later(fault.forMs, () => (this.serversUp[i] = true));
+        return;
+      }
+      case 'step-down': {
+        const inst = this.schedule.cluster.instances[fault.instance % this.schedule.cluster.instances.length];
+        const runner = inst && node?.director?.select(undefined).find((r) => r.vrid === inst.vrid);
+        if (!node || !inst || !runner || scheduler.isPaused(node.name)) return;
+        runner.stepDown(fault.holdMs);
+        node.holdUntil.set(inst.vrid, scheduler.now() + fault.holdMs);
+        later(fault.holdMs, () => undefined);
+        return;
+      }
+      case 'flush-ipvs':
+        if (node?.host.running) node.host.ipvs.table = [];
+        return;
+    }
+  }
+
+  private reload(node: SimNode, edit: Edit): void {
+    if (!node.director || node.state !== 'running' || this.scheduler.isPaused(node.name)) return;
+    const nc = editConfig(this.schedule.cluster, node.nc, edit);
+    void node.reload(nc).then((outcome) => {
+      this.invariants.changed();
+      if (!outcome) return;
+      if (outcome.ok) this.reloads.ok += 1;
+      else this.reloads.refused += 1;
+      this.invariants.reloaded(node, outcome, edit);
+    });
+  }
+}
+
+class StopSimulation extends Error {}
+
+/** A node's config file after an edit (pure). */
+export function editConfig(spec: ClusterSpec, nc: NodeConfig, edit: Edit): NodeConfig {
+  const next: NodeConfig = structuredClone(nc);
+  if (edit.kind === 'key') next.keyGeneration += 1;
+  if (edit.kind === 'port') next.port += 1;
+  if (!('instance' in edit)) return next;
+  const k = edit.instance % spec.instances.length;
+  const inst = next.instances[k];
+  if (!inst) return next;
+  switch (edit.kind) {
+    case 'priority':
+      // Sync group members keep one priority, as the config check asks (rule sync-priority).
+      if (spec.syncGroup) next.instances.forEach((i) => i && (i.priority = edit.priority));
+      else inst.priority = edit.priority;
+      break;
+    case 'vips':
+      inst.vipCount = edit.count;
+      break;
+    case 'interval':
+      inst.advertInterval = edit.seconds;
+      break;
+    case 'move':
+      inst.iface = edit.iface;
+      break;
+    case 'source':
+      inst.source = edit.source;
+      break;
+    case 'instance':
+      // The first instance stays: a config needs one.
+      if (k > 0) inst.present = edit.present;
+      break;
+  }
+  return next;
+}

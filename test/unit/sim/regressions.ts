@@ -1,0 +1,41 @@
+import type { Schedule } from '../../../src/sim/schedule.js';
+
+/**
+ * Schedules the simulator once failed, shrunk by fast-check: each stays as a regression test.
+ * Add a new one with the counterexample fast-check printed (and a line on what it found).
+ */
+export const regressions: { found: string; schedule: Schedule }[] = [
+  {
+    found: 'a sync group whose member is removed on one node flapped forever: the other member pulled the group back and forth',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [
+          { vrid: 51, priorities: [150, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 },
+          { vrid: 52, priorities: [150, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 },
+        ],
+        syncGroup: true,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [{ at: 11333, fault: { kind: 'reload', node: 0, edit: { kind: 'instance', instance: 1, present: false } } }],
+    },
+  },
+  {
+    found: 'a rotated key (same config text, new key) was used to check adverts but not to sign them: both nodes became master',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [1, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [{ at: 33281, fault: { kind: 'reload', node: 0, edit: { kind: 'key' } } }],
+    },
+  },
+];
