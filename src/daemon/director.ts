@@ -48,6 +48,8 @@ export class Director {
   private readonly byVrid = new Map<number, InstanceRunner>();
   private readonly scripts = new Map<string, ScriptTracker>();
   private readonly receiver = new AdvertReceiver();
+  /** Per VRID, the advert sequence a stopped runner reached (a restarted one goes on from it). */
+  private readonly sequences = new Map<number, { epoch: number; seq: number }>();
   private readonly rejectLog = new LogRateLimit();
   private linkDown = new Map<string, string | undefined>();
   private linkKey = '';
@@ -146,7 +148,7 @@ export class Director {
   }
 
   private addRunner(inst: InstanceConfig, source: string): InstanceRunner {
-    const runner = new InstanceRunner(inst, source, this.deps);
+    const runner = new InstanceRunner(inst, source, this.deps, this.sequences.get(inst.vrid));
     this.runners.set(inst.name, runner);
     this.byVrid.set(inst.vrid, runner);
     return runner;
@@ -261,6 +263,7 @@ export class Director {
           // It still hears adverts while it leaves: its successor's first one lets go of the VIPs.
           const release = runner.stop().then(() => {
             if (this.byVrid.get(runner.vrid) === runner) this.byVrid.delete(runner.vrid);
+            this.sequences.set(runner.vrid, runner.sequence);
           });
           stopping.push(release);
           break;

@@ -90,14 +90,20 @@ export class InstanceRunner {
   private onReleased?: () => void;
   readonly log: Logger;
 
+  /**
+   * `resume`: the (epoch, sequence) its VRID's previous runner in this process reached, when a
+   * reload restarts the instance: the peers' replay guards would refuse a sequence from 1 again.
+   */
   constructor(
     private current: InstanceConfig,
     readonly address: string,
     private readonly deps: InstanceDeps,
+    resume?: { epoch: number; seq: number },
   ) {
     const config = current;
     this.vips = config.vips.map((v) => parseVip(v) as Vip);
-    this.epoch = deps.epoch;
+    this.epoch = resume?.epoch ?? deps.epoch;
+    this.seq = resume?.seq ?? 0;
     this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
     this.machine = createMachine({
       vrid: config.vrid,
@@ -148,6 +154,11 @@ export class InstanceRunner {
   /** The instance's VIP addresses (no prefix). */
   get vipAddresses(): string[] {
     return this.vips.map((v) => v.address);
+  }
+
+  /** Where its adverts' (epoch, sequence) stand: a successor of the same VRID goes on from here. */
+  get sequence(): { epoch: number; seq: number } {
+    return { epoch: this.epoch, seq: this.seq };
   }
 
   get transitionCount(): number {

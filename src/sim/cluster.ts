@@ -60,7 +60,7 @@ export function vipOf(instance: number, k: number): string {
 
 export function initialNodeConfig(spec: ClusterSpec, node: number): NodeConfig {
   return {
-    instances: spec.instances.map((inst, k) => ({
+    instances: spec.instances.map((inst) => ({
       present: true,
       priority: inst.priorities[node] as number,
       vipCount: inst.vipCount,

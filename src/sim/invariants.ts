@@ -6,6 +6,7 @@ import { realServerId, serviceId } from '../ipvs/model.js';
 import type { ClusterSpec } from './cluster.js';
 import type { SimNetwork } from './network.js';
 import type { ReloadOutcome, SimNode } from './node.js';
+import { mustRefuse } from './schedule.js';
 import type { Edit } from './schedule.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -58,7 +59,7 @@ export class Invariants {
     this.settle = undefined;
   }
 
-  private settle?: { ms: number; intervalMs: number };
+  private settle?: { ms: number; intervalMs: number; intervalsDisagree: boolean };
 
   /** How long after the last change the pair must be settled (ms). */
   settleMs(): number {
@@ -70,15 +71,21 @@ export class Invariants {
     return (this.settle ??= this.computeSettle()).intervalMs;
   }
 
-  private computeSettle(): { ms: number; intervalMs: number } {
+  private computeSettle(): { ms: number; intervalMs: number; intervalsDisagree: boolean } {
     const configs = this.nodes.map((n) => n.running.config);
+    // Directors whose files give one VRID different advert intervals (a rolling edit half
+    // done): one that starts meanwhile times the master out by its own, shorter interval.
+    const intervals = new Map<number, Set<number>>();
+    for (const c of configs) for (const i of c.instances) intervals.set(i.vrid, (intervals.get(i.vrid) ?? new Set()).add(i.advert_interval));
+    const intervalsDisagree = [...intervals.values()].some((set) => set.size > 1);
     const intervalMs = Math.max(...configs.flatMap((c) => c.instances.map((i) => i.advert_interval * 1000)));
     const preemptDelayMs = Math.max(0, ...configs.flatMap((c) => c.instances.map((i) => i.preempt_delay * 1000)));
-    return { intervalMs, ms: 5 * intervalMs + preemptDelayMs + (this.spec.service ? 5000 : 0) + (this.spec.scriptWeight !== null ? 2000 : 0) + 2000 };
+    return { intervalMs, intervalsDisagree, ms: 5 * intervalMs + preemptDelayMs + (this.spec.service ? 5000 : 0) + (this.spec.scriptWeight !== null ? 2000 : 0) + 2000 };
   }
 
   private disturbed(): boolean {
     if (this.network.rules.size || this.paused.size) return true;
+    if ((this.settle ??= this.computeSettle()).intervalsDisagree) return true;
     return this.nodes.some((n) => n.state === 'killed' || [...n.host.ifaces.values()].some((i) => !i.up));
   }
 
@@ -214,12 +221,12 @@ export class Invariants {
 
   /** A reload's outcome: whole or nothing, refused only for what must be refused. */
   reloaded(node: SimNode, outcome: ReloadOutcome, edit: Edit): void {
-    const mustRefuse = edit.kind === 'port' || (edit.kind === 'source' && edit.source === 'foreign');
+    const refuse = mustRefuse(edit);
     if (JSON.stringify(outcome.running) !== JSON.stringify(outcome.expected)) {
       this.report('reload-whole', `${node.name}: after a ${outcome.ok ? 'applied' : 'refused'} ${edit.kind} edit the running config is neither the old nor the new one`);
     }
-    if (outcome.ok && mustRefuse) this.report('reload-whole', `${node.name}: a ${edit.kind} edit was applied; it must be refused`);
-    if (!outcome.ok && !mustRefuse) this.report('reload-whole', `${node.name}: a valid ${edit.kind} edit was refused: ${outcome.error}`);
+    if (outcome.ok && refuse) this.report('reload-whole', `${node.name}: a ${edit.kind} edit was applied; it must be refused`);
+    if (!outcome.ok && !refuse) this.report('reload-whole', `${node.name}: a valid ${edit.kind} edit was refused: ${outcome.error}`);
     for (const r of node.director?.select(undefined) ?? []) this.checkRunnerConfig(node, r);
   }
 

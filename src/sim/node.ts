@@ -103,6 +103,13 @@ export class SimNode {
     this.state = 'down';
   }
 
+  /** Writes the config file while tandem is not running: the next start reads it. */
+  writeFile(nc: NodeConfig): void {
+    const built = buildConfig(this.spec, this.index, nc);
+    this.nc = nc;
+    this.running = { config: built.config, auth: built.auth };
+  }
+
   /** Writes a new config file and reloads it; a refused one is reverted (the operator fixes it). */
   async reload(nc: NodeConfig): Promise<ReloadOutcome | undefined> {
     const reloader = this.reloader;

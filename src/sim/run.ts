@@ -7,6 +7,7 @@ import type { SimDefect } from './host.js';
 import { SimNetwork } from './network.js';
 import type { NetRule } from './network.js';
 import { SimNode } from './node.js';
+import { mustRefuse } from './schedule.js';
 import type { Edit, Fault, Schedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
 
@@ -126,19 +127,19 @@ class Simulation {
       case 'crash':
         if (!node || node.state === 'down') return;
         node.crash(network);
-        later(fault.forMs, () => this.start(node));
+        this.restartLater(node, fault.forMs);
         return;
       case 'kill':
         if (!node || !node.director) return;
         node.kill(network);
-        later(fault.forMs, () => this.start(node));
+        this.restartLater(node, fault.forMs);
         return;
       case 'restart':
         if (!node || node.state !== 'running') return;
         void node.stop().then(() => {
           if (node.state !== 'stopped') return;
           invariants.stoppedHoldsNone(node);
-          later(500, () => this.start(node));
+          this.restartLater(node, 500);
         });
         return;
       case 'pause':
@@ -180,9 +181,27 @@ class Simulation {
     }
   }
 
+  /** Starts tandem again after ms, unless the host went through something else meanwhile. */
+  private restartLater(node: SimNode, ms: number): void {
+    const generation = node.host.generation;
+    this.scheduler.at(this.scheduler.now() + ms, () => {
+      this.invariants.changed();
+      if (node.host.generation === generation && !node.director) this.start(node);
+    });
+  }
+
   private reload(node: SimNode, edit: Edit): void {
-    if (!node.director || node.state !== 'running' || this.scheduler.isPaused(node.name)) return;
+    const { scheduler } = this;
+    // The file is written now; a frozen process reads the change when it resumes.
+    if (scheduler.isPaused(node.name)) return void scheduler.at(scheduler.now(), () => this.reload(node, edit), node.name);
+    // Between two states: the edit lands a moment later.
+    if (node.state === 'booting' || node.state === 'stopping') return void scheduler.at(scheduler.now() + 100, () => this.reload(node, edit));
     const nc = editConfig(this.schedule.cluster, node.nc, edit);
+    if (!node.director) {
+      // Not running: the next start reads the file (an edit tandem must refuse is not written).
+      if (!mustRefuse(edit)) node.writeFile(nc);
+      return;
+    }
     void node.reload(nc).then((outcome) => {
       this.invariants.changed();
       if (!outcome) return;

@@ -48,3 +48,8 @@ export interface Schedule {
   cluster: ClusterSpec;
   faults: TimedFault[];
 }
+
+/** Edits a running tandem must refuse whole. */
+export function mustRefuse(edit: Edit): boolean {
+  return edit.kind === 'port' || (edit.kind === 'source' && edit.source === 'foreign');
+}

@@ -38,4 +38,22 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       faults: [{ at: 33281, fault: { kind: 'reload', node: 0, edit: { kind: 'key' } } }],
     },
   },
+  {
+    found: 'an instance restarted by a reload began its advert sequence at 1 again: the peer refused its adverts as replays',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [200, 100], preempt: [true, true], preemptDelay: 0, advertInterval: 0.2, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [
+        { at: 3008, fault: { kind: 'reload', node: 0, edit: { kind: 'interval', instance: 0, seconds: 0.1 } } },
+        { at: 3008, fault: { kind: 'reload', node: 1, edit: { kind: 'interval', instance: 0, seconds: 0.1 } } },
+      ],
+    },
+  },
 ];
