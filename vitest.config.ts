@@ -1,16 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: pure unit tests (no privileges) and integration suites that build network
-// namespaces and run real daemons (root, iproute2, keepalived). Files run one at a time so the
-// integration suites never contend for the machine's two cores and their timing stays honest.
+// Three projects: pure unit tests and the simulator (no privileges; files side by side, one
+// per core), integration suites that build network namespaces and run real daemons (root,
+// iproute2, keepalived), and the real-IPVS suite. Integration files run one at a time so they
+// never contend for the machine's cores and their timing stays honest.
 export default defineConfig({
   test: {
-    fileParallelism: false,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], fileParallelism: true, maxWorkers: '100%' } },
       {
         test: {
           name: 'netns',
+          fileParallelism: false,
           include: ['test/netns/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -18,9 +19,10 @@ export default defineConfig({
         },
       },
       {
-        // Real IPVS: runs inside the qemu VM (scripts/vm), which scripts/test starts.
+        // Real IPVS: runs inside the User-mode Linux kernel (scripts/vm), which scripts/test starts.
         test: {
           name: 'vm',
+          fileParallelism: false,
           include: ['test/vm/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,

@@ -169,8 +169,9 @@ export class InstanceRunner {
   get following(): string | undefined {
     const m = this.machine;
     if (m.state !== 'BACKUP' || !m.master) return undefined;
-    const heard = m.peers[m.master.address]?.lastSeen;
-    return heard !== undefined && this.deps.clock.now() - heard < 3 * m.masterAdverIntervalCs * 10 ? m.master.address : undefined;
+    // Heard as a master: a master that restarted and now advertises as a backup is not one.
+    const peer = m.peers[m.master.address];
+    return peer?.kind === 'master' && this.deps.clock.now() - peer.lastSeen < 3 * m.masterAdverIntervalCs * 10 ? m.master.address : undefined;
   }
 
   start(): void {

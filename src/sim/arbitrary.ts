@@ -8,7 +8,7 @@ import type { Edit, Fault, Schedule, TimedFault } from './schedule.js';
  */
 
 const node = fc.integer({ min: 0, max: 2 });
-const forMs = fc.integer({ min: 50, max: 10_000 });
+const forMs = fc.integer({ min: 50, max: 6_000 });
 const interval = fc.constantFrom(0.1, 0.2, 0.5, 1);
 
 function instanceSpec(vrid: number, nodes: number): fc.Arbitrary<InstanceSpec> {
@@ -77,7 +77,7 @@ export const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constant('flush-ipvs' as const), node }),
 );
 
-const timedFault: fc.Arbitrary<TimedFault> = fc.record({ at: fc.integer({ min: 0, max: 40_000 }), fault });
+const timedFault: fc.Arbitrary<TimedFault> = fc.record({ at: fc.integer({ min: 0, max: 25_000 }), fault });
 
 export const schedule: fc.Arbitrary<Schedule> = fc.record({
   seed: fc.integer({ min: 0, max: 0x7fffffff }),

@@ -56,6 +56,11 @@ export class Invariants {
   changed(): void {
     this.lastChange = this.scheduler.now();
     this.settledSignature = undefined;
+  }
+
+  /** A node's config changed (a reload, a start): the settle time is computed again. */
+  configsChanged(): void {
+    this.changed();
     this.settle = undefined;
   }
 
@@ -116,10 +121,11 @@ export class Invariants {
   private checkVipsFollowState(node: SimNode): void {
     if (!node.director || node.state !== 'running' || node.busy || this.paused.has(node.name)) return;
     const runners = node.director.select(undefined);
-    for (const held of node.host.heldVips()) {
-      const [iface, address] = held.split(' ') as [string, string];
-      const owner = runners.find((r) => r.config.interface === iface && r.vipAddresses.includes(address));
-      if (!owner?.vipsHeld) this.report('vip-follows-state', `${node.name} holds ${address} on ${iface} but ${owner ? `${owner.name} is ${owner.state}` : 'no instance has it'}`);
+    for (const [iface, vips] of node.host.vips) {
+      for (const address of vips.keys()) {
+        const owner = runners.find((r) => r.config.interface === iface && r.vipAddresses.includes(address));
+        if (!owner?.vipsHeld) this.report('vip-follows-state', `${node.name} holds ${address} on ${iface} but ${owner ? `${owner.name} is ${owner.state}` : 'no instance has it'}`);
+      }
     }
     for (const r of runners) {
       if (r.state !== 'MASTER') continue;
@@ -174,6 +180,11 @@ export class Invariants {
     const groupsOf = (n: SimNode) => JSON.stringify([n.running.config.sync_groups, n.running.config.instances.map((i) => i.name)]);
     const groupsAgree = running.every((n) => groupsOf(n) === groupsOf(running[0] as SimNode));
     for (const vrid of seen) {
+      const grouped = running.some((n) => {
+        const inst = n.running.config.instances.find((i) => i.vrid === vrid);
+        return inst && n.running.config.sync_groups.some((g) => g.instances.includes(inst.name));
+      });
+      if (grouped && !groupsAgree) continue;
       const candidates = this.nodes.flatMap((node) => {
         const runner = node.director?.select(undefined).find((r) => r.vrid === vrid);
         if (!runner || node.state !== 'running') return [];
@@ -184,7 +195,6 @@ export class Invariants {
           hasQuorum: () => quorum,
         });
         const group = config.sync_groups.find((g) => g.instances.includes(runner.name));
-        if (group && !groupsAgree) return [];
         const faulted = (group?.instances ?? [runner.name]).some((name) => (effects.get(name)?.faults.length ?? 0) > 0);
         const priority = Math.min(254, Math.max(1, effects.get(runner.name)?.priority ?? 0));
         const held = (node.holdUntil.get(vrid) ?? 0) > now;

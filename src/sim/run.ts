@@ -86,7 +86,7 @@ class Simulation {
   }
 
   private start(node: SimNode): void {
-    this.invariants.changed();
+    this.invariants.configsChanged();
     void node.boot().catch((err: Error) => this.invariants.report('boot', `${node.name} did not start: ${err.message}`));
   }
 
@@ -200,10 +200,11 @@ class Simulation {
     if (!node.director) {
       // Not running: the next start reads the file (an edit tandem must refuse is not written).
       if (!mustRefuse(edit)) node.writeFile(nc);
+      this.invariants.configsChanged();
       return;
     }
     void node.reload(nc).then((outcome) => {
-      this.invariants.changed();
+      this.invariants.configsChanged();
       if (!outcome) return;
       if (outcome.ok) this.reloads.ok += 1;
       else this.reloads.refused += 1;

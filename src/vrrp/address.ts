@@ -7,6 +7,8 @@ export function addressBytes(text: string): Uint8Array {
 
 /** Canonical text of an address from its 4 or 16 bytes (RFC 5952 for IPv6). */
 export function addressText(bytes: Uint8Array): string {
+  // Every advert carries IPv4 addresses: the common case without a parse.
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   const addr = ipaddr.fromByteArray(Array.from(bytes));
   return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
 }

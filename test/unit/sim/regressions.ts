@@ -56,4 +56,25 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'a sync group held its takeover for a member whose master had restarted and now spoke as a backup: no master at all',
+    schedule: {
+      seed: 82167329,
+      cluster: {
+        nodes: 3,
+        instances: [
+          { vrid: 51, priorities: [183, 20, 38], preempt: [false, true, true], preemptDelay: 0, advertInterval: 1, unicast: false, vipCount: 3 },
+          { vrid: 52, priorities: [183, 20, 38], preempt: [false, true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 2 },
+        ],
+        syncGroup: true,
+        scriptWeight: null,
+        trackEth1Weight: 0,
+        service: { trackWeight: null },
+      },
+      faults: [
+        { at: 27751, fault: { kind: 'link', node: 0, iface: 'eth1', forMs: 5916 } },
+        { at: 38597, fault: { kind: 'crash', node: 2, forMs: 1927 } },
+      ],
+    },
+  },
 ];
