@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
-import { parseVip } from '../config/vip.js';
-import type { Vip } from '../config/vip.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { LogRateLimit } from '../observe/rate-limit.js';
@@ -10,16 +8,17 @@ import { AdvertReceiver } from '../vrrp/receive.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
 import { advertEndpoints } from './endpoints.js';
-import { InstanceRunner } from './instance.js';
-import type { InstanceDeps, InstanceStatus } from './instance.js';
+import { garpSettings } from './instance.js';
+import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js';
+import { InstanceSet } from './instance-set.js';
 import { IpvsSide } from './ipvs-side.js';
 import type { ReloadStep } from './reload-plan.js';
-import type { LinkWatch, Seams } from './seams.js';
-import { ScriptTracker } from './script-tracker.js';
+import type { Seams } from './seams.js';
 import { ServiceSupervisor } from './services.js';
 import type { ServiceHealthStatus } from './services.js';
 import { SyncGroups } from './sync-groups.js';
-import { trackedInterfaces, trackInstances } from './tracking.js';
+import { TrackedInputs } from './tracked-inputs.js';
+import { trackInstances } from './tracking.js';
 
 export interface DirectorOptions {
   seams: Seams;
@@ -44,16 +43,10 @@ export interface DirectorStatus {
  * instances run, so no instance becomes MASTER before its table exists.
  */
 export class Director {
-  private readonly runners = new Map<string, InstanceRunner>();
-  private readonly byVrid = new Map<number, InstanceRunner>();
-  private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly runners: InstanceSet;
   private readonly receiver = new AdvertReceiver();
-  /** Per VRID, the advert sequence a stopped runner reached (a restarted one goes on from it). */
-  private readonly sequences = new Map<number, { epoch: number; seq: number }>();
   private readonly rejectLog = new LogRateLimit();
-  private linkDown = new Map<string, string | undefined>();
-  private linkKey = '';
-  private links?: LinkWatch;
+  private readonly tracked: TrackedInputs;
   private groups?: SyncGroups;
   private services?: ServiceSupervisor;
   private readonly ipvs: IpvsSide;
@@ -66,6 +59,9 @@ export class Director {
     private readonly options: DirectorOptions,
   ) {
     const { seams, log, epoch } = options;
+    this.tracked = new TrackedInputs(seams, log, () => {
+      if (this.runners.size) this.retrack();
+    });
     this.ipvs = new IpvsSide(seams.ipvs, { log: log.child({ component: 'ipvs' }), clock: seams.clock, dryRun: options.dryRun ?? false });
     // One object shared by every runner: a reload updates auth and garp in place.
     this.deps = {
@@ -82,6 +78,7 @@ export class Director {
       onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
       groupHold: (r) => this.groups?.holdFor(r),
     };
+    this.runners = new InstanceSet(this.deps);
   }
 
   get config(): Config {
@@ -117,11 +114,11 @@ export class Director {
       onError: (err) => log.error({ err: err.message }, `advert transport: ${err.message}`),
     });
     this.deps.transport = this.transport;
-    for (const inst of config.instances) this.addRunner(inst, endpoints.byInstance.get(inst.name) as string);
+    for (const inst of config.instances) this.runners.add(inst, endpoints.byInstance.get(inst.name) as string);
     this.rebuildSyncGroups();
     await this.cleanLeftoverVips();
-    for (const name of Object.keys(config.scripts)) this.addScript(name);
-    await this.watchLinks();
+    for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
+    await this.tracked.watchLinks(config);
   }
 
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
@@ -129,8 +126,8 @@ export class Director {
     await this.startServices();
     await this.ipvs.start(this.config, this.services?.table() ?? desiredTable(this.config.virtual_services));
     this.retrack();
-    for (const runner of this.runners.values()) runner.start();
-    for (const script of this.scripts.values()) script.start();
+    for (const runner of this.runners.all()) runner.start();
+    this.tracked.startScripts();
   }
 
   private async startServices(): Promise<void> {
@@ -147,70 +144,30 @@ export class Director {
     await this.services.start();
   }
 
-  private addRunner(inst: InstanceConfig, source: string): InstanceRunner {
-    const runner = new InstanceRunner(inst, source, this.deps, this.sequences.get(inst.vrid));
-    this.runners.set(inst.name, runner);
-    this.byVrid.set(inst.vrid, runner);
-    return runner;
-  }
-
-  private addScript(name: string): ScriptTracker {
-    const { seams, log } = this.options;
-    const script = new ScriptTracker(name, this.config.scripts[name] as ScriptConfig, { log, clock: seams.clock, run: seams.runScript }, () => this.retrack());
-    this.scripts.set(name, script);
-    return script;
-  }
-
   private rebuildSyncGroups(): void {
     const { seams, log } = this.options;
-    this.groups = new SyncGroups(this.config.sync_groups, this.runners, { run: (argv, l) => seams.hooks.run(argv, l), log });
+    this.groups = new SyncGroups(this.config.sync_groups, this.runners.byName, { run: (argv, l) => seams.hooks.run(argv, l), log });
   }
 
-  /** Watches the instances' and tracked interfaces; a reload calls it again for a new set. */
-  private async watchLinks(): Promise<void> {
-    const ifaces = trackedInterfaces(this.config);
-    const key = [...ifaces].sort().join(' ');
-    if (this.links && key === this.linkKey) return;
-    this.links?.stop();
-    this.linkKey = key;
-    const fresh = new Map<string, string | undefined>();
-    let ready = false;
-    this.links = this.options.seams.watchLinks(ifaces, (iface, down) => {
-      fresh.set(iface, down);
-      if (ready || fresh.size === ifaces.length) {
-        ready = true;
-        this.linkDown = fresh;
-        if (this.runners.size) this.retrack();
-      }
-    });
-    await this.links.start();
-  }
-
-  /** VIPs a killed earlier run left behind: this config's and those its ledger recorded. */
+  /** VIPs a killed earlier run left behind (this config's and its ledger's) go; the ledger is renewed. */
   private async cleanLeftoverVips(): Promise<void> {
     const ledger = await this.options.seams.store.readLedger();
-    for (const runner of this.runners.values()) {
-      const recorded = (ledger[runner.config.interface] ?? []).map(parseVip).filter((v): v is Vip => v !== undefined);
-      const removed = await runner.cleanLeftovers(recorded);
-      if (removed.length) runner.log.warn({ removed }, `removed VIPs left by an earlier run: ${removed.join(', ')}`);
-    }
+    for (const runner of this.runners.all()) await runner.cleanLeftovers(ledger[runner.config.interface] ?? []);
     await this.writeLedger();
   }
 
-  private async writeLedger(): Promise<void> {
-    const ledger: Record<string, string[]> = {};
-    for (const inst of this.config.instances) (ledger[inst.interface] ??= []).push(...inst.vips);
-    await this.options.seams.store.writeLedger(ledger);
+  private writeLedger(): Promise<void> {
+    return this.options.seams.store.writeLedger(vipLedger(this.config));
   }
 
   /** Recomputes every instance's priority and faults from its links, scripts and services. */
   private retrack(): void {
     const effects = trackInstances(this.config, {
-      linkDown: (iface) => this.linkDown.get(iface),
-      scriptUp: (name) => this.scripts.get(name)?.up ?? true,
+      linkDown: (iface) => this.tracked.linkDownWhy(iface),
+      scriptUp: (name) => this.tracked.scriptUp(name),
       hasQuorum: (service) => this.services?.hasQuorum(service) ?? true,
     });
-    for (const runner of this.runners.values()) {
+    for (const runner of this.runners.all()) {
       const effect = effects.get(runner.name);
       if (!effect) continue;
       const before = runner.ownFaults().join('|');
@@ -221,7 +178,7 @@ export class Director {
   }
 
   private onPacket(packet: Buffer, from: string): void {
-    const { verdict, target } = this.receiver.judge(packet, this.loaded.auth, (vrid) => this.byVrid.get(vrid));
+    const { verdict, target } = this.receiver.judge(packet, this.loaded.auth, (vrid) => this.runners.forVrid(vrid));
     if (verdict.accept) return target?.receive(verdict.advert);
     if (verdict.own) return;
     // A wrong key or a replay is someone else on the link, or a peer set up differently:
@@ -251,21 +208,14 @@ export class Director {
           if (step.garp) Object.assign(this.deps.garp, garpSettings(next.config));
           break;
         case 'stop-script':
-          this.scripts.get(step.name)?.stop();
-          this.scripts.delete(step.name);
+          this.tracked.stopScript(step.name);
           break;
         case 'start-script':
-          this.addScript(step.name).start();
+          this.tracked.addScript(step.name, this.config.scripts[step.name] as ScriptConfig, true);
           break;
         case 'stop-instance': {
-          const runner = this.runners.get(step.name) as InstanceRunner;
-          this.runners.delete(step.name);
           // It still hears adverts while it leaves: its successor's first one lets go of the VIPs.
-          const release = runner.stop().then(() => {
-            if (this.byVrid.get(runner.vrid) === runner) this.byVrid.delete(runner.vrid);
-            this.sequences.set(runner.vrid, runner.sequence);
-          });
-          stopping.push(release);
+          stopping.push(this.runners.remove(step.name));
           break;
         }
         case 'reconfigure-instance':
@@ -274,14 +224,14 @@ export class Director {
         case 'create-instance':
           // A restarted instance's old runner has let go of its VIPs before the new one starts.
           await Promise.all(stopping.splice(0));
-          this.addRunner(this.instanceConfig(step.name), step.source);
+          this.runners.add(this.instanceConfig(step.name), step.source);
           break;
         case 'rebuild-sync-groups':
           await Promise.all(stopping.splice(0));
           this.rebuildSyncGroups();
           break;
         case 'watch-links':
-          await this.watchLinks();
+          await this.tracked.watchLinks(this.config);
           break;
         case 'retrack':
           this.retrack();
@@ -319,14 +269,11 @@ export class Director {
 
   /** Runners by name: one, or all when no name is given. */
   select(name: unknown): InstanceRunner[] {
-    if (name === undefined) return [...this.runners.values()];
-    const runner = this.runners.get(String(name));
-    if (!runner) throw new Error(`no instance named "${String(name)}" (known: ${[...this.runners.keys()].join(', ')})`);
-    return [runner];
+    return this.runners.select(name);
   }
 
   get instanceNames(): string[] {
-    return [...this.runners.keys()];
+    return [...this.runners.byName.keys()];
   }
 
   /** Drains (or restores) a real server: ADDRESS:PORT or ADDRESS. */
@@ -341,7 +288,7 @@ export class Director {
 
   status(): DirectorStatus {
     return {
-      instances: [...this.runners.values()].map((r) => r.status()),
+      instances: this.runners.all().map((r) => r.status()),
       adverts: { received: this.receiver.stats.received, rejected: { ...this.receiver.stats.rejected } },
       ipvs: this.ipvs.status(),
       services: this.services?.status() ?? [],
@@ -351,10 +298,9 @@ export class Director {
   /** Graceful stop: priority-0 adverts, VIPs removed, stop hooks run, transport closed. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.links?.stop();
+      this.tracked.stop();
       await this.services?.stop();
-      for (const s of this.scripts.values()) s.stop();
-      await Promise.all([...this.runners.values()].map((r) => r.stop()));
+      await Promise.all(this.runners.all().map((r) => r.stop()));
       await this.options.seams.hooks.drain();
       await this.ipvs.stop();
       this.options.seams.vips.close();
@@ -365,11 +311,9 @@ export class Director {
   }
 }
 
-function garpSettings(config: Config): InstanceDeps['garp'] {
-  return {
-    repeat: config.garp.repeat,
-    delayMs: config.garp.delay * 1000,
-    refreshMs: config.garp.refresh * 1000,
-    refreshRepeat: config.garp.refresh_repeat,
-  };
+/** The VIPs of a config by interface: what a later start removes if this run is killed. */
+function vipLedger(config: Config): Record<string, string[]> {
+  const ledger: Record<string, string[]> = {};
+  for (const inst of config.instances) (ledger[inst.interface] ??= []).push(...inst.vips);
+  return ledger;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { InstanceConfig } from '../config/schema.js';
+import type { Config, InstanceConfig } from '../config/schema.js';
 import type { Vip } from '../config/vip.js';
 import { parseVip } from '../config/vip.js';
 import type { Announcer } from '../net/garp.js';
@@ -10,14 +10,12 @@ import type { Action, Event, Machine, VrrpState } from '../vrrp/machine.js';
 import { createMachine, nextDeadline, step } from '../vrrp/machine.js';
 import type { Clock } from '../clock.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
+import { GarpRounds } from './garp-rounds.js';
+import type { GarpSettings } from './garp-rounds.js';
 import type { Hooks } from './hooks.js';
+import type { InstanceStatus } from './instance-status.js';
 
-export interface GarpSettings {
-  repeat: number;
-  delayMs: number;
-  refreshMs: number;
-  refreshRepeat: number;
-}
+export type { InstanceStatus, PeerStatus } from './instance-status.js';
 
 export interface InstanceDeps {
   transport: Pick<AdvertTransport, 'send'>;
@@ -34,37 +32,6 @@ export interface InstanceDeps {
   groupHold?: (instance: InstanceRunner) => string | undefined;
 }
 
-export interface PeerStatus {
-  address: string;
-  kind: AdvertKind;
-  priority: number;
-  ageMs: number;
-}
-
-export interface InstanceStatus {
-  name: string;
-  vrid: number;
-  interface: string;
-  address: string;
-  state: VrrpState;
-  priority: number;
-  basePriority: number;
-  advertIntervalMs: number;
-  master: string | null;
-  lastAdvertAgeMs: number | null;
-  vips: string[];
-  /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
-  vipsHeld: boolean;
-  faults: string[];
-  peers: PeerStatus[];
-  transitions: number;
-  /** When the instance entered its current state (epoch ms), null before its first transition. */
-  stateSince: number | null;
-  advertsSent: number;
-  /** Times the master of this instance changed, as seen from here. */
-  masterChanges: number;
-}
-
 /**
  * The runtime of one VRRP instance: feeds events to the pure machine and performs its actions.
  * Address changes run one after another on a queue, so a remove never overtakes an add.
@@ -75,9 +42,7 @@ export class InstanceRunner {
   private epoch: number;
   private timer?: unknown;
   private queue: Promise<void> = Promise.resolve();
-  private garpTimers: unknown[] = [];
-  /** Aborted when the VIPs leave: kills arping processes still repeating. */
-  private garpAbort = new AbortController();
+  private readonly garps: GarpRounds;
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
   private vips: Vip[];
@@ -105,6 +70,7 @@ export class InstanceRunner {
     this.epoch = resume?.epoch ?? deps.epoch;
     this.seq = resume?.seq ?? 0;
     this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
+    this.garps = new GarpRounds(deps, this.log, () => ({ iface: this.current.interface, vips: this.vips }));
     this.machine = createMachine({
       vrid: config.vrid,
       address,
@@ -204,7 +170,7 @@ export class InstanceRunner {
 
   /** Announces the VIPs again (a master only): for a neighbour that lost its ARP entry. */
   garp(): void {
-    if (this.state === 'MASTER') void this.announce(this.deps.garp.repeat);
+    if (this.state === 'MASTER') void this.garps.announce(this.deps.garp.repeat);
   }
 
   stepDown(holdMs: number): void {
@@ -227,13 +193,17 @@ export class InstanceRunner {
     await this.queue;
   }
 
-  /** Removes our VIPs left on the interface by an earlier run that did not stop cleanly. */
-  async cleanLeftovers(extra: Vip[] = []): Promise<string[]> {
+  /**
+   * Removes our VIPs left on the interface by an earlier run that did not stop cleanly: this
+   * config's and those the earlier run recorded (ADDRESS/PREFIX), and logs what it removed.
+   */
+  async cleanLeftovers(recorded: string[] = []): Promise<void> {
     const present = await this.deps.vips.list(this.config.interface);
-    const ours = [...this.vips, ...extra];
+    const ours = [...this.vips, ...recorded.map(parseVip).filter((v): v is Vip => v !== undefined)];
     const stale = present.filter((p) => ours.some((v) => v.address === p.address));
     await this.deps.vips.remove(this.config.interface, stale);
-    return stale.map((v) => `${v.address}/${v.prefix}`);
+    const removed = stale.map((v) => `${v.address}/${v.prefix}`);
+    if (removed.length) this.log.warn({ removed }, `removed VIPs left by an earlier run: ${removed.join(', ')}`);
   }
 
   status(): InstanceStatus {
@@ -303,14 +273,14 @@ export class InstanceRunner {
         this.enqueue('add VIPs', () => this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)));
         return;
       case 'removeVips':
-        this.cancelGarps();
+        this.garps.cancel();
         this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.deps.vips.remove(this.config.interface, this.vips)));
         return;
       case 'garp': {
         // After the addresses are in place; the arping processes themselves are not waited for.
         // The signal is taken now: if the VIPs leave before this runs, it announces nothing.
-        const signal = this.garpAbort.signal;
-        this.enqueue('garp', () => this.announce(this.deps.garp.repeat, signal));
+        const signal = this.garps.signal;
+        this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal));
         return;
       }
       case 'transition':
@@ -322,13 +292,11 @@ export class InstanceRunner {
       case 'changeVips': {
         const add = this.vips.filter((v) => action.add.includes(v.address));
         const remove = this.retired.filter((v) => action.remove.includes(v.address));
-        const signal = this.garpAbort.signal;
+        const signal = this.garps.signal;
         if (remove.length) this.enqueue('remove VIPs', () => this.deps.vips.remove(this.config.interface, remove));
         if (add.length) {
           this.enqueue('add VIPs', () => this.deps.vips.add(this.config.interface, add));
-          this.enqueue('garp', async () => {
-            if (!signal.aborted) this.deps.announcer.announce(this.config.interface, add, this.deps.garp.repeat, signal).done.catch(() => undefined);
-          });
+          this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal, add));
         }
         this.log.info({ added: action.add, removed: action.remove }, `VIPs changed by reload: ${[...action.add.map((a) => `+${a}`), ...action.remove.map((r) => `-${r}`)].join(' ')}`);
         return;
@@ -374,43 +342,13 @@ export class InstanceRunner {
     );
   }
 
-  /** Starts a round of gratuitous ARP; resolves when it is on its way (not when its repeats end). */
-  private async announce(repeat: number, signal = this.garpAbort.signal): Promise<void> {
-    if (signal.aborted) return;
-    this.log.debug({ repeat }, 'gratuitous ARP');
-    const { done } = this.deps.announcer.announce(this.config.interface, this.vips, repeat, signal);
-    done.catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
-  }
-
-  private cancelGarps(): void {
-    for (const t of this.garpTimers) this.deps.clock.clear(t);
-    this.garpTimers = [];
-    this.garpAbort.abort();
-    this.garpAbort = new AbortController();
-  }
-
-  private scheduleGarps(): void {
-    const { delayMs, refreshMs, repeat, refreshRepeat } = this.deps.garp;
-    const { clock } = this.deps;
-    if (delayMs > 0) this.garpTimers.push(clock.set(() => void this.announce(repeat), delayMs));
-    if (refreshMs > 0) {
-      // One slot, re-armed by each refresh (the list does not grow while the master lasts).
-      const slot = this.garpTimers.length;
-      const refresh = (): void => {
-        void this.announce(refreshRepeat);
-        this.garpTimers[slot] = clock.set(refresh, refreshMs);
-      };
-      this.garpTimers[slot] = clock.set(refresh, refreshMs);
-    }
-  }
-
   private onTransition(from: VrrpState, to: VrrpState, reason: string): void {
     this.transitions += 1;
     // Wall-clock time, for status readers (a drill times a takeover by it), never for timers.
     this.stateSince = this.deps.clock.epochMs();
     this.log.info({ from, to, reason, priority: this.machine.priority }, `${from} -> ${to}: ${reason}`);
-    if (to === 'MASTER') this.scheduleGarps();
-    else this.cancelGarps();
+    if (to === 'MASTER') this.garps.schedule();
+    else this.garps.cancel();
     const hookName = ({ MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', INIT: 'stop' } as const)[to];
     const state = to === 'INIT' ? 'STOP' : to;
     const specific = this.config.notify[hookName];
@@ -418,4 +356,14 @@ export class InstanceRunner {
     if (this.config.notify.any) this.deps.hooks.run([...this.config.notify.any, 'INSTANCE', this.name, state, String(this.machine.priority)], this.log);
     this.deps.onTransition(this, from, to);
   }
+}
+
+/** The instances' gratuitous ARP settings from a config. */
+export function garpSettings(config: Config): GarpSettings {
+  return {
+    repeat: config.garp.repeat,
+    delayMs: config.garp.delay * 1000,
+    refreshMs: config.garp.refresh * 1000,
+    refreshRepeat: config.garp.refresh_repeat,
+  };
 }

@@ -1,0 +1,34 @@
+import type { AdvertKind } from '../vrrp/advert.js';
+import type { VrrpState } from '../vrrp/machine.js';
+
+/** What `tandem status` shows of one instance. */
+export interface PeerStatus {
+  address: string;
+  kind: AdvertKind;
+  priority: number;
+  ageMs: number;
+}
+
+export interface InstanceStatus {
+  name: string;
+  vrid: number;
+  interface: string;
+  address: string;
+  state: VrrpState;
+  priority: number;
+  basePriority: number;
+  advertIntervalMs: number;
+  master: string | null;
+  lastAdvertAgeMs: number | null;
+  vips: string[];
+  /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
+  vipsHeld: boolean;
+  faults: string[];
+  peers: PeerStatus[];
+  transitions: number;
+  /** When the instance entered its current state (epoch ms), null before its first transition. */
+  stateSince: number | null;
+  advertsSent: number;
+  /** Times the master of this instance changed, as seen from here. */
+  masterChanges: number;
+}
