@@ -34,6 +34,13 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
         errors.push({ path: at('track_scripts', s), message: `no script named "${name}" in scripts (defined: ${known.join(', ') || 'none'})`, rule: 'unknown-script' });
       }
     });
+    const peerFamilies = new Set((inst.unicast_peers ?? []).map(addressFamily));
+    if (peerFamilies.size > 1 || (inst.source_address && peerFamilies.size && !peerFamilies.has(addressFamily(inst.source_address)))) {
+      errors.push({ path: at('unicast_peers'), message: 'unicast peers must all be of the source address\'s family (IPv4 or IPv6): adverts leave from one socket', rule: 'family' });
+    }
+    if (inst.source_address && /^fe[89ab]/i.test(inst.source_address)) {
+      errors.push({ path: at('source_address'), message: 'a link-local IPv6 source cannot be bound without its zone; give a global or unique local IPv6 address', rule: 'family' });
+    }
     const tracks = inst.track_interfaces.length + inst.track_scripts.length;
     if (inst.priority === 255 && tracks > 0) {
       warnings.push({ path: at('priority'), message: 'an address owner (255) keeps its priority: tracking weights do not apply, only FAULT does', rule: 'owner-tracking' });

@@ -83,14 +83,15 @@ const instance = {
     },
     source_address: {
       type: 'string',
-      format: 'ipv4',
-      description: "Our address for the adverts and the tie-break; default: the interface's first IPv4 address.",
+      format: 'ip',
+      description:
+        "Our address for the adverts and the tie-break; default: the interface's first IPv4 address (on an IPv6-only link, its first global IPv6 address). An IPv6 source advertises over IPv6 (`transport.multicast_group6`).",
     },
     unicast_peers: {
       type: 'array',
       uniqueItems: true,
-      items: { type: 'string', format: 'ipv4' },
-      description: 'Send adverts to these addresses instead of the multicast group.',
+      items: { type: 'string', format: 'ip' },
+      description: 'Send adverts to these addresses instead of the multicast group (of the source address\'s family).',
     },
     vips: {
       type: 'array',
@@ -334,6 +335,12 @@ export const configSchema = {
           format: 'ipv4',
           default: '224.0.0.18',
           description: 'IPv4 multicast group of the adverts (link-local by default, so switches flood it).',
+        },
+        multicast_group6: {
+          type: 'string',
+          format: 'ipv6',
+          default: 'ff02::12',
+          description: 'IPv6 multicast group of the adverts of instances whose source address is IPv6 (link-local scope by default, as VRRPv3).',
         },
       },
     },

@@ -17,7 +17,7 @@ let compiled: ValidateFunction<Config> | undefined;
 function validator(): ValidateFunction<Config> {
   if (compiled) return compiled;
   const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv, ['ipv4']);
+  addFormats(ajv, ['ipv4', 'ipv6']);
   ajv.addFormat('ip', isAddress);
   ajv.addFormat('vip', isVip);
   ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });

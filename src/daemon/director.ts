@@ -108,6 +108,7 @@ export class Director {
     this.transport = await seams.openTransport({
       port: config.transport.port,
       group: config.transport.multicast_group,
+      group6: config.transport.multicast_group6,
       sources: endpoints.sources,
       joinOn: endpoints.joinOn,
       onPacket: (packet, from) => this.onPacket(packet, from),

@@ -1,5 +1,6 @@
 import type { Config, InstanceConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
+import { canonicalAddress } from '../vrrp/address.js';
 import type { Seams } from './seams.js';
 
 /** Where the adverts of a config leave from: each instance's source, and where to join the group. */
@@ -18,13 +19,19 @@ export function advertEndpoints(config: Config, addresses: Seams['addresses']): 
   return { byInstance, sources: [...new Set(byInstance.values())], joinOn: [...new Set(multicast)] };
 }
 
-/** The instance's advert source: configured, or the interface's first IPv4 address that is not a VIP. */
+/**
+ * The instance's advert source: configured, or the interface's first IPv4 address that is not
+ * a VIP, or on an IPv6-only link its first global (or unique local) IPv6 address that is not.
+ * Link-local IPv6 addresses are not used: a socket bound to one needs its zone in every call.
+ */
 function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses']): string {
-  if (inst.source_address) return inst.source_address;
+  // Canonical text: our own adverts come back with the sender as the decoder writes it.
+  if (inst.source_address) return canonicalAddress(inst.source_address);
   const vips = new Set(inst.vips.map((v) => parseVip(v)?.address));
-  const found = addresses(inst.interface).find((a) => a.family === 4 && !vips.has(a.address));
+  const own = addresses(inst.interface).filter((a) => !vips.has(a.address));
+  const found = own.find((a) => a.family === 4) ?? own.find((a) => a.family === 6 && !/^fe[89ab]/i.test(a.address));
   if (!found) {
-    throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 address of its own; add one or set source_address`);
+    throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 or global IPv6 address of its own; add one or set source_address`);
   }
   return found.address;
 }

@@ -129,8 +129,9 @@ export class SimTransport implements AdvertTransport {
 
   /** Member of the group on an interface whose link is up. */
   joinedUp(group: string): boolean {
-    if (group !== this.options.group) return false;
+    if (group !== this.options.group && group !== this.options.group6) return false;
     for (const address of this.joined) {
+      if (address.includes(':') !== (group === this.options.group6)) continue;
       const iface = this.host.ifaceOf(address);
       if (iface && this.host.linkUp(iface)) return true;
     }
@@ -162,7 +163,8 @@ export class SimTransport implements AdvertTransport {
       this.options.onError(new Error(`transport: no socket for source ${to.sourceAddress}`));
       return;
     }
-    this.network.send(this, to.sourceAddress, packet, to.peers?.length ? { peers: to.peers } : { group: this.options.group });
+    const group = to.sourceAddress.includes(':') ? this.options.group6 : this.options.group;
+    this.network.send(this, to.sourceAddress, packet, to.peers?.length ? { peers: to.peers } : { group });
   }
 
   async close(): Promise<void> {

@@ -88,19 +88,20 @@ export class SimNode {
   /** kill -9: the process is gone, the kernel keeps the VIPs and the IPVS table. */
   kill(network: SimNetwork): void {
     this.host.killProcess();
-    network.dropHost(this.host);
-    this.director = undefined;
-    this.busy = 0;
-    this.state = 'killed';
+    this.gone(network, 'killed');
   }
 
   /** The machine goes down: process, addresses, table. */
   crash(network: SimNetwork): void {
     this.host.crash();
+    this.gone(network, 'down');
+  }
+
+  private gone(network: SimNetwork, state: ProcessState): void {
     network.dropHost(this.host);
     this.director = undefined;
     this.busy = 0;
-    this.state = 'down';
+    this.state = state;
   }
 
   /** Writes the config file while tandem is not running: the next start reads it. */

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import type { Socket } from 'node:dgram';
+import os from 'node:os';
 
 /** Where one instance's adverts go: the multicast group on its interface, or unicast peers. */
 export interface Destination {
@@ -23,6 +24,8 @@ export interface AdvertTransport {
 export interface TransportOptions {
   port: number;
   group: string;
+  /** The IPv6 group, for sources that are IPv6 addresses. */
+  group6: string;
   /** Our addresses that send adverts (one per instance interface). */
   sources: string[];
   /** Of those, the ones on whose interface to join the multicast group. */
@@ -32,14 +35,17 @@ export interface TransportOptions {
 }
 
 /**
- * UDP over IPv4: one socket bound to the advert port receives everything (multicast and
+ * UDP: one socket per family bound to the advert port receives everything (multicast and
  * unicast); one socket per source address sends, so each advert leaves from the right address
- * and interface. TTL 255 and no multicast loopback, as VRRP does.
+ * and interface. TTL (hop limit) 255 and no multicast loopback, as VRRP does. IPv6 sources use
+ * the IPv6 group (ff02::12 by default) on their interface.
  */
 export class UdpTransport implements AdvertTransport {
   private readonly senders = new Map<string, Socket>();
   /** Addresses on whose interface the receiver is a member of the group. */
   private readonly joined = new Set<string>();
+  /** The IPv6 receiver, opened with the first IPv6 source. */
+  private receiver6?: Socket;
 
   private constructor(
     private readonly receiver: Socket,
@@ -47,7 +53,13 @@ export class UdpTransport implements AdvertTransport {
   ) {}
 
   static async open(options: TransportOptions): Promise<UdpTransport> {
-    const receiver = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    const transport = new UdpTransport(await UdpTransport.receive('udp4', options), options);
+    await transport.prepare(options.sources, options.joinOn);
+    return transport;
+  }
+
+  private static async receive(type: 'udp4' | 'udp6', options: TransportOptions): Promise<Socket> {
+    const receiver = dgram.createSocket({ type, reuseAddr: true, ipv6Only: type === 'udp6' });
     receiver.on('message', (msg, rinfo) => options.onPacket(msg, rinfo.address));
     receiver.on('error', options.onError);
     await new Promise<void>((resolve, reject) => {
@@ -57,9 +69,14 @@ export class UdpTransport implements AdvertTransport {
         resolve();
       });
     });
-    const transport = new UdpTransport(receiver, options);
-    await transport.prepare(options.sources, options.joinOn);
-    return transport;
+    return receiver;
+  }
+
+  /** The receiver for an address's family (the IPv6 one opened on first use). */
+  private async receiverFor(address: string): Promise<Socket> {
+    if (!isIpv6(address)) return this.receiver;
+    this.receiver6 ??= await UdpTransport.receive('udp6', this.options);
+    return this.receiver6;
   }
 
   /**
@@ -78,10 +95,11 @@ export class UdpTransport implements AdvertTransport {
       }
       for (const address of joinOn) {
         if (this.joined.has(address)) continue;
+        const group = this.groupFor(address);
         try {
-          this.receiver.addMembership(this.options.group, address);
+          (await this.receiverFor(address)).addMembership(group, multicastInterface(address));
         } catch (err) {
-          throw new Error(`transport: cannot join ${this.options.group} on ${address}: ${(err as Error).message}`, { cause: err });
+          throw new Error(`transport: cannot join ${group} on ${address}: ${(err as Error).message}`, { cause: err });
         }
         this.joined.add(address);
         joined.push(address);
@@ -101,7 +119,7 @@ export class UdpTransport implements AdvertTransport {
       if (joinOn.includes(address)) continue;
       // The address may be gone from the host already: the kernel then dropped it with it.
       try {
-        this.receiver.dropMembership(this.options.group, address);
+        (isIpv6(address) ? this.receiver6 : this.receiver)?.dropMembership(this.groupFor(address), multicastInterface(address));
       } catch {
         /* left already */
       }
@@ -115,7 +133,7 @@ export class UdpTransport implements AdvertTransport {
   private async sender(address: string): Promise<Socket> {
     const existing = this.senders.get(address);
     if (existing) return existing;
-    const socket = dgram.createSocket({ type: 'udp4' });
+    const socket = dgram.createSocket({ type: isIpv6(address) ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();
@@ -127,7 +145,7 @@ export class UdpTransport implements AdvertTransport {
       });
     });
     socket.on('error', this.options.onError);
-    socket.setMulticastInterface(address);
+    socket.setMulticastInterface(multicastInterface(address));
     socket.setMulticastTTL(255);
     socket.setTTL(255);
     socket.setMulticastLoopback(false);
@@ -142,7 +160,7 @@ export class UdpTransport implements AdvertTransport {
       this.options.onError(new Error(`transport: no socket for source ${to.sourceAddress}`));
       return;
     }
-    const targets = to.peers?.length ? to.peers : [this.options.group];
+    const targets = to.peers?.length ? to.peers : [this.groupFor(to.sourceAddress)];
     for (const target of targets) {
       socket.send(packet, this.options.port, target, (err) => {
         if (err) this.options.onError(err);
@@ -150,8 +168,27 @@ export class UdpTransport implements AdvertTransport {
     }
   }
 
+  private groupFor(address: string): string {
+    return isIpv6(address) ? this.options.group6 : this.options.group;
+  }
+
   async close(): Promise<void> {
-    const all = [this.receiver, ...this.senders.values()];
+    const all = [this.receiver, ...(this.receiver6 ? [this.receiver6] : []), ...this.senders.values()];
     await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
+}
+
+function isIpv6(address: string): boolean {
+  return address.includes(':');
+}
+
+/**
+ * How the socket API names the interface of a source address for multicast: the address itself
+ * for IPv4; for IPv6, `::%IFACE` with the interface that has the address.
+ */
+function multicastInterface(address: string): string {
+  if (!isIpv6(address)) return address;
+  const iface = Object.entries(os.networkInterfaces()).find(([, addrs]) => addrs?.some((a) => a.address === address))?.[0];
+  if (!iface) throw new Error(`transport: cannot send from ${address}: no interface has this address`);
+  return `::%${iface}`;
 }

@@ -17,7 +17,7 @@ instances:
 describe('config parsing', () => {
   it('accepts a minimal config and fills in the defaults', () => {
     const { config, warnings } = parseConfig(good, 'tandem.yaml');
-    expect(config.transport).toEqual({ port: 5798, multicast_group: '224.0.0.18' });
+    expect(config.transport).toEqual({ port: 5798, multicast_group: '224.0.0.18', multicast_group6: 'ff02::12' });
     expect(config.garp).toEqual({ repeat: 5, delay: 5, refresh: 0, refresh_repeat: 1 });
     expect(config.instances[0]).toMatchObject({ advert_interval: 1, preempt: true, preempt_delay: 0, track_interfaces: [], notify: {} });
     expect(warnings).toEqual([]);

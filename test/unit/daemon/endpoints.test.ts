@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/parse.js';
+import { advertEndpoints } from '../../../src/daemon/endpoints.js';
+
+const config = (instance: string) => parseConfig(`auth: none\ninstances:\n  - { name: VI_1, interface: eth0, vrid: 51, priority: 100, vips: [192.0.2.100/24], ${instance} }\n`, 't.yaml').config;
+const on = (...list: string[]) => () => list.map((address) => ({ family: address.includes(':') ? (6 as const) : (4 as const), address }));
+
+describe('advert endpoints', () => {
+  it('takes the first IPv4 address of the interface that is not a VIP', () => {
+    const e = advertEndpoints(config('preempt: true'), on('fe80::1', '192.0.2.100', '192.0.2.1'));
+    expect(e).toEqual({ byInstance: new Map([['VI_1', '192.0.2.1']]), sources: ['192.0.2.1'], joinOn: ['192.0.2.1'] });
+  });
+
+  it('on an IPv6-only link, takes a global IPv6 address, never the link-local one', () => {
+    expect(advertEndpoints(config('preempt: true'), on('fe80::1', '2001:db8::1')).sources).toEqual(['2001:db8::1']);
+  });
+
+  it('says what to do when the interface has no address to send from', () => {
+    expect(() => advertEndpoints(config('preempt: true'), on('fe80::1'))).toThrow('instance VI_1: interface eth0 has no IPv4 or global IPv6 address of its own; add one or set source_address');
+  });
+
+  it('writes a configured IPv6 source canonically (own adverts come back that way)', () => {
+    expect(advertEndpoints(config('source_address: "2001:DB8:0::1"'), on()).sources).toEqual(['2001:db8::1']);
+  });
+
+  it('refuses unicast peers of another family than the source, and a link-local source', () => {
+    expect(() => config('source_address: "2001:db8::1", unicast_peers: [192.0.2.2]')).toThrow(/unicast peers must all be of the source address's family/);
+    expect(() => config('source_address: "fe80::1"')).toThrow(/link-local IPv6 source cannot be bound/);
+  });
+});
