@@ -16,7 +16,8 @@ export interface InstanceChange {
 export interface ConfigDiff {
   /** Changes only a restart applies: a reload that has one is refused whole. */
   needsRestart: string[];
-  instances: { added: string[]; removed: string[]; restarted: InstanceChange[]; reconfigured: InstanceChange[] };
+  /** moved: to another interface or source address, state kept (the VIPs follow a master). */
+  instances: { added: string[]; removed: string[]; restarted: InstanceChange[]; moved: InstanceChange[]; reconfigured: InstanceChange[] };
   scripts: { added: string[]; removed: string[]; changed: string[] };
   syncGroups: boolean;
   garp: boolean;
@@ -31,10 +32,15 @@ export interface ConfigDiff {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Settings that make an instance a different VRRP router: a change restarts the instance. */
-const IDENTITY = ['vrid', 'interface', 'advert_interval', 'source_address'] as const;
+const IDENTITY = ['vrid', 'advert_interval'] as const;
+/** Where the instance lives: a change moves it there, state kept. */
+const PLACE = ['interface', 'source_address'] as const;
 
-function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string[]; reconfigure: string[] } {
-  const restart: string[] = IDENTITY.filter((k) => !same(a[k], b[k])).map((k) => `${k} ${String(a[k] ?? '-')} -> ${String(b[k] ?? '-')}`);
+const change = <K extends keyof InstanceConfig>(a: InstanceConfig, b: InstanceConfig, keys: readonly K[]): string[] =>
+  keys.filter((k) => !same(a[k], b[k])).map((k) => `${k} ${String(a[k] ?? '-')} -> ${String(b[k] ?? '-')}`);
+
+function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string[]; move: string[]; reconfigure: string[] } {
+  const restart = change(a, b, IDENTITY);
   if ((a.priority === 255) !== (b.priority === 255)) restart.push(`priority ${a.priority} -> ${b.priority} (address owner)`);
   const reconfigure: string[] = [];
   if (!restart.length && a.priority !== b.priority) reconfigure.push(`priority ${a.priority} -> ${b.priority}`);
@@ -44,7 +50,7 @@ function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string
   for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_scripts', 'track_services', 'notify'] as const) {
     if (!same(a[k], b[k])) reconfigure.push(k);
   }
-  return { restart, reconfigure };
+  return { restart, move: change(a, b, PLACE), reconfigure };
 }
 
 function byName<T>(list: T[], name: (t: T) => string): Map<string, T> {
@@ -89,7 +95,7 @@ export function diffConfigs(a: Config, b: Config): ConfigDiff {
   const needsRestart: string[] = [];
   if (!same(a.transport, b.transport)) needsRestart.push('transport');
   if (!same(a.ipvs.sync_daemon, b.ipvs.sync_daemon)) needsRestart.push('ipvs.sync_daemon');
-  const instances: ConfigDiff['instances'] = { added: [], removed: [], restarted: [], reconfigured: [] };
+  const instances: ConfigDiff['instances'] = { added: [], removed: [], restarted: [], moved: [], reconfigured: [] };
   const olds = byName(a.instances, (i) => i.name);
   const news = byName(b.instances, (i) => i.name);
   for (const name of olds.keys()) if (!news.has(name)) instances.removed.push(name);
@@ -99,8 +105,9 @@ export function diffConfigs(a: Config, b: Config): ConfigDiff {
       instances.added.push(name);
       continue;
     }
-    const { restart, reconfigure } = instanceChange(old, inst);
-    if (restart.length) instances.restarted.push({ name, changes: restart });
+    const { restart, move, reconfigure } = instanceChange(old, inst);
+    if (restart.length) instances.restarted.push({ name, changes: [...restart, ...move] });
+    else if (move.length) instances.moved.push({ name, changes: [...move, ...reconfigure] });
     else if (reconfigure.length) instances.reconfigured.push({ name, changes: reconfigure });
   }
   const scripts: ConfigDiff['scripts'] = { added: [], removed: [], changed: [] };
@@ -132,6 +139,7 @@ function summarize(d: ConfigDiff): string[] {
   for (const n of d.instances.added) out.push(`instance ${n} added`);
   for (const n of d.instances.removed) out.push(`instance ${n} removed`);
   for (const c of d.instances.restarted) out.push(`instance ${c.name} restarted: ${c.changes.join(', ')}`);
+  for (const c of d.instances.moved) out.push(`instance ${c.name} moved: ${c.changes.join(', ')}`);
   for (const c of d.instances.reconfigured) out.push(`instance ${c.name}: ${c.changes.join(', ')}`);
   for (const [kind, names] of Object.entries(d.scripts)) for (const n of names) out.push(`script ${n} ${kind}`);
   if (d.syncGroups) out.push('sync groups changed');

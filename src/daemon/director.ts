@@ -222,6 +222,9 @@ export class Director {
         case 'reconfigure-instance':
           this.runners.get(step.name)?.reconfigure(this.instanceConfig(step.name));
           break;
+        case 'move-instance':
+          this.runners.get(step.name)?.move(this.instanceConfig(step.name), step.source);
+          break;
         case 'create-instance':
           // A restarted instance's old runner has let go of its VIPs before the new one starts.
           await Promise.all(stopping.splice(0));

@@ -61,7 +61,7 @@ export class InstanceRunner {
    */
   constructor(
     private current: InstanceConfig,
-    readonly address: string,
+    private addressNow: string,
     private readonly deps: InstanceDeps,
     resume?: { epoch: number; seq: number },
   ) {
@@ -73,7 +73,7 @@ export class InstanceRunner {
     this.garps = new GarpRounds(deps, this.log, () => ({ iface: this.current.interface, vips: this.vips }));
     this.machine = createMachine({
       vrid: config.vrid,
-      address,
+      address: addressNow,
       priority: config.priority,
       intervalCs: Math.round(config.advert_interval * 100),
       preempt: config.preempt,
@@ -106,6 +106,34 @@ export class InstanceRunner {
     this.retired = before.filter((old) => !this.vips.some((v) => v.address === old.address));
     this.deps.announcer.prepare(config.interface, this.vips, this.deps.garp.repeat);
     this.feed({ type: 'configure', preempt: config.preempt, preemptDelayMs: config.preempt_delay * 1000, vips: this.vips.map((v) => v.address) });
+  }
+
+  /** Our advert source address (it changes when a reload moves the instance). */
+  get address(): string {
+    return this.addressNow;
+  }
+
+  /**
+   * A reload moved the instance to another interface or source address: state and timers stay;
+   * a master's VIPs go to the new interface (added there before they leave the old one) with a
+   * round of gratuitous ARP, and its next advert leaves from the new address at once.
+   */
+  move(config: InstanceConfig, address: string): void {
+    const from = { iface: this.current.interface, vips: this.vips };
+    this.reconfigure(config);
+    this.addressNow = address;
+    this.deps.vips.prepare?.(config.interface);
+    if (this.vipsHeld && from.iface !== config.interface) {
+      const moved = this.vips;
+      const signal = this.garps.signal;
+      this.enqueue('move VIPs', async () => {
+        await this.deps.vips.add(config.interface, moved);
+        await this.deps.vips.remove(from.iface, from.vips);
+        this.log.info({ from: from.iface, to: config.interface }, `VIPs moved from ${from.iface} to ${config.interface}`);
+      });
+      this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal));
+    }
+    this.feed({ type: 'readdress', address });
   }
 
   get state(): VrrpState {

@@ -19,6 +19,8 @@ export type ReloadStep =
   /** Graceful stop: priority 0, VIPs released once a successor is heard. */
   | { do: 'stop-instance'; name: string; why: 'removed' | 'restarted' }
   | { do: 'reconfigure-instance'; name: string }
+  /** To another interface or source address, state kept: a master's VIPs follow it. */
+  | { do: 'move-instance'; name: string; source: string }
   | { do: 'create-instance'; name: string; source: string }
   | { do: 'rebuild-sync-groups' }
   | { do: 'watch-links' }
@@ -64,13 +66,14 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints,
     ...instances.removed.map((name): ReloadStep => ({ do: 'stop-instance', name, why: 'removed' })),
     ...restarted.map((name): ReloadStep => ({ do: 'stop-instance', name, why: 'restarted' })),
     ...instances.reconfigured.map((c): ReloadStep => ({ do: 'reconfigure-instance', name: c.name })),
+    ...instances.moved.map((c): ReloadStep => ({ do: 'move-instance', name: c.name, source: endpoints.byInstance.get(c.name) as string })),
     // In the new config's order, so status lists the instances as the file does.
     ...next.instances.filter((i) => created.includes(i.name)).map((i): ReloadStep => ({ do: 'create-instance', name: i.name, source: endpoints.byInstance.get(i.name) as string })),
   ];
   if (diff.syncGroups || created.length || instances.removed.length) steps.push({ do: 'rebuild-sync-groups' });
   steps.push({ do: 'watch-links' }, { do: 'retrack' });
   for (const i of next.instances) if (created.includes(i.name)) steps.push({ do: 'start-instance', name: i.name });
-  if (created.length || instances.removed.length || instances.reconfigured.length) steps.push({ do: 'write-ledger' });
+  if (created.length || instances.removed.length || instances.reconfigured.length || instances.moved.length) steps.push({ do: 'write-ledger' });
   if (diff.services.length || diff.health) steps.push({ do: 'services' });
   if (diff.ipvs.some((k) => k === 'exclusive' || k === 'repair_interval')) steps.push({ do: 'ipvs-options' });
   if (diff.ipvs.includes('timeouts') && next.ipvs.timeouts) steps.push({ do: 'ipvs-timeouts' });

@@ -69,6 +69,8 @@ export type Event =
   | { type: 'shutdown' }
   | { type: 'stepDown'; holdMs: number }
   | { type: 'force'; to: 'MASTER' | 'BACKUP'; reason: string }
+  /** A reload moved the instance to another address (interface): state and timers stay. */
+  | { type: 'readdress'; address: string }
   /** A reload changed settings that need no restart: preemption and the VIP list. */
   | { type: 'configure'; preempt: boolean; preemptDelayMs: number; vips: string[] };
 
@@ -127,6 +129,8 @@ export function step(m: Machine, event: Event, now: number): StepResult {
       return onForce(m, event.to, event.reason, now);
     case 'configure':
       return onConfigure(m, event);
+    case 'readdress':
+      return onReaddress(m, event.address, now);
   }
 }
 
@@ -411,6 +415,14 @@ function onAdvert(m0: Machine, a: Advert, now: number): StepResult {
     });
   }
   return { machine: m, actions };
+}
+
+/** A master tells its peers its new address at once (they follow it as they would any master). */
+function onReaddress(m0: Machine, address: string, now: number): StepResult {
+  if (address === m0.params.address) return none(m0);
+  const m = { ...m0, params: { ...m0.params, address } };
+  if (m.state !== 'MASTER') return none(m);
+  return { machine: { ...m, advertAt: now + intervalMs(m) }, actions: [{ type: 'send', kind: 'master', priority: m.priority }] };
 }
 
 function onPriority(m0: Machine, requested: number, now: number): StepResult {

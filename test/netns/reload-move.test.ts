@@ -38,12 +38,12 @@ describe('a reload that moves an instance to another interface', () => {
     await nodes?.cleanup();
   });
 
-  it('keeps one master, which advertises from its new address', async () => {
+  it('keeps one master, which advertises from its new address: no handover at all', async () => {
+    const transitions = [(await nodes.instance('dir1')).transitions, (await nodes.instance('dir2')).transitions];
     await writeFile(nodes.configFile('dir1'), stringify(pairConfig({ priority: 150, instance: { interface: 'eth1' } })));
     await waitFor('the reload', async () => (await nodes.status('dir1')).reload.last?.ok === true, 30_000);
-    expect((await nodes.status('dir1')).reload.last?.summary).toEqual(['instance VI_1 restarted: interface eth0 -> eth1']);
-    // The peer hears the moved master and yields to it (the restart itself may hand over
-    // briefly: the old instance leaves with a priority-0 advert, the new one preempts back).
+    expect((await nodes.status('dir1')).reload.last?.summary).toEqual(['instance VI_1 moved: interface eth0 -> eth1']);
+    // The peer follows the master at its new address; neither changed state.
     await waitFor('dir2 to follow the master at 192.0.2.11', async () => {
       const i = await nodes.instance('dir2');
       return i.state === 'BACKUP' && i.master === '192.0.2.11';
@@ -56,6 +56,7 @@ describe('a reload that moves an instance to another interface', () => {
     await waitFor('more adverts', async () => (await nodes.instance('dir1')).advertsSent > sent + 10, 30_000);
     expect((await nodes.instance('dir2')).state).toBe('BACKUP');
     expect(nodes.daemons.get('dir1')?.output()).not.toContain('no socket for source');
+    expect([(await nodes.instance('dir1')).transitions, (await nodes.instance('dir2')).transitions]).toEqual(transitions);
   });
 
   it('refuses a move to an interface without an address of its own, and changes nothing', async () => {

@@ -36,7 +36,7 @@ describe('config diff', () => {
     ['an instance removed', (t: string) => t.replace(/ {2}- \{ name: VI_2.*\n/, ''), ['instance VI_2 removed']],
     ['the transport', (t: string) => `${t}transport: { port: 5799 }\n`, ['transport changed (only a restart applies it)']],
     // The transport opens senders and joins the group at run time: no restart for these.
-    ['an interface move', (t: string) => t.replace('interface: eth1, vrid: 52', 'interface: eth2, vrid: 52'), ['instance VI_2 restarted: interface eth1 -> eth2']],
+    ['an interface move', (t: string) => t.replace('interface: eth1, vrid: 52', 'interface: eth2, vrid: 52'), ['instance VI_2 moved: interface eth1 -> eth2']],
     ['multicast to unicast', (t: string) => t.replace('vips: [198.51.100.1/24] }', 'vips: [198.51.100.1/24], unicast_peers: [198.51.100.3] }'), ['instance VI_2: unicast_peers']],
     ['a multicast instance added', (t: string) => t.replace('virtual_services:', '  - { name: VI_3, interface: eth2, vrid: 53, priority: 100, vips: [203.0.113.1/24] }\nvirtual_services:'), ['instance VI_3 added']],
   ])('%s', (_name, edit, summary) => {
@@ -49,6 +49,7 @@ describe('config diff', () => {
       added: [],
       removed: [],
       restarted: [{ name: 'VI_1', changes: ['advert_interval 0.1 -> 0.2'] }],
+      moved: [],
       reconfigured: [{ name: 'VI_2', changes: ['priority 150 -> 140'] }],
     });
   });
