@@ -28,7 +28,25 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   const resolved = await resolveAuth(parsed.config, env);
   if ('problem' in resolved) throw new ConfigError([parsed.locate(resolved.problem)]);
   if (resolved.warning) warnings.push(parsed.locate(resolved.warning));
+  for (const problem of await openSecrets(parsed.config)) warnings.push(parsed.locate(problem));
   return { file, config: parsed.config, auth: resolved.auth, warnings };
+}
+
+/** Checks' password files that others can read: warned about, as ssh does with its keys. */
+async function openSecrets(config: Config): Promise<Problem[]> {
+  const places: { path: Problem['path']; file: string }[] = [];
+  config.virtual_services.forEach((vs, v) => {
+    if (vs.check?.password_file) places.push({ path: ['virtual_services', v, 'check', 'password_file'], file: vs.check.password_file });
+    vs.real_servers.forEach((rs, r) => {
+      if (rs.check?.password_file) places.push({ path: ['virtual_services', v, 'real_servers', r, 'check', 'password_file'], file: rs.check.password_file });
+    });
+  });
+  const problems: Problem[] = [];
+  for (const { path, file } of places) {
+    const mode = (await stat(file).catch(() => undefined))?.mode;
+    if (mode !== undefined && mode & 0o077) problems.push({ path, message: `password file ${file} is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`, rule: 'secret-mode' });
+  }
+  return problems;
 }
 
 type Resolved = { auth: Auth; warning?: Problem } | { problem: Problem };
