@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { IpvsDriver } from '../ipvs/driver.js';
 import { formatHostPort } from '../ipvs/model.js';
 import type { Announcer } from '../net/garp.js';
+import { checkTools } from '../net/tools.js';
 import type { VipManager } from '../net/vips.js';
 import { ProcessMonitor } from '../observe/process-stats.js';
 import type { ProcessStats } from '../observe/process-stats.js';
@@ -62,6 +63,8 @@ export class Daemon {
   ) {}
 
   static async start(loaded: LoadedConfig, options: DaemonOptions): Promise<Daemon> {
+    // The system's VIP and ARP helpers must be there before anything starts (tests may inject their own).
+    if (!options.vips && !options.announcer) await checkTools(loaded.config);
     const state = new StateDir(options.stateDir);
     await state.claim();
     const daemon = new Daemon(loaded, state, options.log);
