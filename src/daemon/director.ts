@@ -20,6 +20,9 @@ import { SyncGroups } from './sync-groups.js';
 import { TrackedInputs } from './tracked-inputs.js';
 import { trackInstances } from './tracking.js';
 
+/** How often the replay guard's state is saved (when it changed). */
+const REPLAY_SAVE_MS = 10_000;
+
 export interface DirectorOptions {
   seams: Seams;
   log: Logger;
@@ -44,7 +47,8 @@ export interface DirectorStatus {
  */
 export class Director {
   private readonly runners: InstanceSet;
-  private readonly receiver = new AdvertReceiver();
+  private receiver = new AdvertReceiver();
+  private replaySaver?: unknown;
   private readonly rejectLog = new LogRateLimit();
   private readonly tracked: TrackedInputs;
   private groups?: SyncGroups;
@@ -105,6 +109,9 @@ export class Director {
     const { seams, log } = this.options;
     const { config } = this.loaded;
     const endpoints = advertEndpoints(config, seams.addresses);
+    // The replay guard goes on from the last run's: adverts captured before it stay refused.
+    this.receiver = new AdvertReceiver(await seams.store.readReplay());
+    this.saveReplayEvery(REPLAY_SAVE_MS);
     this.transport = await seams.openTransport({
       port: config.transport.port,
       group: config.transport.multicast_group,
@@ -120,6 +127,22 @@ export class Director {
     await this.cleanLeftoverVips();
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
     await this.tracked.watchLinks(config);
+  }
+
+  /**
+   * Saves the replay guard's state when it changed: a peer's new epoch, or the sequences gone
+   * on (a receiver killed without a stop accepts, after its restart, only replays of the last
+   * interval's adverts; a stopped one saves at its stop and accepts none).
+   */
+  private saveReplayEvery(ms: number): void {
+    this.replaySaver = this.options.seams.clock.set(() => {
+      void this.saveReplay().finally(() => this.stopping === undefined && this.saveReplayEvery(ms));
+    }, ms);
+  }
+
+  private async saveReplay(): Promise<void> {
+    const state = this.receiver.replayToSave();
+    if (state) await this.options.seams.store.writeReplay(state).catch((err: Error) => this.options.log.error({ err: err.message }, `cannot save the replay guard: ${err.message}`));
   }
 
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
@@ -307,9 +330,11 @@ export class Director {
       await Promise.all(this.runners.all().map((r) => r.stop()));
       await this.options.seams.hooks.drain();
       await this.ipvs.stop();
+      this.options.seams.clock.clear(this.replaySaver);
       this.options.seams.vips.close();
       this.options.seams.announcer.close();
       await this.transport?.close();
+      await this.saveReplay();
     })();
     return this.stopping;
   }

@@ -10,6 +10,7 @@ import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
 import { IpVipManager } from '../net/vips.js';
 import type { VipManager } from '../net/vips.js';
+import type { ReplayState } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
 import type { AdvertTransport, TransportOptions } from '../vrrp/transport.js';
 import { HookRunner } from './hooks.js';
@@ -23,12 +24,17 @@ export interface LinkWatch {
   stop(): void;
 }
 
-/** What the director keeps across restarts: the VIPs it held (per interface) and the drains. */
+/**
+ * What the director keeps across restarts: the VIPs it held (per interface), the drains, and
+ * the replay guard's newest (epoch, sequence) per sender.
+ */
 export interface Store {
   readLedger(): Promise<Record<string, string[]>>;
   writeLedger(ledger: Record<string, string[]>): Promise<void>;
   readDrains(): Promise<string[]>;
   writeDrains(keys: string[]): Promise<void>;
+  readReplay(): Promise<ReplayState>;
+  writeReplay(state: ReplayState): Promise<void>;
 }
 
 /**

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive } from '../net/process.js';
+import type { ReplayState } from '../vrrp/replay.js';
 
 /** Reads a file, refusing a symlink in its place (ELOOP). */
 async function readNoFollow(file: string): Promise<string> {
@@ -122,5 +123,19 @@ export class StateDir {
 
   async writeDrains(keys: string[]): Promise<void> {
     await writeNoFollow(this.drainsFile, `${JSON.stringify(keys.sort())}\n`);
+  }
+
+  /** The replay guard's state of the last run: adverts older than it stay refused after a restart. */
+  async readReplay(): Promise<ReplayState> {
+    try {
+      const state = JSON.parse(await readNoFollow(path.join(this.dir, 'replay.json'))) as unknown;
+      return state && typeof state === 'object' && !Array.isArray(state) ? (state as ReplayState) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  async writeReplay(state: ReplayState): Promise<void> {
+    await writeNoFollow(path.join(this.dir, 'replay.json'), `${JSON.stringify(state)}\n`);
   }
 }

@@ -3,6 +3,7 @@ import type { Checker } from '../check/types.js';
 import type { Vip } from '../config/vip.js';
 import type { Seams, Store } from '../daemon/seams.js';
 import type { Announcer } from '../net/garp.js';
+import type { ReplayState } from '../vrrp/replay.js';
 import type { VipManager } from '../net/vips.js';
 import { MemoryIpvs } from './ipvs-kernel.js';
 import type { NetHost, SimNetwork } from './network.js';
@@ -36,7 +37,7 @@ export class SimHost implements NetHost {
   generation = 0;
   garps = 0;
   private readonly linkListeners = new Set<(iface: string) => void>();
-  private readonly store = { ledger: {} as Record<string, string[]>, drains: [] as string[], epoch: 0 };
+  private readonly store = { ledger: {} as Record<string, string[]>, drains: [] as string[], epoch: 0, replay: {} as ReplayState };
 
   constructor(
     readonly name: string,
@@ -106,6 +107,8 @@ export class SimHost implements NetHost {
       writeLedger: async (ledger) => void (this.store.ledger = structuredClone(ledger)),
       readDrains: async () => [...this.store.drains],
       writeDrains: async (keys) => void (this.store.drains = [...keys]),
+      readReplay: async () => structuredClone(this.store.replay),
+      writeReplay: async (state) => void (this.store.replay = structuredClone(state)),
     };
     const vips: VipManager = {
       add: async (iface, list) => {

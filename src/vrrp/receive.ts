@@ -1,6 +1,7 @@
 import type { Advert, Auth } from './advert.js';
 import { decodeAdvert } from './codec.js';
 import { ReplayGuard } from './replay.js';
+import type { ReplayState } from './replay.js';
 
 /** What became of one received packet. */
 export type Verdict =
@@ -21,8 +22,17 @@ export interface Receiving {
  * reason) for status and metrics.
  */
 export class AdvertReceiver {
-  private replay = new ReplayGuard();
+  private readonly replay: ReplayGuard;
   readonly stats = { received: 0, rejected: {} as Record<string, number> };
+
+  constructor(replay: ReplayState = {}) {
+    this.replay = new ReplayGuard(replay);
+  }
+
+  /** The replay guard's state when it changed since the last call (to save), else undefined. */
+  replayToSave(): ReplayState | undefined {
+    return this.replay.changed ? this.replay.snapshot() : undefined;
+  }
 
   /** Judges one packet; the caller hands accepted adverts to `target`. */
   judge<T extends Receiving>(packet: Uint8Array, auth: Auth, byVrid: (vrid: number) => T | undefined): { verdict: Verdict; target?: T } {

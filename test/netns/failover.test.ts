@@ -117,6 +117,23 @@ describe('failover of a tandem pair', () => {
     expect(s.instances[0]?.state).toBe('MASTER');
   });
 
+  it('refuses replayed adverts after the receiver restarts too: its replay guard is saved', async () => {
+    const rogue = path.join(ROOT, 'test/support/rogue.mjs');
+    const replayer = lab.spawn('rogue', [process.execPath, rogue, 'replay', '1000', '6000', '3000']);
+    await sleep(1100);
+    await nodes.kill('dir1', 'SIGKILL');
+    await nodes.waitState('dir2', 'MASTER', 3000);
+    expect(await nodes.kill('dir2', 'SIGTERM')).toBe(0);
+    await nodes.start('dir2', pairConfig({ priority: 100 }));
+    await nodes.waitState('dir2', 'MASTER', 5000);
+    const booted = (await nodes.instance('dir2')).transitions;
+    await replayer.process;
+    expect(replayer.output()).toMatch(/replayed [1-9]/);
+    const s = await nodes.status('dir2');
+    expect(s.adverts.rejected.replay).toBeGreaterThan(10);
+    expect(s.instances[0]).toMatchObject({ state: 'MASTER', transitions: booted });
+  });
+
   it('step-down hands the VIP to the peer and holds it there', async () => {
     await lab.exec('dir1', [process.execPath, path.join(ROOT, 'bin/tandem.js'), 'step-down', '--state-dir', nodes.stateDir('dir1')]);
     await nodes.waitState('dir2', 'MASTER', 2000);

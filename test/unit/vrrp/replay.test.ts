@@ -23,3 +23,22 @@ describe('replay guard', () => {
     expect(g.check(a(1, 1, '192.0.2.2'))).toBeUndefined();
   });
 });
+
+describe('replay guard across a restart of the receiver', () => {
+  it('starts from the saved state: older epochs and sequences stay refused', () => {
+    const before = new ReplayGuard();
+    for (let seq = 1; seq <= 5; seq++) before.check(a(7, seq));
+    expect(before.changed).toBe(true);
+    const saved = JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<ReplayGuard['snapshot']>;
+    expect(before.changed).toBe(false);
+    const after = new ReplayGuard(saved);
+    expect(after.check(a(7, 3))).toBe('sequence 3 is not newer than 5 already seen from 192.0.2.1');
+    expect(after.check(a(6, 99))).toBe('epoch 6 is older than 7 already seen from 192.0.2.1');
+    expect(after.check(a(7, 6))).toBeUndefined();
+  });
+
+  it('ignores a damaged saved entry', () => {
+    const g = new ReplayGuard({ '1/192.0.2.1': { epoch: 'x', seq: 1 } } as never);
+    expect(g.check(a(1, 1))).toBeUndefined();
+  });
+});
