@@ -3,10 +3,9 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
-import { LogRateLimit } from '../observe/rate-limit.js';
-import { AdvertReceiver } from '../vrrp/receive.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
+import { AdvertIntake } from './advert-intake.js';
 import { advertEndpoints } from './endpoints.js';
 import { garpSettings } from './instance.js';
 import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js';
@@ -19,9 +18,6 @@ import type { ServiceHealthStatus } from './services.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackedInputs } from './tracked-inputs.js';
 import { trackInstances } from './tracking.js';
-
-/** How often the replay guard's state is saved (when it changed). */
-const REPLAY_SAVE_MS = 10_000;
 
 export interface DirectorOptions {
   seams: Seams;
@@ -47,9 +43,7 @@ export interface DirectorStatus {
  */
 export class Director {
   private readonly runners: InstanceSet;
-  private receiver = new AdvertReceiver();
-  private replaySaver?: unknown;
-  private readonly rejectLog = new LogRateLimit();
+  private readonly intake: AdvertIntake;
   private readonly tracked: TrackedInputs;
   private groups?: SyncGroups;
   private services?: ServiceSupervisor;
@@ -83,6 +77,7 @@ export class Director {
       groupHold: (r) => this.groups?.holdFor(r),
     };
     this.runners = new InstanceSet(this.deps);
+    this.intake = new AdvertIntake(seams, log, (vrid) => this.runners.forVrid(vrid));
   }
 
   get config(): Config {
@@ -110,15 +105,14 @@ export class Director {
     const { config } = this.loaded;
     const endpoints = advertEndpoints(config, seams.addresses);
     // The replay guard goes on from the last run's: adverts captured before it stay refused.
-    this.receiver = new AdvertReceiver(await seams.store.readReplay());
-    this.saveReplayEvery(REPLAY_SAVE_MS);
+    await this.intake.start();
     this.transport = await seams.openTransport({
       port: config.transport.port,
       group: config.transport.multicast_group,
       group6: config.transport.multicast_group6,
       sources: endpoints.sources,
       joinOn: endpoints.joinOn,
-      onPacket: (packet, from) => this.onPacket(packet, from),
+      onPacket: (packet, from) => this.intake.packet(packet, from, this.loaded.auth),
       onError: (err) => log.error({ err: err.message }, `advert transport: ${err.message}`),
     });
     this.deps.transport = this.transport;
@@ -127,22 +121,6 @@ export class Director {
     await this.cleanLeftoverVips();
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
     await this.tracked.watchLinks(config);
-  }
-
-  /**
-   * Saves the replay guard's state when it changed: a peer's new epoch, or the sequences gone
-   * on (a receiver killed without a stop accepts, after its restart, only replays of the last
-   * interval's adverts; a stopped one saves at its stop and accepts none).
-   */
-  private saveReplayEvery(ms: number): void {
-    this.replaySaver = this.options.seams.clock.set(() => {
-      void this.saveReplay().finally(() => this.stopping === undefined && this.saveReplayEvery(ms));
-    }, ms);
-  }
-
-  private async saveReplay(): Promise<void> {
-    const state = this.receiver.replayToSave();
-    if (state) await this.options.seams.store.writeReplay(state).catch((err: Error) => this.options.log.error({ err: err.message }, `cannot save the replay guard: ${err.message}`));
   }
 
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
@@ -199,19 +177,6 @@ export class Director {
       runner.setFaults('tracking', effect.faults);
       if (runner.ownFaults().join('|') !== before) this.groups?.onFaultsChanged(runner);
     }
-  }
-
-  private onPacket(packet: Buffer, from: string): void {
-    const { verdict, target } = this.receiver.judge(packet, this.loaded.auth, (vrid) => this.runners.forVrid(vrid));
-    if (verdict.accept) return target?.receive(verdict.advert);
-    if (verdict.own) return;
-    // A wrong key or a replay is someone else on the link, or a peer set up differently:
-    // worth a person's eye at once, then once a minute while it goes on.
-    // (Another router's VRID on a shared link is ordinary: that one stays at debug.)
-    const { log, seams } = this.options;
-    const count = verdict.reason === 'unknown-vrid' ? 0 : this.rejectLog.note(`${verdict.reason} ${from}`, seams.clock.now());
-    if (count) log.warn({ from, reason: verdict.reason, count }, `${count === 1 ? 'advert' : `${count} adverts`} from ${from} rejected: ${verdict.message}`);
-    else log.debug({ from, reason: verdict.reason }, `advert from ${from} rejected: ${verdict.message}`);
   }
 
   /**
@@ -316,7 +281,7 @@ export class Director {
   status(): DirectorStatus {
     return {
       instances: this.runners.all().map((r) => r.status()),
-      adverts: { received: this.receiver.stats.received, rejected: { ...this.receiver.stats.rejected } },
+      adverts: this.intake.stats(),
       ipvs: this.ipvs.status(),
       services: this.services?.status() ?? [],
     };
@@ -330,11 +295,10 @@ export class Director {
       await Promise.all(this.runners.all().map((r) => r.stop()));
       await this.options.seams.hooks.drain();
       await this.ipvs.stop();
-      this.options.seams.clock.clear(this.replaySaver);
       this.options.seams.vips.close();
       this.options.seams.announcer.close();
       await this.transport?.close();
-      await this.saveReplay();
+      await this.intake.stop();
     })();
     return this.stopping;
   }

@@ -95,9 +95,9 @@ export class InstanceRunner {
   }
 
   /**
-   * A reload's new settings for this instance, when its VRRP identity (vrid, interface, advert
-   * interval, addresses, owner priority) is unchanged: state and timers stay; a master adds or
-   * removes just the VIPs that changed. The daemon applies the new priority through tracking.
+   * A reload's new settings for this instance, when its VRRP identity (vrid, advert interval,
+   * owner priority) is unchanged: state and timers stay; a master adds or removes just the VIPs
+   * that changed. The daemon applies the new priority through tracking.
    */
   reconfigure(config: InstanceConfig): void {
     const before = this.vips;
