@@ -21,10 +21,7 @@ describe('adverts over IPv6', () => {
     // nodad: usable at once (no duplicate address detection wait).
     for (const host of ['dir1', 'dir2'] as const) await lab.exec(host, ['ip', '-6', 'addr', 'add', `${V6[host]}/64`, 'dev', 'eth0', 'nodad']);
     nodes = await TandemNodes.create(lab);
-    await nodes.start('dir1', config('dir1', 150));
-    await nodes.waitState('dir1', 'MASTER');
-    await nodes.start('dir2', config('dir2', 100));
-    await nodes.waitState('dir2', 'BACKUP');
+    await nodes.startPair(config('dir1', 150), config('dir2', 100));
   });
 
   afterAll(async () => {

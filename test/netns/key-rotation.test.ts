@@ -24,10 +24,7 @@ describe('rotating the advert key file on both directors', () => {
     ]);
     nodes = await TandemNodes.create(lab);
     for (const host of ['dir1', 'dir2']) await writeFile(keyFile(host), 'the first key, 32 bytes or so.\n', { mode: 0o600 });
-    await nodes.start('dir1', config('dir1', 150));
-    await nodes.waitState('dir1', 'MASTER');
-    await nodes.start('dir2', config('dir2', 100));
-    await nodes.waitState('dir2', 'BACKUP');
+    await nodes.startPair(config('dir1', 150), config('dir2', 100));
   });
 
   afterAll(async () => {

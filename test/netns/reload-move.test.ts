@@ -27,10 +27,7 @@ describe('a reload that moves an instance to another interface', () => {
       { name: 'dir2', address: '192.0.2.2/24' },
     ]);
     nodes = await TandemNodes.create(lab);
-    await nodes.start('dir1', pairConfig({ priority: 150 }));
-    await nodes.waitState('dir1', 'MASTER');
-    await nodes.start('dir2', pairConfig({ priority: 100 }));
-    await nodes.waitState('dir2', 'BACKUP');
+    await nodes.startPair(pairConfig({ priority: 150 }), pairConfig({ priority: 100 }));
   });
 
   afterAll(async () => {

@@ -90,6 +90,14 @@ export class TandemNodes {
     return i;
   }
 
+  /** Starts dir1 (it becomes MASTER), then dir2 (BACKUP), each with its config. */
+  async startPair(dir1: Record<string, unknown>, dir2: Record<string, unknown>): Promise<void> {
+    await this.start('dir1', dir1);
+    await this.waitState('dir1', 'MASTER');
+    await this.start('dir2', dir2);
+    await this.waitState('dir2', 'BACKUP');
+  }
+
   async waitState(host: string, state: string, timeoutMs = 10_000, name = 'VI_1'): Promise<InstanceStatus> {
     return waitFor(`${host} ${name} to be ${state}`, async () => {
       const i = await this.instance(host, name);
