@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
+import { parseVip } from '../config/vip.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import type { Auth } from '../vrrp/advert.js';
@@ -51,6 +52,7 @@ export class Director {
   private readonly deps: InstanceDeps;
   private transport?: AdvertTransport;
   private stopping?: Promise<void>;
+  private applying?: Promise<void>;
 
   private constructor(
     private loaded: Pick<LoadedConfig, 'config' | 'auth'>,
@@ -118,7 +120,7 @@ export class Director {
     this.deps.transport = this.transport;
     for (const inst of config.instances) this.runners.add(inst, endpoints.byInstance.get(inst.name) as string);
     this.rebuildSyncGroups();
-    await this.cleanLeftoverVips();
+    await this.cleanLeftoverVips(endpoints.sources);
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
     await this.tracked.watchLinks(config);
   }
@@ -151,10 +153,28 @@ export class Director {
     this.groups = new SyncGroups(this.config.sync_groups, this.runners.byName, { run: (argv, l) => seams.hooks.run(argv, l), log });
   }
 
-  /** VIPs a killed earlier run left behind (this config's and its ledger's) go; the ledger is renewed. */
-  private async cleanLeftoverVips(): Promise<void> {
-    const ledger = await this.options.seams.store.readLedger();
-    for (const runner of this.runners.all()) await runner.cleanLeftovers(ledger[runner.config.interface] ?? []);
+  /**
+   * VIPs a killed earlier run left behind go, on every interface it used (its ledger says which,
+   * and the config may have moved an instance since) and on this config's; never one of our
+   * advert sources. The ledger is renewed.
+   */
+  private async cleanLeftoverVips(sources: string[]): Promise<void> {
+    const { vips, store } = this.options.seams;
+    const leftovers = new Map<string, Set<string>>();
+    const note = (iface: string, text: string) => {
+      const address = parseVip(text)?.address;
+      if (address && !sources.includes(address)) leftovers.set(iface, (leftovers.get(iface) ?? new Set()).add(address));
+    };
+    for (const [iface, list] of Object.entries(await store.readLedger())) for (const text of list) note(iface, text);
+    for (const inst of this.config.instances) for (const text of inst.vips) note(inst.interface, text);
+    for (const [iface, addresses] of leftovers) {
+      // An interface gone since holds nothing.
+      const stale = (await vips.list(iface).catch(() => [])).filter((v) => addresses.has(v.address));
+      if (!stale.length) continue;
+      await vips.remove(iface, stale);
+      const removed = stale.map((v) => `${v.address}/${v.prefix}`);
+      this.options.log.warn({ iface, removed }, `removed VIPs left by an earlier run on ${iface}: ${removed.join(', ')}`);
+    }
     await this.writeLedger();
   }
 
@@ -183,7 +203,15 @@ export class Director {
    * Executes a reload's plan (src/daemon/reload-plan.ts) for the new config, step by step.
    * Only the first step can fail; it changes nothing when it does.
    */
-  async applyReload(next: Pick<LoadedConfig, 'config' | 'auth'>, steps: ReloadStep[]): Promise<void> {
+  applyReload(next: Pick<LoadedConfig, 'config' | 'auth'>, steps: ReloadStep[]): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('tandem is stopping'));
+    // A stop waits for it: it would otherwise stop the instances while the reload adds some.
+    const applying = this.execute(next, steps);
+    this.applying = applying.catch(() => undefined);
+    return applying;
+  }
+
+  private async execute(next: Pick<LoadedConfig, 'config' | 'auth'>, steps: ReloadStep[]): Promise<void> {
     const stopping: Promise<void>[] = [];
     for (const step of steps) {
       switch (step.do) {
@@ -290,6 +318,7 @@ export class Director {
   /** Graceful stop: priority-0 adverts, VIPs removed, stop hooks run, transport closed. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.applying;
       this.tracked.stop();
       await this.services?.stop();
       await Promise.all(this.runners.all().map((r) => r.stop()));

@@ -221,19 +221,6 @@ export class InstanceRunner {
     await this.queue;
   }
 
-  /**
-   * Removes our VIPs left on the interface by an earlier run that did not stop cleanly: this
-   * config's and those the earlier run recorded (ADDRESS/PREFIX), and logs what it removed.
-   */
-  async cleanLeftovers(recorded: string[] = []): Promise<void> {
-    const present = await this.deps.vips.list(this.config.interface);
-    const ours = [...this.vips, ...recorded.map(parseVip).filter((v): v is Vip => v !== undefined)];
-    const stale = present.filter((p) => ours.some((v) => v.address === p.address));
-    await this.deps.vips.remove(this.config.interface, stale);
-    const removed = stale.map((v) => `${v.address}/${v.prefix}`);
-    if (removed.length) this.log.warn({ removed }, `removed VIPs left by an earlier run: ${removed.join(', ')}`);
-  }
-
   status(): InstanceStatus {
     const now = this.deps.clock.now();
     const m = this.machine;

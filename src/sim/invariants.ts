@@ -58,6 +58,12 @@ export class Invariants {
     this.settledSignature = undefined;
   }
 
+  /** A disturbance ends now: dual VIPs are allowed for one advert interval (and delay) from here. */
+  markDisturbed(): void {
+    this.lastDisturbed = this.scheduler.now();
+    this.changed();
+  }
+
   /** A node's config changed (a reload, a start): the settle time is computed again. */
   configsChanged(): void {
     this.changed();
@@ -231,7 +237,7 @@ export class Invariants {
 
   /** A reload's outcome: whole or nothing, refused only for what must be refused. */
   reloaded(node: SimNode, outcome: ReloadOutcome, edit: Edit): void {
-    const refuse = mustRefuse(edit);
+    const refuse = mustRefuse(edit, outcome.before);
     if (JSON.stringify(outcome.running) !== JSON.stringify(outcome.expected)) {
       this.report('reload-whole', `${node.name}: after a ${outcome.ok ? 'applied' : 'refused'} ${edit.kind} edit the running config is neither the old nor the new one`);
     }

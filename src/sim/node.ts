@@ -21,6 +21,8 @@ export interface ReloadOutcome {
   /** The config the director runs afterwards, and the one it had to run (old or new). */
   running: Config;
   expected: Config;
+  /** The file before the edit. */
+  before: NodeConfig;
 }
 
 /** One simulated director: a host and the tandem process on it (the real Director). */
@@ -118,16 +120,17 @@ export class SimNode {
     if (!reloader || !director || this.state !== 'running') return undefined;
     const next = buildConfig(this.spec, this.index, nc);
     const before = this.running;
+    const beforeFile = this.nc;
     this.busy += 1;
     try {
       await reloader.reload('simulated edit', async () => ({ file: `${this.name}.yaml`, config: next.config, auth: next.auth, warnings: [] }));
       if (this.director !== director) return undefined;
       this.running = { config: next.config, auth: next.auth };
       this.nc = nc;
-      return { ok: true, running: director.config, expected: next.config };
+      return { ok: true, running: director.config, expected: next.config, before: beforeFile };
     } catch (err) {
       if (this.director !== director) return undefined;
-      return { ok: false, error: (err as Error).message, running: director.config, expected: before.config };
+      return { ok: false, error: (err as Error).message, running: director.config, expected: before.config, before: beforeFile };
     } finally {
       this.busy = Math.max(0, this.busy - 1);
     }

@@ -101,9 +101,15 @@ class Simulation {
       });
     const node = 'node' in fault ? this.nodes[fault.node % this.nodes.length] : undefined;
     const name = (i: number | undefined) => (i === undefined ? undefined : this.nodes[i % this.nodes.length]?.name);
+    // A disturbance's end counts as disturbed: the pair has one advert interval from then on.
+    const ends = (ms: number, fn: () => void) =>
+      later(ms, () => {
+        invariants.markDisturbed();
+        fn();
+      });
     const rule = (r: NetRule, forMs: number) => {
       network.rules.add(r);
-      later(forMs, () => network.rules.delete(r));
+      ends(forMs, () => network.rules.delete(r));
     };
     switch (fault.kind) {
       case 'loss':
@@ -122,7 +128,7 @@ class Simulation {
       case 'link':
         if (!node) return;
         node.host.setLink(fault.iface, false);
-        later(fault.forMs, () => node.host.setLink(fault.iface, true));
+        ends(fault.forMs, () => node.host.setLink(fault.iface, true));
         return;
       case 'crash':
         if (!node || node.state === 'down') return;
@@ -146,7 +152,7 @@ class Simulation {
         if (!node || scheduler.isPaused(node.name)) return;
         scheduler.pause(node.name);
         invariants.paused.add(node.name);
-        later(fault.forMs, () => {
+        ends(fault.forMs, () => {
           invariants.paused.delete(node.name);
           scheduler.resume(node.name);
         });
@@ -186,6 +192,8 @@ class Simulation {
     const generation = node.host.generation;
     this.scheduler.at(this.scheduler.now() + ms, () => {
       this.invariants.changed();
+      // A killed process's VIPs were stale until now: its end is a disturbance's end.
+      if (node.state === 'killed') this.invariants.markDisturbed();
       if (node.host.generation === generation && !node.director) this.start(node);
     });
   }
@@ -199,7 +207,7 @@ class Simulation {
     const nc = editConfig(this.schedule.cluster, node.nc, edit);
     if (!node.director) {
       // Not running: the next start reads the file (an edit tandem must refuse is not written).
-      if (!mustRefuse(edit)) node.writeFile(nc);
+      if (!mustRefuse(edit, node.nc)) node.writeFile(nc);
       this.invariants.configsChanged();
       return;
     }

@@ -1,4 +1,4 @@
-import type { ClusterSpec } from './cluster.js';
+import type { ClusterSpec, NodeConfig } from './cluster.js';
 
 /** A reload's edit of one node's config file (or of every node's, for the key). */
 export type Edit =
@@ -49,7 +49,8 @@ export interface Schedule {
   faults: TimedFault[];
 }
 
-/** Edits a running tandem must refuse whole. */
-export function mustRefuse(edit: Edit): boolean {
-  return edit.kind === 'port' || (edit.kind === 'source' && edit.source === 'foreign');
+/** Edits a running tandem must refuse whole (an edit of an instance the file lacks changes nothing). */
+export function mustRefuse(edit: Edit, nc: NodeConfig): boolean {
+  if (edit.kind === 'port') return true;
+  return edit.kind === 'source' && edit.source === 'foreign' && nc.instances[edit.instance % nc.instances.length]?.present === true;
 }

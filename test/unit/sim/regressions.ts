@@ -77,4 +77,41 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'after kill -9, a config that moved the instance to eth1 left the old VIPs on eth0 for good: the start cleaned only the new interface',
+    schedule: {
+      seed: 1390366956,
+      cluster: {
+        nodes: 3,
+        instances: [{ vrid: 51, priorities: [1, 140, 254], preempt: [true, true, true], preemptDelay: 0, advertInterval: 0.5, unicast: false, vipCount: 2 }],
+        syncGroup: false,
+        scriptWeight: 30,
+        trackEth1Weight: null,
+        service: { trackWeight: -60 },
+      },
+      faults: [
+        { at: 5310, fault: { kind: 'kill', node: 2, forMs: 2026 } },
+        { at: 6426, fault: { kind: 'reload', node: 2, edit: { kind: 'move', instance: 0, iface: 'eth1' } } },
+      ],
+    },
+  },
+  {
+    found: 'SIGTERM during a reload that restarts an instance: the stop did not wait for the reload, and the stopped daemon still held the VIP',
+    schedule: {
+      seed: 640677635,
+      cluster: {
+        nodes: 3,
+        instances: [{ vrid: 51, priorities: [1, 247, 252], preempt: [false, true, true], preemptDelay: 0, advertInterval: 0.5, unicast: false, vipCount: 1 }],
+        syncGroup: true,
+        scriptWeight: -60,
+        trackEth1Weight: -60,
+        service: { trackWeight: -60 },
+      },
+      faults: [
+        { at: 22727, fault: { kind: 'partition', a: 1, b: 2, oneWay: false, forMs: 4912 } },
+        { at: 24268, fault: { kind: 'reload', node: 1, edit: { kind: 'interval', instance: 1, seconds: 1 } } },
+        { at: 24986, fault: { kind: 'restart', node: 1 } },
+      ],
+    },
+  },
 ];
