@@ -4,8 +4,8 @@ import { simulate } from '../../../src/sim/run.js';
 
 /*
  * Random fault schedules, a new seed each run (printed; TANDEM_SIM_SEED=N replays them,
- * TANDEM_SIM_RUNS=N sets how many per half). A failure prints the shrunk schedule: add it to
- * regressions.ts once fixed.
+ * TANDEM_SIM_RUNS=N sets how many per half). A failure prints the shrunk schedule:
+ * scripts/lib/sim-replay.ts replays it with the logs; add it to regressions.ts once fixed.
  */
 export const simRuns = Number(process.env.TANDEM_SIM_RUNS ?? 1000);
 export const simSeed = Number(process.env.TANDEM_SIM_SEED ?? Date.now() % 2 ** 30);
