@@ -1,7 +1,7 @@
 import type { Problem } from './parse.js';
 import type { CheckConfig, Config } from './schema.js';
 import { serviceName } from './service-name.js';
-import { addressFamily, canonicalAddress } from '../vrrp/address.js';
+import { addressFamily, canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import { parseVip } from './vip.js';
 
 /** Rules across fields that JSON Schema cannot say. Errors refuse the config; warnings do not. */
@@ -38,7 +38,7 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     if (peerFamilies.size > 1 || (inst.source_address && peerFamilies.size && !peerFamilies.has(addressFamily(inst.source_address)))) {
       errors.push({ path: at('unicast_peers'), message: 'unicast peers must all be of the source address\'s family (IPv4 or IPv6): adverts leave from one socket', rule: 'family' });
     }
-    if (inst.source_address && /^fe[89ab]/i.test(inst.source_address)) {
+    if (inst.source_address && isLinkLocal6(inst.source_address)) {
       errors.push({ path: at('source_address'), message: 'a link-local IPv6 source cannot be bound without its zone; give a global or unique local IPv6 address', rule: 'family' });
     }
     const tracks = inst.track_interfaces.length + inst.track_scripts.length;

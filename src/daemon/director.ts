@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
-import { desiredTable } from '../ipvs/desired.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
@@ -128,7 +127,7 @@ export class Director {
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
   async start(): Promise<void> {
     await this.startServices();
-    await this.ipvs.start(this.config, this.services?.table() ?? desiredTable(this.config.virtual_services));
+    await this.ipvs.start(this.config, this.services?.table() ?? []);
     this.retrack();
     for (const runner of this.runners.all()) runner.start();
     this.tracked.startScripts();
@@ -161,12 +160,12 @@ export class Director {
   private async cleanLeftoverVips(sources: string[]): Promise<void> {
     const { vips, store } = this.options.seams;
     const leftovers = new Map<string, Set<string>>();
-    const note = (iface: string, text: string) => {
-      const address = parseVip(text)?.address;
-      if (address && !sources.includes(address)) leftovers.set(iface, (leftovers.get(iface) ?? new Set()).add(address));
-    };
-    for (const [iface, list] of Object.entries(await store.readLedger())) for (const text of list) note(iface, text);
-    for (const inst of this.config.instances) for (const text of inst.vips) note(inst.interface, text);
+    for (const ledger of [await store.readLedger(), vipLedger(this.config)]) {
+      for (const [iface, list] of Object.entries(ledger)) {
+        const addresses = list.map((text) => parseVip(text)?.address).filter((a): a is string => a !== undefined && !sources.includes(a));
+        leftovers.set(iface, new Set([...(leftovers.get(iface) ?? []), ...addresses]));
+      }
+    }
     for (const [iface, addresses] of leftovers) {
       // An interface gone since holds nothing.
       const stale = (await vips.list(iface).catch(() => [])).filter((v) => addresses.has(v.address));

@@ -1,6 +1,6 @@
 import type { Config, InstanceConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
-import { canonicalAddress } from '../vrrp/address.js';
+import { canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import type { Seams } from './seams.js';
 
 /** Where the adverts of a config leave from: each instance's source, and where to join the group. */
@@ -29,7 +29,7 @@ function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses']): str
   if (inst.source_address) return canonicalAddress(inst.source_address);
   const vips = new Set(inst.vips.map((v) => parseVip(v)?.address));
   const own = addresses(inst.interface).filter((a) => !vips.has(a.address));
-  const found = own.find((a) => a.family === 4) ?? own.find((a) => a.family === 6 && !/^fe[89ab]/i.test(a.address));
+  const found = own.find((a) => a.family === 4) ?? own.find((a) => a.family === 6 && !isLinkLocal6(a.address));
   if (!found) {
     throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 or global IPv6 address of its own; add one or set source_address`);
   }

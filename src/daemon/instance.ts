@@ -8,6 +8,7 @@ import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
 import { encodeAdvert } from '../vrrp/codec.js';
 import type { Action, Event, Machine, VrrpState } from '../vrrp/machine.js';
 import { createMachine, nextDeadline, step } from '../vrrp/machine.js';
+import { peerLifetimeMs } from '../vrrp/timers.js';
 import type { Clock } from '../clock.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
 import { GarpRounds } from './garp-rounds.js';
@@ -159,13 +160,13 @@ export class InstanceRunner {
     return this.transitions;
   }
 
-  /** The master this BACKUP follows and heard within three of its intervals, if any. */
+  /** The master this BACKUP follows and still hears (within a peer's lifetime), if any. */
   get following(): string | undefined {
     const m = this.machine;
     if (m.state !== 'BACKUP' || !m.master) return undefined;
     // Heard as a master: a master that restarted and now advertises as a backup is not one.
     const peer = m.peers[m.master.address];
-    return peer?.kind === 'master' && this.deps.clock.now() - peer.lastSeen < 3 * m.masterAdverIntervalCs * 10 ? m.master.address : undefined;
+    return peer?.kind === 'master' && this.deps.clock.now() - peer.lastSeen < peerLifetimeMs(m.masterAdverIntervalCs) ? m.master.address : undefined;
   }
 
   start(): void {

@@ -78,7 +78,7 @@ export class Reloader {
       next = await load();
     } catch (err) {
       const error = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : (err as Error).message;
-      throw this.refused(trigger, started, error, [], 'reload refused; the running config stays');
+      throw this.refused(trigger, started, error, []);
     }
     const diff = diffConfigs(this.director.config, next.config);
     for (const w of next.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
@@ -87,13 +87,13 @@ export class Reloader {
     try {
       plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses), !sameKey(this.director.auth, next.auth));
     } catch (err) {
-      throw this.refused(trigger, started, (err as Error).message, diff.summary, 'reload refused; the running config stays');
+      throw this.refused(trigger, started, (err as Error).message, diff.summary);
     }
-    if (plan.refused.length) throw this.refused(trigger, started, plan.refused.join('\n'), plan.summary, 'reload refused; the running config stays');
+    if (plan.refused.length) throw this.refused(trigger, started, plan.refused.join('\n'), plan.summary);
     try {
       await this.director.applyReload(next, plan.steps);
     } catch (err) {
-      throw this.refused(trigger, started, (err as Error).message, plan.summary, 'reload refused; the running config stays');
+      throw this.refused(trigger, started, (err as Error).message, plan.summary);
     }
     this.counts.ok += 1;
     const summary = plan.summary.length ? plan.summary : ['no change'];
@@ -103,11 +103,11 @@ export class Reloader {
   }
 
   /** Records and logs a reload that did not happen; returns the error to throw. */
-  private refused(trigger: string, started: number, error: string, summary: string[], what: string): ReloadError {
+  private refused(trigger: string, started: number, error: string, summary: string[]): ReloadError {
     const { log, clock } = this.deps;
     this.counts.failed += 1;
     this.last = { at: clock.wall(), trigger, ok: false, summary, error, ms: Math.round(clock.now() - started) };
-    log.error({ trigger, error }, `${what}: ${error}`);
+    log.error({ trigger, error }, `reload refused; the running config stays: ${error}`);
     return new ReloadError(error);
   }
 }

@@ -50,6 +50,10 @@ export class StateDir {
     return path.join(this.dir, 'vips.json');
   }
 
+  private get replayFile(): string {
+    return path.join(this.dir, 'replay.json');
+  }
+
   /**
    * Creates the directory and claims the pid file; refuses when another live daemon holds it,
    * and when another user could write in it (their files there would steer this daemon).
@@ -128,7 +132,7 @@ export class StateDir {
   /** The replay guard's state of the last run: adverts older than it stay refused after a restart. */
   async readReplay(): Promise<ReplayState> {
     try {
-      const state = JSON.parse(await readNoFollow(path.join(this.dir, 'replay.json'))) as unknown;
+      const state = JSON.parse(await readNoFollow(this.replayFile)) as unknown;
       return state && typeof state === 'object' && !Array.isArray(state) ? (state as ReplayState) : {};
     } catch {
       return {};
@@ -136,6 +140,6 @@ export class StateDir {
   }
 
   async writeReplay(state: ReplayState): Promise<void> {
-    await writeNoFollow(path.join(this.dir, 'replay.json'), `${JSON.stringify(state)}\n`);
+    await writeNoFollow(this.replayFile, `${JSON.stringify(state)}\n`);
   }
 }

@@ -35,7 +35,6 @@ export class SimHost implements NetHost {
   running = true;
   /** Bumped at each crash: timers and callbacks of the dead process do nothing. */
   generation = 0;
-  garps = 0;
   private readonly linkListeners = new Set<(iface: string) => void>();
   private readonly store = { ledger: {} as Record<string, string[]>, drains: [] as string[], epoch: 0, replay: {} as ReplayState };
 
@@ -69,16 +68,10 @@ export class SimHost implements NetHost {
     return [...this.vips].flatMap(([iface, m]) => [...m.keys()].map((a) => `${iface} ${a}`));
   }
 
-  holds(address: string): boolean {
-    for (const m of this.vips.values()) if (m.has(address)) return true;
-    return false;
-  }
-
   /** The machine goes down: the process with it, and the kernel's addresses and table. */
   crash(): void {
+    this.killProcess();
     this.running = false;
-    this.linkListeners.clear();
-    this.generation += 1;
     this.vips.clear();
     this.ipvs.table = [];
   }
@@ -125,10 +118,7 @@ export class SimHost implements NetHost {
       close: () => undefined,
     };
     const announcer: Announcer = {
-      announce: () => {
-        this.garps += 1;
-        return { done: Promise.resolve() };
-      },
+      announce: () => ({ done: Promise.resolve() }),
       prepare: () => undefined,
       close: () => undefined,
     };

@@ -3,6 +3,7 @@ import type { InstanceRunner } from '../daemon/instance.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { VirtualService } from '../ipvs/model.js';
 import { realServerId, serviceId } from '../ipvs/model.js';
+import { SERVERS } from './cluster.js';
 import type { ClusterSpec } from './cluster.js';
 import type { SimNetwork } from './network.js';
 import type { ReloadOutcome, SimNode } from './node.js';
@@ -228,7 +229,7 @@ export class Invariants {
     for (const node of this.nodes) {
       const config = node.running.config;
       if (!node.director || !config.virtual_services.length) continue;
-      const up = (address: string) => this.serversUp[['10.0.2.1', '10.0.2.2'].indexOf(address)] ?? true;
+      const up = (address: string) => this.serversUp[SERVERS.indexOf(address)] ?? true;
       const want = desiredTable(config.virtual_services).map((s) => ({ ...s, realServers: s.realServers.filter((r) => up(r.address)) }));
       const [a, b] = [tableKey(want), tableKey(node.host.ipvs.table)];
       if (a !== b) this.report('ipvs-table', `${node.name}: table ${b}, desired ${a}`);

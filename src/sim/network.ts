@@ -45,7 +45,6 @@ export class SimNetwork {
   /** Base one-way delay of a healthy network. */
   readonly baseDelayMs = 0.2;
   sent = 0;
-  delivered = 0;
 
   constructor(
     readonly scheduler: Scheduler,
@@ -67,11 +66,6 @@ export class SimNetwork {
 
   closed(t: SimTransport): void {
     this.transports.delete(t);
-  }
-
-  /** Whether no fault is in force. */
-  get healthy(): boolean {
-    return this.rules.size === 0;
   }
 
   send(from: SimTransport, source: string, packet: Buffer, targets: { group: string } | { peers: string[] }): void {
@@ -140,7 +134,6 @@ export class SimTransport implements AdvertTransport {
 
   deliver(packet: Buffer, from: string): void {
     if (!this.open || !this.host.running) return;
-    this.network.delivered += 1;
     this.options.onPacket(packet, from);
   }
 

@@ -21,6 +21,11 @@ export function canonicalAddress(text: string): string {
   return addressText(addressBytes(text));
 }
 
+/** An IPv6 link-local address (fe80::/10): a socket bound to one needs its zone in every call. */
+export function isLinkLocal6(text: string): boolean {
+  return /^fe[89ab]/i.test(text);
+}
+
 export function addressFamily(text: string): 4 | 6 {
   return ipaddr.parse(text).kind() === 'ipv4' ? 4 : 6;
 }
