@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import type { CheckConfig, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
 import { lookupUser } from '../net/users.js';
@@ -7,6 +8,10 @@ import { parseDigest, parseStatusList } from './http-expect.js';
 import type { Timing } from './schedule.js';
 import { checkScript } from './script.js';
 import { checkTcp } from './tcp.js';
+import { checkDns } from './dns.js';
+import { checkPing } from './ping.js';
+import { checkSmtp } from './smtp.js';
+import { checkUdp } from './udp.js';
 import type { Checker, CheckTarget } from './types.js';
 
 /** Everything needed to run one real server's check, resolved from the config. */
@@ -121,6 +126,21 @@ export async function buildChecker(spec: CheckSpec, env: NodeJS.ProcessEnv = pro
           timeoutMs,
         };
         return (signal) => checkScript(opts, signal);
+      }
+      case 'udp': {
+        // Without require_reply, silence until just before the timeout counts as up.
+        const opts = { payload: Buffer.from(c.payload ?? '', 'hex'), requireReply: c.require_reply ?? false, quietMs: Math.max(10, timeoutMs * 0.9) };
+        return (signal) => checkUdp(target, opts, signal);
+      }
+      case 'ping':
+        return (signal) => checkPing(target, timeoutMs, signal);
+      case 'dns': {
+        const opts = { name: c.query_name ?? '.', type: c.query_type ?? 'SOA', timeoutMs };
+        return (signal) => checkDns(target, opts, signal);
+      }
+      case 'smtp': {
+        const helo = c.helo ?? os.hostname();
+        return (signal) => checkSmtp(target, helo, signal);
       }
     }
   } catch (err) {

@@ -37,7 +37,7 @@ commands:
                                              judged (tandem drill --help)
   cleanup --config FILE [--state-dir DIR]    remove the VIPs a crashed daemon left behind
                                              (systemd ExecStopPost); refuses while one runs
-  import-keepalived FILE [--strict]          print a keepalived.conf (and its includes) as tandem
+  import-keepalived FILE [--strict] [--config-id ID]  print a keepalived.conf (and its includes) as tandem
                                              YAML; --strict: exit 1 if a keyword is not translated
 
 --state-dir defaults to ${DEFAULT_STATE_DIR}.`;
@@ -93,9 +93,9 @@ const commands: Record<string, Command> = {
     return load.status().then((m) => m.stepDownCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, values.instance, hold));
   },
   'import-keepalived': (args) => {
-    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { strict: { type: 'boolean' } } });
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { strict: { type: 'boolean' }, 'config-id': { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('import-keepalived takes one file');
-    return load.import().then((m) => m.importCommand(positionals[0] as string, values.strict ?? false));
+    return load.import().then((m) => m.importCommand(positionals[0] as string, values.strict ?? false, values['config-id']));
   },
 };
 

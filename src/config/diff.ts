@@ -47,7 +47,7 @@ function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string
   const added = b.vips.filter((v) => !a.vips.includes(v));
   const removed = a.vips.filter((v) => !b.vips.includes(v));
   if (added.length || removed.length) reconfigure.push(`VIPs ${[...added.map((v) => `+${v}`), ...removed.map((v) => `-${v}`)].join(' ')}`);
-  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_scripts', 'track_services', 'notify'] as const) {
+  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_own_interface', 'track_scripts', 'track_services', 'notify', 'alert'] as const) {
     if (!same(a[k], b[k])) reconfigure.push(k);
   }
   return { restart, move: change(a, b, PLACE), reconfigure };

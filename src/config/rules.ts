@@ -28,7 +28,8 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       const vip = parseVip(text);
       if (vip) claim('VIP', vip.address, `instance ${inst.name}`, at('vips', v), 'unique-vip');
     });
-    inst.track_scripts.forEach((name, s) => {
+    inst.track_scripts.forEach((t, s) => {
+      const name = typeof t === 'string' ? t : t.script;
       if (!(name in config.scripts)) {
         const known = Object.keys(config.scripts);
         errors.push({ path: at('track_scripts', s), message: `no script named "${name}" in scripts (defined: ${known.join(', ') || 'none'})`, rule: 'unknown-script' });
@@ -103,6 +104,9 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
       need('port', `for a ${vs.protocol} service`);
       forbid('fwmark', `for a ${vs.protocol} service (use protocol: fwmark)`);
     }
+    if (vs.protocol !== 'fwmark' && vs.port === 0 && !vs.persistence) {
+      errors.push({ path: at('port'), message: 'port 0 (every port) needs `persistence`: the kernel refuses it otherwise', rule: 'service-shape' });
+    }
     const family = vs.protocol === 'fwmark' ? (vs.family === 'ipv6' ? 6 : 4) : vs.address ? addressFamily(vs.address) : undefined;
     const id = vs.protocol === 'fwmark' ? `fwmark ${vs.fwmark} ${vs.family}` : `${vs.protocol} ${vs.address} ${vs.port}`;
     const previous = seen.get(id);
@@ -164,6 +168,12 @@ const ONLY_FOR: Record<string, CheckConfig['type'][]> = {
   read_only: ['mysql'],
   command: ['script'],
   dynamic: ['script'],
+  payload: ['udp'],
+  require_reply: ['udp'],
+  query_name: ['dns'],
+  query_type: ['dns'],
+  helo: ['smtp'],
+  connect_port: ['tcp', 'http', 'https', 'mysql', 'udp', 'dns', 'smtp'],
 };
 
 /**
@@ -193,7 +203,7 @@ function checkCheck(c: CheckConfig, port: number | undefined, path: (string | nu
       errors.push({ path: [...path, 'source_address'], message: `an IPv${addressFamily(c.source_address)} source for an IPv${addressFamily(c.connect_address)} connect_address`, rule: 'family' });
     }
   }
-  if (port === 0 && c.type !== 'script' && c.connect_port === undefined) {
+  if (port === 0 && c.type !== 'script' && c.type !== 'ping' && c.connect_port === undefined) {
     errors.push({ path, message: `a ${c.type} check of a real server on port 0 (a firewall-mark service) needs connect_port`, rule: 'check-port' });
   }
 }

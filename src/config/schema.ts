@@ -51,7 +51,7 @@ const trackedInterface = {
 const instance = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'interface', 'vrid', 'priority', 'vips'],
+  required: ['name', 'interface', 'vrid', 'priority'],
   properties: {
     name: {
       type: 'string',
@@ -95,11 +95,11 @@ const instance = {
     },
     vips: {
       type: 'array',
-      minItems: 1,
+      default: [],
       maxItems: 255,
       uniqueItems: true,
       items: { type: 'string', format: 'vip' },
-      description: 'Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6.',
+      description: 'Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6. An instance without VIPs only elects (for its notify hooks and alerts).',
     },
     track_interfaces: {
       type: 'array',
@@ -131,9 +131,29 @@ const instance = {
       type: 'array',
       default: [],
       uniqueItems: true,
-      items: { type: 'string', minLength: 1 },
-      description: 'Names of entries in `scripts` that adjust this instance\'s priority.',
+      items: {
+        hint: 'a script name, or a map with `script` and `weight`',
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['script', 'weight'],
+            properties: {
+              script: { type: 'string', minLength: 1 },
+              weight: { ...weight, description: "This instance's weight for the script, instead of the script's own (Keepalived: `track_script { NAME weight N }`)." },
+            },
+          },
+        ],
+      },
+      description: 'Entries in `scripts` that adjust this instance\'s priority: a name (the script\'s own weight), or `{script, weight}`.',
     },
+    track_own_interface: {
+      type: 'boolean',
+      default: true,
+      description: "The instance's own interface going down means FAULT (Keepalived: `dont_track_primary` sets false).",
+    },
+    alert: { type: 'boolean', default: false, description: "Mail this instance's transitions to `alerts.smtp` (Keepalived: smtp_alert)." },
     notify: {
       type: 'object',
       additionalProperties: false,
@@ -156,6 +176,7 @@ const script = {
   required: ['command'],
   properties: {
     command: argv,
+    user: { type: 'string', minLength: 1, description: 'System user to run the command as (Keepalived: script_user, or `user` in the script); default: the daemon\'s.' },
     interval: { type: 'number', minimum: 0.1, maximum: 3600, default: 1, description: 'Seconds between runs.' },
     timeout: { type: 'number', minimum: 0.1, maximum: 3600, default: 5, description: 'Seconds before a run is killed and counted as a failure.' },
     weight: { ...weight, default: 0 },
@@ -164,7 +185,7 @@ const script = {
   },
 } as const;
 
-const CHECK_TYPES = ['tcp', 'http', 'https', 'mysql', 'script'] as const;
+const CHECK_TYPES = ['tcp', 'http', 'https', 'mysql', 'script', 'udp', 'ping', 'dns', 'smtp'] as const;
 
 /**
  * A health check. One flat shape for every type, so a typo is reported as an unknown key; the
@@ -221,6 +242,11 @@ const check = {
     read_only: { type: 'boolean', description: 'mysql: `true` wants a read-only server (a replica pool), `false` a writable one (the primary).' },
     command: { ...argv, description: 'script: the command (argument array, no shell); exit 0 is up. TANDEM_RS_ADDRESS, TANDEM_RS_PORT and TANDEM_SERVICE are in its environment.' },
     dynamic: { type: 'boolean', description: "script: exit 0 up, 1 down, 2-255 up with weight (status - 2), as Keepalived's misc_dynamic." },
+    payload: { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', description: 'udp: the datagram sent, in hex (default: empty; Keepalived: payload).' },
+    require_reply: { type: 'boolean', description: 'udp: only a reply is up (default false: silence is up, an ICMP unreachable is down).' },
+    query_name: { type: 'string', minLength: 1, description: 'dns: the name asked for (default `.`; Keepalived: name).' },
+    query_type: { enum: ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'], description: 'dns: the record type asked for (default SOA; Keepalived: type).' },
+    helo: { type: 'string', minLength: 1, description: 'smtp: the name sent with HELO (default: the host name; Keepalived: helo_name).' },
   },
 } as const;
 
@@ -245,6 +271,16 @@ const realServer = {
   properties: {
     ...server.properties,
     check: { ...check, description: "This server's health check, instead of the service's." },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        up: { ...argv, description: 'Run when the server comes back up (Keepalived: notify_up).' },
+        down: { ...argv, description: 'Run when the server goes down (Keepalived: notify_down).' },
+      },
+      description: "Commands run when this server's health changes (argument arrays, no shell).",
+    },
     inhibit_on_failure: { type: 'boolean', description: "Override the service's `inhibit_on_failure` for this server." },
   },
 } as const;
@@ -257,7 +293,7 @@ const virtualService = {
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'A name for logs and status (default: the service as ipvsadm writes it).' },
     protocol: { enum: ['tcp', 'udp', 'fwmark'], description: '`tcp`, `udp` (with `address` and `port`) or `fwmark` (with `fwmark`).' },
     address: { type: 'string', format: 'ip', description: 'The VIP of a tcp/udp service.' },
-    port: { type: 'integer', minimum: 1, maximum: 65535, description: 'The port of a tcp/udp service.' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, description: 'The port of a tcp/udp service; 0 (every port) needs `persistence`.' },
     fwmark: { type: 'integer', minimum: 1, maximum: 4294967295, description: 'The firewall mark of a fwmark service.' },
     family: { enum: ['ipv4', 'ipv6'], default: 'ipv4', description: 'Address family of a fwmark service.' },
     scheduler: { enum: SCHEDULERS, default: 'wlc', description: `Scheduler: ${SCHEDULERS.join(', ')}.` },
@@ -294,6 +330,18 @@ const virtualService = {
       description: 'Healthy weight (the sum of the weights of the servers up) the service needs to be up. Below it the sorry server takes over and `track_services` lower the priority.',
     },
     quorum_hysteresis: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Up again at quorum + hysteresis, down below quorum - hysteresis.' },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        quorum_up: { ...argv, description: 'Run when the service gets its quorum (again).' },
+        quorum_down: { ...argv, description: 'Run when the service loses its quorum.' },
+      },
+      description: 'Commands run when the quorum changes (argument arrays, no shell; Keepalived: quorum_up, quorum_down).',
+    },
+    notify_down_at_stop: { type: 'boolean', default: false, description: 'Run `notify.quorum_down` when tandem stops (Keepalived: omega).' },
+    alert: { type: 'boolean', default: false, description: "Mail its real servers' and its quorum's changes to `alerts.smtp` (Keepalived: smtp_alert)." },
   },
 } as const;
 
@@ -302,7 +350,7 @@ export const configSchema = {
   title: 'tandem configuration',
   type: 'object',
   additionalProperties: false,
-  required: ['auth', 'instances'],
+  required: ['auth'],
   properties: {
     auth: {
       hint: '`none`, or a map with `key_file` or `key_env`',
@@ -354,6 +402,7 @@ export const configSchema = {
         delay: { type: 'number', minimum: 0, maximum: 3600, default: 5, description: 'Seconds after becoming master for a second round; 0 for none (garp_master_delay).' },
         refresh: { type: 'number', minimum: 0, maximum: 86400, default: 0, description: 'Seconds between periodic rounds while master; 0 for none (garp_master_refresh).' },
         refresh_repeat: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Gratuitous ARPs per VIP in each periodic round (garp_master_refresh_repeat).' },
+        interval: { type: 'number', minimum: 0, maximum: 10, default: 0, description: 'Seconds between the gratuitous ARPs (or NAs) of one round, on one interface; 0 sends them at once (vrrp_garp_interval, vrrp_gna_interval).' },
       },
     },
     scripts: {
@@ -365,9 +414,9 @@ export const configSchema = {
     },
     instances: {
       type: 'array',
-      minItems: 1,
+      default: [],
       items: instance,
-      description: 'VRRP instances: each elects a master for its VIPs.',
+      description: 'VRRP instances: each elects a master for its VIPs. With none, the director only checks real servers and keeps the IPVS table (a checker-only director, whose VIPs another system moves).',
     },
     ipvs: {
       type: 'object',
@@ -414,6 +463,28 @@ export const configSchema = {
       items: virtualService,
       description: 'IPVS virtual services. Both directors program them whatever their VRRP state: a failover only moves the VIPs.',
     },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Mail alerts for the instances, groups and services with `alert: true` (Keepalived: smtp_alert and the notification settings).',
+      properties: {
+        smtp: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['server', 'to'],
+          properties: {
+            server: { type: 'string', minLength: 1, description: 'SMTP relay: an address or a host name (smtp_server).' },
+            port: { type: 'integer', minimum: 1, maximum: 65535, default: 25, description: 'Its port.' },
+            helo: { type: 'string', minLength: 1, description: 'Name given in HELO/EHLO (smtp_helo_name); default: the host name.' },
+            from: { type: 'string', minLength: 3, description: 'Sender address (notification_email_from); default: tandem@HOSTNAME.' },
+            to: { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 }, description: 'Recipients (notification_email).' },
+            connect_timeout: { type: 'number', minimum: 1, maximum: 3600, default: 30, description: 'Seconds to connect and deliver before giving up (smtp_connect_timeout).' },
+          },
+          description: 'Where alerts go. Each is one mail, sent in the background; a mail that fails is logged, and never holds up a failover.',
+        },
+      },
+    },
     metrics: {
       type: 'object',
       additionalProperties: false,
@@ -449,7 +520,8 @@ export const configSchema = {
         required: ['name', 'instances'],
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Group name.' },
-          instances: { type: 'array', minItems: 2, uniqueItems: true, items: { type: 'string' }, description: 'Names of member instances.' },
+          instances: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' }, description: 'Names of member instances.' },
+          alert: { type: 'boolean', default: false, description: "Mail the group's transitions to `alerts.smtp` (Keepalived: smtp_alert)." },
           notify: {
             type: 'object',
             additionalProperties: false,
@@ -477,3 +549,4 @@ export type RealServerConfig = VirtualServiceConfig['real_servers'][number];
 export type SorryServerConfig = NonNullable<VirtualServiceConfig['sorry_server']>;
 export type CheckConfig = NonNullable<VirtualServiceConfig['check']>;
 export type TrackedService = InstanceConfig['track_services'][number];
+export type SmtpConfig = NonNullable<Config['alerts']['smtp']>;

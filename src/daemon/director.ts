@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
+import { groupAlert, instanceAlert } from '../observe/alerts.js';
+import { serviceEvents } from './service-events.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
@@ -74,7 +76,10 @@ export class Director {
       garp: garpSettings(loaded.config),
       log,
       clock: seams.clock,
-      onTransition: (r, from, to) => this.groups?.onTransition(r, from, to),
+      onTransition: (r, from, to) => {
+        if (r.config.alert) seams.alerts.send(this.config.alerts.smtp, instanceAlert(r.name, from, to), log);
+        this.groups?.onTransition(r, from, to);
+      },
       groupHold: (r) => this.groups?.holdFor(r),
     };
     this.runners = new InstanceSet(this.deps);
@@ -143,13 +148,20 @@ export class Director {
       monitor: { ...(seams.buildCheck ? { build: seams.buildCheck } : {}), ...(seams.random ? { random: seams.random } : {}) },
       onTable: (table) => void this.ipvs.setTable(table),
       onQuorum: () => this.retrack(),
+      events: serviceEvents(seams, log.child({ component: 'health' }), () => this.config),
     });
     await this.services.start();
   }
 
   private rebuildSyncGroups(): void {
     const { seams, log } = this.options;
-    this.groups = new SyncGroups(this.config.sync_groups, this.runners.byName, { run: (argv, l) => seams.hooks.run(argv, l), log });
+    this.groups = new SyncGroups(this.config.sync_groups, this.runners.byName, {
+      run: (argv, l) => seams.hooks.run(argv, l),
+      alert: (group, to) => {
+        if (group.alert) seams.alerts.send(this.config.alerts.smtp, groupAlert(group.name, to), log);
+      },
+      log,
+    });
   }
 
   /**
@@ -322,6 +334,7 @@ export class Director {
       await this.services?.stop();
       await Promise.all(this.runners.all().map((r) => r.stop()));
       await this.options.seams.hooks.drain();
+      await this.options.seams.alerts.drain();
       await this.ipvs.stop();
       this.options.seams.vips.close();
       this.options.seams.announcer.close();

@@ -8,6 +8,8 @@ export interface GarpSettings {
   delayMs: number;
   refreshMs: number;
   refreshRepeat: number;
+  /** Pause between the VIPs' announcements in one round. */
+  spacingMs: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export class GarpRounds {
     if (signal.aborted) return;
     const { iface, vips: all } = this.target();
     this.log.debug({ repeat }, 'gratuitous ARP');
-    const { done } = this.deps.announcer.announce(iface, vips ?? all, repeat, signal);
+    const { done } = this.deps.announcer.announce(iface, vips ?? all, repeat, signal, this.deps.garp.spacingMs);
     done.catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
   }
 

@@ -381,5 +381,6 @@ export function garpSettings(config: Config): GarpSettings {
     delayMs: config.garp.delay * 1000,
     refreshMs: config.garp.refresh * 1000,
     refreshRepeat: config.garp.refresh_repeat,
+    spacingMs: config.garp.interval * 1000,
   };
 }

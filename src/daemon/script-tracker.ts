@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ScriptConfig } from '../config/schema.js';
 import { CommandError, run } from '../net/exec.js';
+import { lookupUser } from '../net/users.js';
 import type { RiseFall } from '../check/rise-fall.js';
 import { riseFallStep } from '../check/rise-fall.js';
 
@@ -12,7 +13,8 @@ export type ScriptRun = (name: string, config: ScriptConfig, log: Logger) => Pro
 export const runScript: ScriptRun = async (name, config, log) => {
   const [file, ...args] = config.command as [string, ...string[]];
   try {
-    await run(file, args, { timeoutMs: config.timeout * 1000, group: true });
+    const user = config.user ? await lookupUser(config.user) : undefined;
+    await run(file, args, { timeoutMs: config.timeout * 1000, group: true, uid: user?.uid, gid: user?.gid });
     return true;
   } catch (err) {
     log.debug({ script: name, err: err instanceof CommandError ? err.message : String(err) }, 'tracking script failed');

@@ -13,6 +13,8 @@ import type { VipManager } from '../net/vips.js';
 import type { ReplayState } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
 import type { AdvertTransport, TransportOptions } from '../vrrp/transport.js';
+import { SmtpAlerts } from '../observe/alerts.js';
+import type { Alerts } from '../observe/alerts.js';
 import { HookRunner } from './hooks.js';
 import type { Hooks } from './hooks.js';
 import { runScript } from './script-tracker.js';
@@ -53,6 +55,8 @@ export interface Seams {
   addresses(iface: string): { family: 4 | 6; address: string }[];
   runScript: ScriptRun;
   hooks: Hooks;
+  /** Alert mail (instances, groups and services with `alert: true`). */
+  alerts: Alerts;
   store: Store;
   /** Builds a health check (the system's TCP, HTTP, MySQL and script checks by default). */
   buildCheck?: (spec: CheckSpec) => Promise<Checker>;
@@ -71,6 +75,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,
     hooks: new HookRunner(),
+    alerts: new SmtpAlerts(),
     store,
   };
 }

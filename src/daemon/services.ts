@@ -45,7 +45,14 @@ export interface SupervisorOptions {
   onTable: (table: VirtualService[]) => void;
   /** A service gained or lost its quorum. */
   onQuorum: (service: string, up: boolean) => void;
+  /** What an operator hears of: a real server up or down, a quorum won or lost (hooks, alerts). */
+  events?: ServiceEvents;
   monitor?: Partial<MonitorOptions>;
+}
+
+export interface ServiceEvents {
+  server(vs: VirtualServiceConfig, rs: RealServerConfig, up: boolean, why: string | undefined): void;
+  quorum(vs: VirtualServiceConfig, up: boolean, healthyWeight: number, quorum: number): void;
 }
 
 /**
@@ -65,7 +72,15 @@ export class ServiceSupervisor {
     private config: Config,
     private readonly options: SupervisorOptions,
   ) {
-    this.monitor = new HealthMonitor({ log: options.log, onChange: () => this.schedule(), clock: options.clock, ...options.monitor });
+    this.monitor = new HealthMonitor({
+      log: options.log,
+      onChange: (spec, health) => {
+        this.serverChanged(spec.service, spec.server, health);
+        this.schedule();
+      },
+      clock: options.clock,
+      ...options.monitor,
+    });
   }
 
   async start(): Promise<void> {
@@ -161,6 +176,17 @@ export class ServiceSupervisor {
     this.stopped = true;
     this.monitor.stop();
     await this.maintenance?.stop();
+    // Keepalived's omega: a stopping director no longer serves, so the quorum is gone.
+    this.config.virtual_services.forEach((vs, i) => {
+      const ev = this.evaluations[i];
+      if (vs.notify_down_at_stop && ev?.up) this.options.events?.quorum(vs, false, 0, ev.quorum);
+    });
+  }
+
+  private serverChanged(service: string, server: string, health: Health): void {
+    const vs = this.config.virtual_services.find((v) => serviceName(v) === service);
+    const rs = vs?.real_servers.find((r) => serverLabel(r) === server);
+    if (vs && rs) this.options.events?.server(vs, rs, health.up, health.last?.message);
   }
 
   private drainedBy(rs: RealServerConfig): ServerStatus['drained'] {
@@ -192,6 +218,8 @@ export class ServiceSupervisor {
       if (was !== undefined && was !== ev.up) {
         this.options.log.warn({ service: ev.name, healthyWeight: ev.healthyWeight, quorum: ev.quorum }, `virtual service ${ev.name} ${ev.up ? 'has its quorum again' : 'lost its quorum'} (healthy weight ${ev.healthyWeight}, quorum ${ev.quorum})`);
         this.options.onQuorum(ev.name, ev.up);
+        const vs = this.config.virtual_services.find((v) => serviceName(v) === ev.name);
+        if (vs) this.options.events?.quorum(vs, ev.up, ev.healthyWeight, ev.quorum);
       }
     }
     this.options.onTable(this.table());

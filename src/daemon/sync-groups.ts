@@ -8,10 +8,11 @@ import type { InstanceRunner } from './instance.js';
  * one becomes MASTER, all do; one falls back to BACKUP, all do; one has a fault of its own,
  * all go to FAULT until it clears. Forced changes run after the current step has finished.
  */
-interface Group {
+export interface Group {
   name: string;
   members: InstanceRunner[];
   notify: SyncGroupConfig['notify'];
+  alert: boolean;
   /** The state the group's hooks last announced. */
   state?: VrrpState;
 }
@@ -22,10 +23,10 @@ export class SyncGroups {
   constructor(
     groups: SyncGroupConfig[],
     runners: Map<string, InstanceRunner>,
-    private readonly hooks?: { run: (argv: string[], log: Logger) => void; log: Logger },
+    private readonly hooks?: { run: (argv: string[], log: Logger) => void; alert?: (group: Group, to: VrrpState) => void; log: Logger },
   ) {
     for (const g of groups) {
-      const entry: Group = { name: g.name, members: g.instances.map((n) => runners.get(n) as InstanceRunner), notify: g.notify };
+      const entry: Group = { name: g.name, members: g.instances.map((n) => runners.get(n) as InstanceRunner), notify: g.notify, alert: g.alert };
       entry.state = entry.members[0]?.state;
       for (const n of g.instances) this.groupOf.set(n, entry);
     }
@@ -49,6 +50,7 @@ export class SyncGroups {
     const log = this.hooks.log.child({ group: group.name });
     if (hook) this.hooks.run(hook, log);
     if (group.notify.any) this.hooks.run([...group.notify.any, 'GROUP', group.name, to], log);
+    this.hooks.alert?.(group, to);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config, InstanceConfig } from '../config/schema.js';
 
 /** What tracked things (interfaces, scripts) do to an instance: a priority and a fault list. */
 export interface Tracked {
@@ -59,9 +59,12 @@ export function trackInstances(config: Config, inputs: TrackingInputs): Map<stri
   for (const inst of config.instances) {
     const link = (name: string, weight: number): Tracked => ({ name, up: !inputs.linkDown(name), weight, why: inputs.linkDown(name) });
     own.set(inst.name, [
-      link(inst.interface, 0),
+      ...(inst.track_own_interface ? [link(inst.interface, 0)] : []),
       ...inst.track_interfaces.map((t) => (typeof t === 'string' ? link(t, 0) : link(t.interface, t.weight))),
-      ...inst.track_scripts.map((name) => ({ name: `script ${name}`, up: inputs.scriptUp(name), weight: config.scripts[name]?.weight ?? 0 })),
+      ...inst.track_scripts.map((t) => {
+        const name = trackedScriptName(t);
+        return { name: `script ${name}`, up: inputs.scriptUp(name), weight: typeof t === 'string' ? (config.scripts[name]?.weight ?? 0) : t.weight };
+      }),
       ...inst.track_services.map((t) => {
         const name = typeof t === 'string' ? t : t.service;
         return { name: `service ${name}`, up: inputs.hasQuorum(name), weight: typeof t === 'string' ? 0 : t.weight, why: `service ${name} below its quorum` };
@@ -75,4 +78,8 @@ export function trackInstances(config: Config, inputs: TrackingInputs): Map<stri
 /** The interfaces a config's instances use or track. */
 export function trackedInterfaces(config: Config): string[] {
   return [...new Set(config.instances.flatMap((i) => [i.interface, ...i.track_interfaces.map((t) => (typeof t === 'string' ? t : t.interface))]))];
+}
+
+export function trackedScriptName(t: InstanceConfig['track_scripts'][number]): string {
+  return typeof t === 'string' ? t : t.script;
 }

@@ -7,7 +7,7 @@ export interface Announcer {
    * Starts announcing the VIPs: the first announcements are on their way when this returns;
    * `done` settles when the repeats are over. Aborting `signal` stops the repeats still to come.
    */
-  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal): { done: Promise<void> };
+  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal, spacingMs?: number): { done: Promise<void> };
   /** Prepares the fast path for VIPs that may be announced soon. */
   prepare(iface: string, vips: Vip[], repeat: number): void;
   close(): void;
@@ -39,8 +39,9 @@ export class ArpingAnnouncer implements Announcer {
     for (const v of vips) if (v.family === 4) this.warmFor(iface, v, repeat).arm();
   }
 
-  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal): { done: Promise<void> } {
-    const runs = vips.filter((v) => v.family === 4).map((v) => this.warmFor(iface, v, repeat).fire('', signal));
+  /** `spacingMs`: a pause between the VIPs' first packets (Keepalived's vrrp_garp_interval). */
+  announce(iface: string, vips: Vip[], repeat: number, signal: AbortSignal, spacingMs = 0): { done: Promise<void> } {
+    const runs = vips.filter((v) => v.family === 4).map((v, i) => (i && spacingMs ? later(i * spacingMs, signal) : Promise.resolve()).then(() => this.warmFor(iface, v, repeat).fire('', signal)));
     const done = Promise.allSettled(runs).then((results) => {
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) {
@@ -55,4 +56,16 @@ export class ArpingAnnouncer implements Announcer {
     for (const w of this.warm.values()) w.close();
     this.warm.clear();
   }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts (the fire then does nothing). */
+function later(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 }

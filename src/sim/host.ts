@@ -159,6 +159,7 @@ export class SimHost implements NetHost {
       addresses: (iface) => (this.ifaces.get(iface)?.addresses ?? []).map((address) => ({ family: address.includes(':') ? 6 : 4, address })),
       runScript: async (name) => this.scriptsUp.get(name) ?? true,
       hooks: { run: () => undefined, drain: async () => undefined },
+      alerts: { send: () => undefined, drain: async () => undefined },
       store,
       buildCheck: async (spec: CheckSpec): Promise<Checker> => {
         const address = spec.target.address;

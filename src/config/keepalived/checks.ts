@@ -9,14 +9,20 @@ import { splitCommand } from './parse.js';
  * the first failure, so tandem's fall is retry + 1.
  */
 
-type Obj = Record<string, unknown>;
+import type { Obj, Reporter } from './report.js';
 
-export interface Reporter {
-  note(s: KStatement, where: string, message: string): void;
-  untranslated(s: KStatement, where: string, why?: string): void;
-}
+const CHECKERS: Record<string, string> = {
+  TCP_CHECK: 'tcp',
+  HTTP_GET: 'http',
+  SSL_GET: 'https',
+  MISC_CHECK: 'script',
+  UDP_CHECK: 'udp',
+  PING_CHECK: 'ping',
+  DNS_CHECK: 'dns',
+  SMTP_CHECK: 'smtp',
+};
 
-const CHECKERS: Record<string, string> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', MISC_CHECK: 'script' };
+const DNS_TYPES = new Set(['A', 'AAAA', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT']);
 
 /** Timer keywords valid at every level, with the tandem key each feeds. */
 const TIMERS: Record<string, string> = {
@@ -46,6 +52,7 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
   const here = `${where} > ${block.keyword}`;
   const timers: Obj = { ...inherited };
   const out: Obj = { type };
+  let hostSeen = false;
   for (const s of block.children ?? []) {
     if (takeTimer(s, timers)) continue;
     switch (s.keyword) {
@@ -80,6 +87,39 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
         break;
       case 'user':
         out.user = s.args[0];
+        break;
+      case 'payload':
+        if (type === 'udp') out.payload = s.args.join('').replace(/^0x/i, '');
+        else r.untranslated(s, here);
+        break;
+      case 'require_reply':
+        if (type !== 'udp') r.untranslated(s, here);
+        else if (s.args.length) r.untranslated(s, here, 'a reply pattern: tandem accepts any reply');
+        else out.require_reply = true;
+        break;
+      case 'type':
+        if (type === 'dns' && DNS_TYPES.has((s.args[0] ?? '').toUpperCase())) out.query_type = (s.args[0] as string).toUpperCase();
+        else r.untranslated(s, here);
+        break;
+      case 'name':
+        if (type === 'dns') out.query_name = s.args[0];
+        else r.untranslated(s, here);
+        break;
+      case 'helo_name':
+        if (type === 'smtp') out.helo = s.args[0];
+        else r.untranslated(s, here);
+        break;
+      case 'host':
+        // SMTP_CHECK's old `host { connect_ip ... }` blocks: one host is one check.
+        if (type === 'smtp' && !hostSeen) {
+          hostSeen = true;
+          for (const h of s.children ?? []) {
+            if (h.keyword === 'connect_ip') out.connect_address = h.args[0];
+            else if (h.keyword === 'connect_port') out.connect_port = Number(h.args[0]);
+            else if (h.keyword === 'bindto') out.source_address = h.args[0];
+            else r.untranslated(h, `${here} > host`);
+          }
+        } else r.untranslated(s, here, type === 'smtp' ? 'tandem checks one host per real server: the first is kept' : undefined);
         break;
       default:
         r.untranslated(s, here);

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
+import type { LanguageContext, SourceLine } from './preprocess.js';
+import { LanguageError, newLanguageContext, preprocess } from './preprocess.js';
 
 /*
  * keepalived.conf syntax: statements of a keyword and arguments on one line, blocks in braces
@@ -35,10 +38,9 @@ export class KeepalivedSyntaxError extends Error {
   }
 }
 
-export function tokenize(text: string, file: string): Token[] {
+export function tokenize(lines: SourceLine[], file: string): Token[] {
   const tokens: Token[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const line = index + 1;
+  lines.forEach(({ text: raw, line }) => {
     let i = 0;
     while (i < raw.length) {
       const c = raw[i] as string;
@@ -55,7 +57,8 @@ export function tokenize(text: string, file: string): Token[] {
         i = end + 1;
       } else {
         let j = i;
-        while (j < raw.length && !/[\s{}"#!]/.test(raw[j] as string)) j++;
+        // A `${NAME}` left undefined stays inside its word, braces and all.
+        while (j < raw.length && !/[\s{}"#!]/.test(raw[j] as string)) j = raw.startsWith('${', j) && raw.indexOf('}', j) > 0 ? raw.indexOf('}', j) + 1 : j + 1;
         tokens.push({ text: raw.slice(i, j), line, quoted: false });
         i = j;
       }
@@ -64,8 +67,15 @@ export function tokenize(text: string, file: string): Token[] {
   return tokens;
 }
 
-export function parseKeepalived(text: string, file: string): KStatement[] {
-  const tokens = tokenize(text, file);
+export function parseKeepalived(text: string, file: string, ctx: LanguageContext = newLanguageContext(defaultConfigId())): KStatement[] {
+  let lines: SourceLine[];
+  try {
+    lines = preprocess(text, file, ctx);
+  } catch (err) {
+    if (err instanceof LanguageError) throw new KeepalivedSyntaxError(file, err.line, err.message);
+    throw err;
+  }
+  const tokens = tokenize(lines, file);
   let pos = 0;
   const isBrace = (t: Token | undefined, b: string) => t !== undefined && !t.quoted && t.text === b;
 
@@ -113,8 +123,13 @@ const MAX_INCLUDE_DEPTH = 8;
  * relative to the including file, at any level), in place of each include, as Keepalived does.
  * Statements from included files carry their file.
  */
-export async function loadKeepalived(file: string, read: (f: string) => Promise<string> = (f) => readFile(f, 'utf8'), depth = 0): Promise<KStatement[]> {
-  const statements = parseKeepalived(await read(file), file);
+export async function loadKeepalived(
+  file: string,
+  ctx: LanguageContext = newLanguageContext(defaultConfigId()),
+  read: (f: string) => Promise<string> = (f) => readFile(f, 'utf8'),
+  depth = 0,
+): Promise<KStatement[]> {
+  const statements = parseKeepalived(await read(file), file, ctx);
   const expand = async (list: KStatement[]): Promise<KStatement[]> => {
     const out: KStatement[] = [];
     for (const s of list) {
@@ -128,7 +143,7 @@ export async function loadKeepalived(file: string, read: (f: string) => Promise<
       const files = (await glob(pattern, { cwd: path.dirname(file), absolute: true, onlyFiles: true })).sort();
       if (!files.length && !/[*?[]/.test(pattern)) throw new KeepalivedSyntaxError(file, s.line, `include ${pattern}: no such file`);
       for (const f of files) {
-        const included = await loadKeepalived(f, read, depth + 1);
+        const included = await loadKeepalived(f, ctx, read, depth + 1);
         out.push(...included.map((x) => tag(x, f)));
       }
     }
@@ -139,4 +154,9 @@ export async function loadKeepalived(file: string, read: (f: string) => Promise<
 
 function tag(s: KStatement, file: string): KStatement {
   return { ...s, file: s.file ?? file, ...(s.children ? { children: s.children.map((c) => tag(c, file)) } : {}) };
+}
+
+/** Keepalived's default config id: the host name up to its first dot. */
+export function defaultConfigId(): string {
+  return hostname().split('.')[0] as string;
 }

@@ -1,29 +1,23 @@
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
-import { isChecker, takeTimer, translateChecker } from './checks.js';
+import type { Obj, Reporter } from './report.js';
+import { boolArg, numberArg } from './report.js';
+import { LvsTranslator } from './translate-lvs.js';
 
 /*
- * keepalived.conf tree -> a tandem config object. Every statement is either translated, or
- * reported with its line: as a note (translated with a difference worth knowing) or as
- * untranslated (tandem has no equivalent yet). Nothing is dropped silently.
+ * keepalived.conf tree -> a tandem config object. Every statement is translated, or reported
+ * with its line: a note (translated; worth knowing), a warning (translated as Keepalived runs
+ * it, though the original looks like a mistake), a difference (translated, but tandem will
+ * behave otherwise), or untranslated (tandem has no equivalent). Nothing is dropped silently;
+ * `--strict` fails on differences and untranslated statements only.
  */
 
-export interface ImportNote {
-  line: number;
-  /** The included file the statement is in; the main file when unset. */
-  file?: string;
-  /** Where, e.g. `vrrp_instance VI_1 > authentication`. */
-  where: string;
-  message: string;
-  kind: 'note' | 'untranslated';
-}
+export type { ImportNote } from './report.js';
 
 export interface ImportResult {
   config: Record<string, unknown>;
-  notes: ImportNote[];
+  notes: import('./report.js').ImportNote[];
 }
-
-type Obj = Record<string, unknown>;
 
 const GARP_KEYS: Record<string, string> = {
   garp_master_repeat: 'repeat',
@@ -42,19 +36,61 @@ const NOTIFY_KEYS: Record<string, string> = {
   notify: 'any',
 };
 
-class Translator {
-  readonly notes: ImportNote[] = [];
+/** global_defs keywords that change nothing a tandem director does, with the reason. */
+const GLOBAL_NOTES: Record<string, string> = {
+  router_id: 'not needed: tandem names itself by its address',
+  lvs_id: 'not needed: tandem names itself by its address',
+  vrrp_skip_check_adv_addr: 'not needed: tandem adverts carry no address list to check',
+  vrrp_check_unicast_src: 'not needed: tandem authenticates every advert (HMAC) and drops unknown sources',
+  checker_log_all_failures: 'not needed: tandem logs each failed check at debug level and each state change at info',
+  log_detail: 'not needed: tandem logs structured JSON',
+  max_auto_priority: 'not needed: tandem runs its VRRP timers on their own event loop turn',
+  dynamic_interfaces: 'not needed: tandem follows interfaces that come and go',
+  vrrp_priority: 'not needed: tandem does not change its process priority',
+  checker_priority: 'not needed: tandem does not change its process priority',
+  bfd_priority: 'not needed: tandem does not change its process priority',
+  vrrp_no_swap: 'not needed',
+  checker_no_swap: 'not needed',
+  enable_traps: 'not needed: tandem exports Prometheus metrics instead of SNMP traps',
+  enable_script_security: 'tandem runs every command by its argument list, never through a shell',
+  vrrp_version: VERSION_NOTE,
+};
+
+/** global_defs keywords tandem has no equivalent for, and what the difference is. */
+const GLOBAL_DIFFERENCES: Record<string, string> = {
+  vrrp_strict: 'vrrp_strict also drops all traffic to the VIPs with iptables and refuses unicast and authentication; tandem does none of this',
+  vrrp_iptables: 'tandem adds no iptables rules for the VIPs',
+  vrrp_ipsets: 'tandem adds no ipsets for the VIPs',
+  nftables: 'tandem adds no nftables rules for the VIPs',
+};
+
+/** Sync group keywords tandem does not translate (so a bare one is not taken for a member). */
+const KNOWN_GROUP_KEYWORDS: Record<string, true> = { global_tracking: true, sync_group_tracking_weight: true, track_interface: true, track_script: true, track_file: true, track_process: true, track_bfd: true };
+
+class Translator implements Reporter {
+  readonly notes: import('./report.js').ImportNote[] = [];
   readonly garp: Obj = {};
   readonly scripts: Obj = {};
   readonly instances: Obj[] = [];
   readonly groups: Obj[] = [];
-  readonly services: Obj[] = [];
   readonly ipvs: Obj = {};
+  readonly smtp: Obj = {};
+  readonly lvs = new LvsTranslator(this);
+  /** Global smtp_alert defaults: undefined means unset, as Keepalived's -1. */
+  alertAll?: boolean;
+  alertVrrp?: boolean;
+  alertChecker?: boolean;
+  scriptUser?: string;
+  defaultInterface?: string;
   authenticated = false;
   unauthenticated = false;
 
-  note(s: KStatement, where: string, message: string, kind: ImportNote['kind'] = 'note'): void {
+  note(s: KStatement, where: string, message: string, kind: import('./report.js').ImportNote['kind'] = 'note'): void {
     this.notes.push({ line: s.line, file: s.file, where: where ? `${where} > ${s.keyword}` : s.keyword, message, kind });
+  }
+
+  differs(s: KStatement, where: string, message: string): void {
+    this.note(s, where, message, 'differs');
   }
 
   untranslated(s: KStatement, where: string, why = 'tandem has no equivalent'): void {
@@ -77,10 +113,10 @@ class Translator {
           this.syncGroup(s);
           break;
         case 'virtual_server':
-          this.virtualServer(s);
+          this.lvs.virtualServer(s);
           break;
         case 'virtual_server_group':
-          this.untranslated(s, '', 'virtual server groups: declare each service in virtual_services');
+          this.lvs.group(s);
           break;
         default:
           this.untranslated(s, '');
@@ -93,29 +129,75 @@ class Translator {
       const garpKey = GARP_KEYS[s.keyword.replace(/^vrrp_/, '')];
       if (garpKey && s.keyword.startsWith('vrrp_')) {
         this.garp[garpKey] = numberArg(s);
-      } else if (s.keyword === 'vrrp_version') {
-        this.note(s, 'global_defs', VERSION_NOTE);
-      } else if (s.keyword === 'lvs_sync_daemon') {
-        // lvs_sync_daemon INTERFACE INSTANCE [id N] [maxlen N] ...
-        const [iface, instance, ...rest] = s.args;
-        const sync: Obj = { interface: iface };
-        const valueOf = (key: string) => (rest.includes(key) ? Number(rest[rest.indexOf(key) + 1]) : undefined);
-        if (valueOf('id') !== undefined) sync.sync_id = valueOf('id');
-        if (valueOf('maxlen') !== undefined) sync.max_message_bytes = valueOf('maxlen');
-        const other = rest.filter((a, i) => !['id', 'maxlen'].includes(a) && !['id', 'maxlen'].includes(rest[i - 1] as string));
-        if (other.length) this.note(s, 'global_defs', `options dropped: ${other.join(' ')} (tandem uses ipvsadm's defaults)`);
-        this.note(s, 'global_defs', `instance ${instance} dropped: tandem runs the sync daemon as master and backup on both directors, whatever the VRRP state`);
-        this.ipvs.sync_daemon = sync;
-      } else if (s.keyword === 'lvs_timeouts') {
+      } else if (s.keyword in GLOBAL_NOTES) {
+        this.note(s, 'global_defs', GLOBAL_NOTES[s.keyword] as string);
+      } else if (s.keyword in GLOBAL_DIFFERENCES) {
+        this.differs(s, 'global_defs', GLOBAL_DIFFERENCES[s.keyword] as string);
+      } else {
+        this.globalSetting(s);
+      }
+    }
+  }
+
+  private globalSetting(s: KStatement): void {
+    switch (s.keyword) {
+      case 'lvs_sync_daemon':
+        this.lvs.syncDaemon(s, this.ipvs);
+        return;
+      case 'lvs_timeouts': {
         const t: Obj = { tcp: 0, tcpfin: 0, udp: 0 };
         for (let i = 0; i + 1 < s.args.length; i += 2) t[s.args[i] as string] = Number(s.args[i + 1]);
         this.ipvs.timeouts = t;
-      } else if (s.keyword === 'router_id') {
-        this.note(s, 'global_defs', 'not needed: tandem names itself by its address');
-      } else {
-        this.untranslated(s, 'global_defs');
+        return;
       }
+      case 'notification_email':
+        this.smtp.to = [...((this.smtp.to as string[] | undefined) ?? []), ...(s.children ?? []).map((c) => c.keyword), ...s.args];
+        return;
+      case 'notification_email_from':
+        this.smtp.from = s.args[0];
+        return;
+      case 'smtp_server':
+        this.smtp.server = s.args[0];
+        if (s.args[1] !== undefined) this.smtp.port = Number(s.args[1]);
+        return;
+      case 'smtp_helo_name':
+        this.smtp.helo = s.args[0];
+        return;
+      case 'smtp_connect_timeout':
+        this.smtp.connect_timeout = numberArg(s);
+        return;
+      case 'smtp_alert':
+        this.alertAll = boolArg(s);
+        return;
+      case 'smtp_alert_vrrp':
+        this.alertVrrp = boolArg(s);
+        return;
+      case 'smtp_alert_checker':
+        this.alertChecker = boolArg(s);
+        return;
+      case 'script_user':
+        this.scriptUser = s.args[0];
+        if (s.args[1] !== undefined) this.note(s, 'global_defs', `group ${s.args[1]} dropped: tandem runs scripts with the user's own group`);
+        return;
+      case 'default_interface':
+        this.defaultInterface = s.args[0];
+        return;
+      case 'vrrp_garp_interval':
+      case 'vrrp_gna_interval':
+        this.garpInterval(s);
+        return;
+      default:
+        this.untranslated(s, 'global_defs');
     }
+  }
+
+  /** Keepalived's pause between gratuitous ARPs (or NAs) on one interface, in seconds. */
+  private garpInterval(s: KStatement): void {
+    const seconds = numberArg(s);
+    if (seconds === 0) return; // Keepalived's default: no pause.
+    const previous = this.garp.interval as number | undefined;
+    if (previous !== undefined && previous !== seconds) this.note(s, 'global_defs', `tandem has one garp.interval for ARP and NA; keeping ${previous}`);
+    else this.garp.interval = seconds;
   }
 
   script(block: KStatement): void {
@@ -129,15 +211,25 @@ class Translator {
           break;
         case 'interval':
         case 'timeout':
-        case 'weight':
         case 'rise':
         case 'fall':
           out[s.keyword] = numberArg(s);
+          break;
+        case 'weight':
+          out.weight = numberArg(s);
+          if (s.args[1] === 'reverse') this.untranslated(s, where, 'a reversed weight (added while the script fails)');
+          break;
+        case 'user':
+          out.user = s.args[0];
+          break;
+        case 'init_fail':
+          this.differs(s, where, 'tandem starts every script as up until it has failed `fall` times');
           break;
         default:
           this.untranslated(s, where);
       }
     }
+    if (out.user === undefined && this.scriptUser) out.user = this.scriptUser;
     this.scripts[name] = out;
   }
 
@@ -146,6 +238,7 @@ class Translator {
     const where = `vrrp_instance ${name}`;
     const out: Obj = { name };
     const notify: Obj = {};
+    const vips: KStatement[] = [];
     let authSeen = false;
     for (const s of block.children ?? []) {
       switch (s.keyword) {
@@ -171,25 +264,38 @@ class Translator {
           out.preempt_delay = numberArg(s);
           break;
         case 'unicast_src_ip':
+        case 'mcast_src_ip':
           out.source_address = s.args[0];
           break;
         case 'unicast_peer':
-          out.unicast_peers = (s.children ?? []).map((p) => p.keyword);
+          out.unicast_peers = (s.children ?? []).map((p) => {
+            if (p.args.length) this.note(p, where, `options dropped: ${p.args.join(' ')} (tandem checks the peer's advert by its key)`);
+            return p.keyword;
+          });
           break;
         case 'virtual_ipaddress':
-          out.vips = this.vips(s, where, out.interface as string | undefined);
+        case 'virtual_ipaddress_excluded':
+          vips.push(s);
           break;
         case 'track_interface':
           out.track_interfaces = (s.children ?? []).map((t) => {
             const weight = t.args[0] === 'weight' ? Number(t.args[1]) : undefined;
+            if (t.args[2] === 'reverse') this.untranslated(t, where, 'a reversed weight (added while the interface is down)');
             return weight === undefined ? t.keyword : { interface: t.keyword, weight };
           });
           break;
         case 'track_script':
           out.track_scripts = (s.children ?? []).map((t) => {
-            if (t.args[0] === 'weight') this.note(t, where, `the weight here (${t.args[1]}) overrides the script's in Keepalived; tandem uses the script's own weight: set it there`);
-            return t.keyword;
+            if (t.args[0] !== 'weight') return t.keyword;
+            if (t.args[2] === 'reverse') this.untranslated(t, where, 'a reversed weight (added while the script fails)');
+            return { script: t.keyword, weight: Number(t.args[1]) };
           });
+          break;
+        case 'dont_track_primary':
+          out.track_own_interface = false;
+          break;
+        case 'smtp_alert':
+          out.alert = boolArg(s);
           break;
         case 'state':
           this.note(s, where, `initial state ${s.args[0]} dropped: tandem elects by priority (set the master's priority higher)`);
@@ -202,6 +308,9 @@ class Translator {
           this.authenticated = true;
           this.note(s, where, "Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors");
           break;
+        case 'lvs_sync_daemon_interface':
+          this.lvs.syncDaemon({ ...s, args: [s.args[0] ?? '', name] }, this.ipvs);
+          break;
         default:
           if (s.keyword in NOTIFY_KEYS) {
             notify[NOTIFY_KEYS[s.keyword] as string] = splitCommand(s.args.join(' '));
@@ -212,6 +321,10 @@ class Translator {
           }
       }
     }
+    if (out.interface === undefined && this.defaultInterface) out.interface = this.defaultInterface;
+    if (out.priority === undefined) out.priority = 100; // Keepalived's default
+    const list = vips.flatMap((s) => this.vips(s, where, out.interface as string | undefined));
+    if (list.length) out.vips = list;
     if (!authSeen) this.unauthenticated = true;
     if (Object.keys(notify).length) out.notify = notify;
     this.instances.push(out);
@@ -222,124 +335,25 @@ class Translator {
     const key = GARP_KEYS[s.keyword] as string;
     const value = numberArg(s);
     if (this.garp[key] === undefined) this.garp[key] = value;
-    else if (this.garp[key] !== value) this.note(s, where, `tandem's garp.${key} is one value for all instances; keeping ${String(this.garp[key])}`);
+    else if (this.garp[key] !== value) this.differs(s, where, `tandem's garp.${key} is one value for all instances; keeping ${String(this.garp[key])}`);
   }
 
   vips(block: KStatement, where: string, iface: string | undefined): string[] {
     const out: string[] = [];
     for (const v of block.children ?? []) {
-      const dev = v.args.indexOf('dev');
-      if (dev >= 0 && iface !== undefined && v.args[dev + 1] !== iface) {
-        this.untranslated(v, where, `a VIP on another device (${v.args[dev + 1]}) than the instance's (${iface})`);
+      const options = vipOptions(v.args);
+      if (options.dev !== undefined && iface !== undefined && options.dev !== iface) {
+        this.untranslated(v, where, `a VIP on another device (${options.dev}) than the instance's (${iface})`);
         continue;
       }
-      const extra = v.args.filter((a, i) => !(a === 'dev' || (i > 0 && v.args[i - 1] === 'dev')));
-      if (extra.length) this.note(v, where, `options dropped: ${extra.join(' ')}`);
-      out.push(v.keyword);
-    }
-    return out;
-  }
-
-  virtualServer(block: KStatement): void {
-    const where = `virtual_server ${block.args.join(' ')}`;
-    const out: Obj = {};
-    if (block.args[0] === 'fwmark') {
-      out.protocol = 'fwmark';
-      out.fwmark = Number(block.args[1]);
-    } else if (block.args[0] === 'group') {
-      this.untranslated(block, '', 'virtual server groups: declare each service in virtual_services');
-      return;
-    } else {
-      out.protocol = 'tcp';
-      out.address = block.args[0];
-      out.port = Number(block.args[1]);
-    }
-    const flags: string[] = [];
-    const servers: KStatement[] = [];
-    const timers: Obj = {};
-    const shared: Obj = {};
-    let method = 'nat';
-    for (const s of block.children ?? []) {
-      if (takeTimer(s, timers)) continue;
-      switch (s.keyword) {
-        case 'lb_algo':
-        case 'lvs_sched':
-          out.scheduler = s.args[0];
-          break;
-        case 'lb_kind':
-        case 'lvs_method':
-          method = ({ NAT: 'nat', DR: 'dr', TUN: 'tun' } as Record<string, string>)[(s.args[0] ?? '').toUpperCase()] ?? 'nat';
-          break;
-        case 'protocol':
-          if (out.protocol !== 'fwmark') out.protocol = (s.args[0] ?? 'TCP').toLowerCase();
-          break;
-        case 'persistence_timeout':
-          out.persistence = { ...(out.persistence as Obj | undefined), timeout: numberArg(s) };
-          break;
-        case 'persistence_granularity':
-          out.persistence = { timeout: 360, ...(out.persistence as Obj | undefined), netmask: s.args[0] };
-          break;
-        case 'sh-port':
-        case 'sh-fallback':
-        case 'mh-port':
-        case 'mh-fallback':
-          flags.push(s.keyword);
-          break;
-        case 'sorry_server':
-          out.sorry_server = { address: s.args[0], port: Number(s.args[1] ?? 0) };
-          break;
-        case 'real_server':
-          servers.push(s);
-          break;
-        case 'quorum':
-          out.quorum = numberArg(s);
-          break;
-        case 'hysteresis':
-          out.quorum_hysteresis = numberArg(s);
-          break;
-        case 'alpha':
-          shared.initially = 'down';
-          break;
-        case 'inhibit_on_failure':
-          out.inhibit_on_failure = true;
-          break;
-        case 'virtualhost':
-          shared.host = s.args[0];
-          break;
-        default:
-          this.untranslated(s, where);
+      if (options.label) this.note(v, where, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
+      if (options.other.length) this.differs(v, where, `options dropped: ${options.other.join(' ')}`);
+      const address = v.keyword.includes('/') || !isIPv4(v.keyword) ? v.keyword : `${v.keyword}/32`;
+      if (out.includes(address) || out.includes(v.keyword)) {
+        this.note(v, where, `${v.keyword} is listed twice; kept once`);
+        continue;
       }
-    }
-    if (flags.length) out.scheduler_flags = flags;
-    // The forwarding method is the service's in Keepalived, each real server's in tandem.
-    out.real_servers = servers.map((s) => ({ ...this.realServer(s, where, timers, shared), method }));
-    hoistCommonCheck(out);
-    if (out.sorry_server) out.sorry_server = { ...(out.sorry_server as Obj), method };
-    this.services.push(out);
-  }
-
-  /** A real server and its check; `inherited` timers and `shared` check options come from its service. */
-  realServer(block: KStatement, where: string, inherited: Obj, shared: Obj): Obj {
-    const out: Obj = { address: block.args[0], port: Number(block.args[1] ?? 0) };
-    const here = `${where} > real_server ${block.args.join(' ')}`;
-    const timers: Obj = { ...inherited };
-    const own: Obj = { ...shared };
-    let check: Obj | undefined;
-    for (const s of block.children ?? []) {
-      if (takeTimer(s, timers)) continue;
-      if (s.keyword === 'weight') out.weight = numberArg(s);
-      else if (s.keyword === 'uthreshold') out.upper_threshold = numberArg(s);
-      else if (s.keyword === 'lthreshold') out.lower_threshold = numberArg(s);
-      else if (s.keyword === 'inhibit_on_failure') out.inhibit_on_failure = true;
-      else if (s.keyword === 'alpha') own.initially = 'down';
-      else if (isChecker(s.keyword) && check) this.untranslated(s, here, 'tandem runs one check per real server: the first is kept');
-      else if (isChecker(s.keyword)) check = translateChecker(s, timers, here, this);
-      else this.untranslated(s, here);
-    }
-    if (check) {
-      const { host, initially } = own;
-      const type = check.type as string;
-      out.check = { ...check, ...(initially ? { initially } : {}), ...(host && !check.host && (type === 'http' || type === 'https') ? { host } : {}) };
+      out.push(v.keyword);
     }
     return out;
   }
@@ -353,31 +367,61 @@ class Translator {
       const hook = NOTIFY_KEYS[s.keyword];
       if (s.keyword === 'group') out.instances = (s.children ?? []).map((m) => m.keyword);
       else if (hook && hook !== 'stop') notify[hook] = splitCommand(s.args.join(' '));
-      else this.untranslated(s, where);
+      else if (s.keyword === 'smtp_alert') out.alert = boolArg(s);
+      else if (!s.args.length && !s.children && /^[A-Za-z0-9_.-]+$/.test(s.keyword) && !(s.keyword in KNOWN_GROUP_KEYWORDS)) {
+        // Keepalived reads members only inside `group { }`: a bare name is an unknown keyword it skips.
+        this.note(s, where, `Keepalived ignores "${s.keyword}" here (members go inside \`group { }\`); so does this import`, 'warning');
+      } else this.untranslated(s, where);
     }
     if (Object.keys(notify).length) out.notify = notify;
+    if (!(out.instances as string[] | undefined)?.length) {
+      this.note(block, '', `group ${name} has no members; Keepalived removes it, and so does this import`, 'warning');
+      return;
+    }
     this.groups.push(out);
+  }
+
+  /** The alerts section and each object's `alert`, with Keepalived's defaults resolved. */
+  alerts(config: Obj): void {
+    const vrrpDefault = this.alertVrrp ?? this.alertAll ?? false;
+    const checkerDefault = this.alertChecker ?? this.alertAll ?? false;
+    for (const o of [...this.instances, ...this.groups]) if (o.alert === undefined && vrrpDefault) o.alert = true;
+    this.lvs.resolveAlerts(checkerDefault);
+    const wanted = [...this.instances, ...this.groups, ...this.lvs.services].some((o) => o.alert === true);
+    const smtp = { ...this.smtp };
+    if (!smtp.server || !(smtp.to as string[] | undefined)?.length) {
+      if (wanted) this.notes.push({ line: 0, where: 'smtp_alert', message: 'alerts asked for, but no smtp_server or notification_email: none will be sent (as Keepalived)', kind: 'note' });
+      for (const o of [...this.instances, ...this.groups, ...this.lvs.services]) delete o.alert;
+      return;
+    }
+    if (smtp.connect_timeout === undefined) smtp.connect_timeout = 30; // Keepalived's default
+    config.alerts = { smtp };
   }
 }
 
-/** When every real server of a service has the same check, it becomes the service's check. */
-function hoistCommonCheck(service: Obj): void {
-  const servers = service.real_servers as Obj[];
-  const checks = servers.map((r) => JSON.stringify(r.check));
-  if (servers.length < 2 || checks[0] === undefined || checks.some((c) => c !== checks[0] || c === undefined)) return;
-  service.check = servers[0]?.check;
-  for (const r of servers) delete r.check;
+/** The options of a virtual_ipaddress line: `dev IF`, `label L`, and the rest. */
+function vipOptions(args: string[]): { dev?: string; label?: string; other: string[] } {
+  const out: { dev?: string; label?: string; other: string[] } = { other: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === 'dev') out.dev = args[++i];
+    else if (a === 'label') out.label = args[++i];
+    else out.other.push(a);
+  }
+  return out;
 }
 
-function numberArg(s: KStatement): number {
-  return Number(s.args[0]);
+function isIPv4(text: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(text);
 }
 
 export function translateKeepalived(statements: KStatement[]): ImportResult {
   const t = new Translator();
   t.top(statements);
   const config: Obj = {};
-  if (t.authenticated) {
+  if (!t.instances.length) {
+    config.auth = 'none';
+  } else if (t.authenticated) {
     config.auth = { key_file: '/etc/tandem/key' };
     if (t.unauthenticated) {
       t.notes.push({ line: 0, where: 'authentication', message: 'some instances had authentication and some not: tandem authenticates all with one key', kind: 'note' });
@@ -386,11 +430,14 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
     config.auth = 'none';
     t.notes.push({ line: 0, where: 'authentication', message: 'no instance had authentication: imported as `auth: none`; set auth.key_file to protect the VIPs', kind: 'note' });
   }
+  t.alerts(config);
   if (Object.keys(t.garp).length) config.garp = t.garp;
   if (Object.keys(t.scripts).length) config.scripts = t.scripts;
-  config.instances = t.instances;
+  if (t.instances.length) config.instances = t.instances;
+  else if (t.lvs.services.length) t.notes.push({ line: 0, where: 'vrrp_instance', message: 'no VRRP instance: a checker-only director (it checks the real servers and keeps the IPVS table; another system moves the VIPs)', kind: 'note' });
   if (t.groups.length) config.sync_groups = t.groups;
+  t.lvs.finish(t.scriptUser);
   if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
-  if (t.services.length) config.virtual_services = t.services;
+  if (t.lvs.services.length) config.virtual_services = t.lvs.services;
   return { config, notes: t.notes };
 }

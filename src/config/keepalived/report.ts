@@ -1,0 +1,40 @@
+import type { KStatement } from './parse.js';
+
+export type Obj = Record<string, unknown>;
+
+export interface ImportNote {
+  line: number;
+  /** The included file the statement is in; the main file when unset. */
+  file?: string;
+  /** Where, e.g. `vrrp_instance VI_1 > authentication`. */
+  where: string;
+  message: string;
+  /**
+   * note: translated, worth knowing; warning: translated as Keepalived runs it, but the
+   * original looks like a mistake; differs: translated, but tandem behaves otherwise;
+   * untranslated: tandem has no equivalent. `--strict` fails on the last two.
+   */
+  kind: 'note' | 'warning' | 'differs' | 'untranslated';
+}
+
+/** Where the translators report what they did not carry over as it was. */
+export interface Reporter {
+  note(s: KStatement, where: string, message: string, kind?: ImportNote['kind']): void;
+  differs(s: KStatement, where: string, message: string): void;
+  untranslated(s: KStatement, where: string, why?: string): void;
+}
+
+export function numberArg(s: KStatement, index = 0): number {
+  return Number(s.args[index]);
+}
+
+/** Keepalived's <BOOL>: on|off|true|false|yes|no; a bare keyword is true. */
+export function boolArg(s: KStatement): boolean {
+  const a = (s.args[0] ?? 'true').toLowerCase();
+  return !['off', 'false', 'no', '0'].includes(a);
+}
+
+/** Kinds that make `--strict` fail: the imported config would behave otherwise. */
+export function isStrictFailure(n: ImportNote): boolean {
+  return n.kind === 'differs' || n.kind === 'untranslated';
+}
