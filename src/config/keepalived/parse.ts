@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import type { LanguageContext, SourceLine } from './preprocess.js';
-import { LanguageError, newLanguageContext, preprocess } from './preprocess.js';
+import { LanguageError, literalText, newLanguageContext, preprocess } from './preprocess.js';
 
 /*
  * keepalived.conf syntax: statements of a keyword and arguments on one line, blocks in braces
@@ -53,13 +53,13 @@ export function tokenize(lines: SourceLine[], file: string): Token[] {
       } else if (c === '"') {
         const end = raw.indexOf('"', i + 1);
         if (end < 0) throw new KeepalivedSyntaxError(file, line, 'unterminated quoted string');
-        tokens.push({ text: raw.slice(i + 1, end), line, quoted: true });
+        tokens.push({ text: literalText(raw.slice(i + 1, end)), line, quoted: true });
         i = end + 1;
       } else {
         let j = i;
         // A `${NAME}` left undefined stays inside its word, braces and all.
         while (j < raw.length && !/[\s{}"#!]/.test(raw[j] as string)) j = raw.startsWith('${', j) && raw.indexOf('}', j) > 0 ? raw.indexOf('}', j) + 1 : j + 1;
-        tokens.push({ text: raw.slice(i, j), line, quoted: false });
+        tokens.push({ text: literalText(raw.slice(i, j)), line, quoted: false });
         i = j;
       }
     }

@@ -37,6 +37,15 @@ export class LanguageError extends Error {
   }
 }
 
+/** Stand-ins for `#` and `!` from ${_HASH} and ${_BANG}, which must not start a comment. */
+export const LITERAL_HASH = '\uE000';
+export const LITERAL_BANG = '\uE001';
+
+/** A token's text with the stand-ins turned back into the characters. */
+export function literalText(text: string): string {
+  return text.replaceAll(LITERAL_HASH, '#').replaceAll(LITERAL_BANG, '!');
+}
+
 const MAX_EXPANSION = 64;
 const MAX_SEQ_LINES = 65_536;
 
@@ -141,9 +150,9 @@ function predefined(name: string, file: string, ctx: LanguageContext, line: numb
     case '_INSTANCE':
       return ctx.configId;
     case '_HASH':
-      return '#';
+      return LITERAL_HASH;
     case '_BANG':
-      return '!';
+      return LITERAL_BANG;
     case '_ENV':
       return ctx.env[args[0] ?? ''] ?? '';
     case '_RANDOM':

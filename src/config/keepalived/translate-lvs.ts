@@ -21,6 +21,8 @@ interface GroupEntry {
 
 export class LvsTranslator {
   readonly services: Obj[] = [];
+  /** The first smtp_alert seen on a virtual or real server. */
+  firstAlert?: KStatement;
   private readonly groups = new Map<string, GroupEntry[]>();
   /** Services from `virtual_server group NAME`, expanded once every group is known. */
   private readonly byGroup: { block: KStatement; template: Obj }[] = [];
@@ -158,6 +160,7 @@ export class LvsTranslator {
         return;
       case 'smtp_alert':
         out.alert = boolArg(s);
+        this.firstAlert ??= s;
         return;
       case 'ha_suspend':
         this.r.differs(s, where, 'tandem checks real servers on both directors whatever their VRRP state (Keepalived suspends the checks on a backup)');
@@ -201,7 +204,10 @@ export class LvsTranslator {
       else if (s.keyword === 'virtualhost') own.host = s.args[0];
       else if (s.keyword === 'notify_up') notify.up = splitCommand(s.args.join(' '));
       else if (s.keyword === 'notify_down') notify.down = splitCommand(s.args.join(' '));
-      else if (s.keyword === 'smtp_alert') out.alert = boolArg(s);
+      else if (s.keyword === 'smtp_alert') {
+        out.alert = boolArg(s);
+        this.firstAlert ??= s;
+      }
       else if (isChecker(s.keyword) && check) this.r.untranslated(s, here, 'tandem runs one check per real server: the first is kept');
       else if (isChecker(s.keyword)) check = translateChecker(s, timers, here, this.r);
       else this.r.untranslated(s, here);

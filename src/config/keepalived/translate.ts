@@ -1,6 +1,6 @@
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
-import type { Obj, Reporter } from './report.js';
+import type { ImportNote, Obj, Reporter } from './report.js';
 import { boolArg, numberArg } from './report.js';
 import { LvsTranslator } from './translate-lvs.js';
 
@@ -16,7 +16,7 @@ export type { ImportNote } from './report.js';
 
 export interface ImportResult {
   config: Record<string, unknown>;
-  notes: import('./report.js').ImportNote[];
+  notes: ImportNote[];
 }
 
 const GARP_KEYS: Record<string, string> = {
@@ -68,7 +68,7 @@ const GLOBAL_DIFFERENCES: Record<string, string> = {
 const KNOWN_GROUP_KEYWORDS: Record<string, true> = { global_tracking: true, sync_group_tracking_weight: true, track_interface: true, track_script: true, track_file: true, track_process: true, track_bfd: true };
 
 class Translator implements Reporter {
-  readonly notes: import('./report.js').ImportNote[] = [];
+  readonly notes: ImportNote[] = [];
   readonly garp: Obj = {};
   readonly scripts: Obj = {};
   readonly instances: Obj[] = [];
@@ -84,8 +84,10 @@ class Translator implements Reporter {
   defaultInterface?: string;
   authenticated = false;
   unauthenticated = false;
+  /** The first smtp_alert seen, for the note when alerts cannot be sent. */
+  firstAlert?: KStatement;
 
-  note(s: KStatement, where: string, message: string, kind: import('./report.js').ImportNote['kind'] = 'note'): void {
+  note(s: KStatement, where: string, message: string, kind: ImportNote['kind'] = 'note'): void {
     this.notes.push({ line: s.line, file: s.file, where: where ? `${where} > ${s.keyword}` : s.keyword, message, kind });
   }
 
@@ -168,6 +170,7 @@ class Translator implements Reporter {
         return;
       case 'smtp_alert':
         this.alertAll = boolArg(s);
+        this.firstAlert ??= s;
         return;
       case 'smtp_alert_vrrp':
         this.alertVrrp = boolArg(s);
@@ -296,6 +299,7 @@ class Translator implements Reporter {
           break;
         case 'smtp_alert':
           out.alert = boolArg(s);
+          this.firstAlert ??= s;
           break;
         case 'state':
           this.note(s, where, `initial state ${s.args[0]} dropped: tandem elects by priority (set the master's priority higher)`);
@@ -367,8 +371,10 @@ class Translator implements Reporter {
       const hook = NOTIFY_KEYS[s.keyword];
       if (s.keyword === 'group') out.instances = (s.children ?? []).map((m) => m.keyword);
       else if (hook && hook !== 'stop') notify[hook] = splitCommand(s.args.join(' '));
-      else if (s.keyword === 'smtp_alert') out.alert = boolArg(s);
-      else if (!s.args.length && !s.children && /^[A-Za-z0-9_.-]+$/.test(s.keyword) && !(s.keyword in KNOWN_GROUP_KEYWORDS)) {
+      else if (s.keyword === 'smtp_alert') {
+        out.alert = boolArg(s);
+        this.firstAlert ??= s;
+      } else if (!s.args.length && !s.children && /^[A-Za-z0-9_.-]+$/.test(s.keyword) && !(s.keyword in KNOWN_GROUP_KEYWORDS)) {
         // Keepalived reads members only inside `group { }`: a bare name is an unknown keyword it skips.
         this.note(s, where, `Keepalived ignores "${s.keyword}" here (members go inside \`group { }\`); so does this import`, 'warning');
       } else this.untranslated(s, where);
@@ -390,7 +396,8 @@ class Translator implements Reporter {
     const wanted = [...this.instances, ...this.groups, ...this.lvs.services].some((o) => o.alert === true);
     const smtp = { ...this.smtp };
     if (!smtp.server || !(smtp.to as string[] | undefined)?.length) {
-      if (wanted) this.notes.push({ line: 0, where: 'smtp_alert', message: 'alerts asked for, but no smtp_server or notification_email: none will be sent (as Keepalived)', kind: 'note' });
+      const at = this.firstAlert ?? this.lvs.firstAlert;
+      if (wanted) this.notes.push({ line: at?.line ?? 0, file: at?.file, where: 'smtp_alert', message: 'alerts asked for, but no smtp_server or notification_email: none will be sent (as in Keepalived)', kind: 'note' });
       for (const o of [...this.instances, ...this.groups, ...this.lvs.services]) delete o.alert;
       return;
     }

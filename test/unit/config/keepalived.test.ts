@@ -65,14 +65,14 @@ describe('keepalived.conf import', () => {
   it('reports every statement it did not carry over, with its line', () => {
     expect(out.notes.map((n) => formatNote('k.conf', n))).toEqual([
       'k.conf:3: note: global_defs > router_id: not needed: tandem names itself by its address',
-      'k.conf:5: warning: global_defs > enable_script_security: not translated: tandem has no equivalent',
+      'k.conf:5: note: global_defs > enable_script_security: tandem runs every command by its argument list, never through a shell',
       'k.conf:25: note: vrrp_instance VI_EXT > state: initial state MASTER dropped: tandem elects by priority (set the master\'s priority higher)',
       'k.conf:30: note: vrrp_instance VI_EXT > version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
       "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
-      'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: options dropped: label eth0:vip',
-      "k.conf:44: warning: vrrp_instance VI_EXT > 198.51.100.9/24: not translated: a VIP on another device (eth9) than the instance's (eth0)",
-      'k.conf:56: warning: vrrp_instance VI_EXT > smtp_alert: not translated: tandem has no equivalent',
+      'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: label eth0:vip dropped (a name `ip addr` shows; traffic is the same)',
+      "k.conf:44: not translated: vrrp_instance VI_EXT > 198.51.100.9/24: a VIP on another device (eth9) than the instance's (eth0)",
       "k.conf:63: note: vrrp_instance VI_INT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
+      'k.conf:56: note: smtp_alert: alerts asked for, but no smtp_server or notification_email: none will be sent (as in Keepalived)',
     ]);
   });
 
@@ -121,6 +121,7 @@ describe('keepalived.conf import', () => {
       scheduler: 'wrr',
       quorum: 2,
       quorum_hysteresis: 1,
+      notify: { quorum_up: ['/usr/local/bin/up.sh'] },
       check: {
         type: 'http',
         path: '/health',
@@ -157,9 +158,8 @@ describe('keepalived.conf import', () => {
     });
     expect(db.real_servers[0].check).toEqual({ type: 'script', command: ['/usr/local/bin/check-db', '198.51.100.30'], dynamic: true, user: 'nobody', interval: 10, timeout: 4, fall: 1 });
     expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('checks.conf', n))).toEqual([
-      'checks.conf:13: warning: virtual_server 192.0.2.100 80 > quorum_up: not translated: tandem has no equivalent',
-      'checks.conf:30: warning: virtual_server 192.0.2.100 80 > real_server 198.51.100.1 80 > HTTP_GET > url: not translated: tandem checks one url per server: the first is kept',
-      'checks.conf:71: warning: virtual_server 192.0.2.100 443 > real_server 198.51.100.20 443 > TCP_CHECK: not translated: tandem runs one check per real server: the first is kept',
+      'checks.conf:30: not translated: virtual_server 192.0.2.100 80 > real_server 198.51.100.1 80 > HTTP_GET > url: tandem checks one url per server: the first is kept',
+      'checks.conf:71: not translated: virtual_server 192.0.2.100 443 > real_server 198.51.100.20 443 > TCP_CHECK: tandem runs one check per real server: the first is kept',
     ]);
     expect(r.problems).toEqual([]);
   });
@@ -169,14 +169,14 @@ describe('keepalived.conf import', () => {
     try {
       writeFileSync(path.join(dir, 'keepalived.conf'), 'global_defs {\n  router_id lb1\n}\ninclude conf.d/*.conf\n');
       mkdirSync(path.join(dir, 'conf.d'));
-      writeFileSync(path.join(dir, 'conf.d', 'a.conf'), 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 192.0.2.5\n }\n smtp_alert\n}\n');
+      writeFileSync(path.join(dir, 'conf.d', 'a.conf'), 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 192.0.2.5\n }\n use_vmac\n}\n');
       writeFileSync(path.join(dir, 'conf.d', 'b.conf'), 'virtual_server 192.0.2.5 80 {\n  real_server 198.51.100.1 80 {\n  }\n}\n');
       const r = await importKeepalivedFile(path.join(dir, 'keepalived.conf'));
       const config = parse(r.yaml);
       expect(config.instances.map((i: { name: string }) => i.name)).toEqual(['A']);
       expect(config.virtual_services[0].real_servers).toEqual([{ address: '198.51.100.1', port: 80, method: 'nat' }]);
       expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('keepalived.conf', n))).toEqual([
-        `${path.join(dir, 'conf.d', 'a.conf')}:8: warning: vrrp_instance A > smtp_alert: not translated: tandem has no equivalent`,
+        `${path.join(dir, 'conf.d', 'a.conf')}:8: not translated: vrrp_instance A > use_vmac: tandem has no equivalent`,
       ]);
       writeFileSync(path.join(dir, 'loop.conf'), 'include loop.conf\n');
       await expect(importKeepalivedFile(path.join(dir, 'loop.conf'))).rejects.toThrow(/nested deeper than 8/);
@@ -198,7 +198,6 @@ describe('keepalived.conf import', () => {
     const r = importKeepalived('vrrp_instance A {\n virtual_router_id 1\n priority 100\n}\n', 'k.conf');
     expect(r.problems).toEqual([
       '(imported):4:5: instances[0]: missing required key "interface" [required]',
-      '(imported):4:5: instances[0]: missing required key "vips" [required]',
     ]);
   });
 });

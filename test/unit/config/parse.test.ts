@@ -18,7 +18,7 @@ describe('config parsing', () => {
   it('accepts a minimal config and fills in the defaults', () => {
     const { config, warnings } = parseConfig(good, 'tandem.yaml');
     expect(config.transport).toEqual({ port: 5798, multicast_group: '224.0.0.18', multicast_group6: 'ff02::12' });
-    expect(config.garp).toEqual({ repeat: 5, delay: 5, refresh: 0, refresh_repeat: 1 });
+    expect(config.garp).toEqual({ interval: 0, repeat: 5, delay: 5, refresh: 0, refresh_repeat: 1 });
     expect(config.instances[0]).toMatchObject({ advert_interval: 1, preempt: true, preempt_delay: 0, track_interfaces: [], notify: {} });
     expect(warnings).toEqual([]);
   });
@@ -31,7 +31,7 @@ describe('config parsing', () => {
 
   it('points at an unknown key and suggests the near one', () => {
     expect(errorsOf(good.replace('    priority: 150', '    priority: 150\n    prority: 3'))).toEqual([
-      'tandem.yaml:7:5: instances[0]: unknown key "prority"; did you mean "priority"? (allowed: name, interface, vrid, priority, advert_interval, preempt, preempt_delay, source_address, unicast_peers, vips, track_interfaces, track_services, track_scripts, notify) [additionalProperties]',
+      'tandem.yaml:7:5: instances[0]: unknown key "prority"; did you mean "priority"? (allowed: name, interface, vrid, priority, advert_interval, preempt, preempt_delay, source_address, unicast_peers, vips, track_interfaces, track_services, track_scripts, track_own_interface, alert, notify) [additionalProperties]',
     ]);
   });
 

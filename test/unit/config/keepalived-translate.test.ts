@@ -1,0 +1,174 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { formatNote, importKeepalived } from '../../../src/config/keepalived/import.js';
+import { isStrictFailure } from '../../../src/config/keepalived/report.js';
+
+const imported = (text: string) => {
+  const r = importKeepalived(text, 'k.conf', { configId: 'lb1' });
+  return { config: parse(r.yaml), notes: r.notes.map((n) => formatNote('k.conf', n)), strict: r.notes.filter(isStrictFailure).length, problems: r.problems };
+};
+
+const VS = (body: string, head = '192.0.2.10 80') => `virtual_server ${head} {\n${body}\n real_server 198.51.100.1 80 {\n  TCP_CHECK {\n   connect_timeout 1\n  }\n }\n}\n`;
+
+describe('keepalived.conf import: what Keepalived accepts, tandem takes', () => {
+  it('a config without vrrp_instance is a checker-only director', () => {
+    const r = imported(VS(' delay_loop 2'));
+    expect(r.problems).toEqual([]);
+    expect(r.config.instances).toBeUndefined();
+    expect(r.config.auth).toBe('none');
+    expect(r.notes).toContain('k.conf:0: note: vrrp_instance: no VRRP instance: a checker-only director (it checks the real servers and keeps the IPVS table; another system moves the VIPs)');
+    expect(r.strict).toBe(0);
+  });
+
+  it('virtual_server_group becomes one service per address, port or mark, ranges expanded', () => {
+    const r = imported(`virtual_server_group G {\n 192.0.2.1-3 80\n 192.0.2.9 443\n fwmark 7\n}\n${VS(' lb_algo rr\n protocol TCP', 'group G')}`);
+    expect(r.problems).toEqual([]);
+    const services = r.config.virtual_services as { address?: string; port?: number; fwmark?: number; protocol: string; scheduler: string; real_servers: unknown[] }[];
+    expect(services.map((s) => s.fwmark ?? `${s.address} ${s.port}`)).toEqual(['192.0.2.1 80', '192.0.2.2 80', '192.0.2.3 80', '192.0.2.9 443', 7]);
+    expect(services.every((s) => s.scheduler === 'rr' && s.real_servers.length === 1)).toBe(true);
+    expect(services[4]?.protocol).toBe('fwmark');
+    const v6 = imported(`virtual_server_group G6 {\n 2001:db8::a-c 80\n}\nvirtual_server group G6 {\n real_server 2001:db8::1 80 {\n }\n}\n`);
+    expect(v6.config.virtual_services.map((s: { address: string }) => s.address)).toEqual(['2001:db8::a', '2001:db8::b', '2001:db8::c']);
+  });
+
+  it('lb_kind outside NAT, DR, TUN is refused by Keepalived, which keeps NAT: so does the import, with a warning', () => {
+    const r = imported(VS(' lb_kind dr'));
+    expect(r.config.virtual_services[0].real_servers[0].method).toBe('nat');
+    expect(r.notes).toContain('k.conf:2: warning: virtual_server 192.0.2.10 80 > lb_kind: Keepalived refuses lb_kind "dr" and keeps NAT, so does this import; write DR if you meant it');
+    expect(imported(VS(' lb_kind DR')).config.virtual_services[0].real_servers[0].method).toBe('dr');
+  });
+
+  it('a bare persistence_timeout is 360 s, and a port-0 service with persistence is kept', () => {
+    expect(imported(VS(' persistence_timeout')).config.virtual_services[0].persistence).toEqual({ timeout: 360 });
+    const r = imported(`virtual_server 192.0.2.10 0 {\n persistence_timeout 60\n real_server 198.51.100.1 0 {\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.virtual_services[0]).toMatchObject({ port: 0, persistence: { timeout: 60 } });
+  });
+
+  it('keeps per-instance track_script weights, excluded VIPs, one-member groups, and the instance options', () => {
+    const r = imported(`global_defs {
+ default_interface eth3
+ script_user nobody
+}
+vrrp_script chk {
+ script "/bin/true"
+ weight -5
+}
+vrrp_instance A {
+ virtual_router_id 9
+ mcast_src_ip 192.0.2.2
+ dont_track_primary
+ track_script {
+  chk weight -30
+ }
+ virtual_ipaddress {
+  192.0.2.100
+  192.0.2.100
+ }
+ virtual_ipaddress_excluded {
+  192.0.2.101/24 dev eth3
+ }
+}
+vrrp_sync_group G {
+ group {
+  A
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.scripts.chk).toEqual({ command: ['/bin/true'], weight: -5, user: 'nobody' });
+    expect(r.config.instances[0]).toEqual({
+      name: 'A',
+      vrid: 9,
+      interface: 'eth3',
+      priority: 100,
+      source_address: '192.0.2.2',
+      track_own_interface: false,
+      track_scripts: [{ script: 'chk', weight: -30 }],
+      vips: ['192.0.2.100', '192.0.2.101/24'],
+    });
+    expect(r.config.sync_groups).toEqual([{ name: 'G', instances: ['A'] }]);
+    expect(r.notes).toContain('k.conf:18: note: vrrp_instance A > 192.0.2.100: 192.0.2.100 is listed twice; kept once');
+    expect(r.strict).toBe(0);
+  });
+
+  it('turns the notification settings and smtp_alert into mail alerts, with Keepalived\'s defaults', () => {
+    const r = imported(`global_defs {
+ notification_email {
+  ops@example.com
+  noc@example.com
+ }
+ notification_email_from lb@example.com
+ smtp_server 127.0.0.1 2525
+ smtp_connect_timeout 15
+ smtp_alert_checker
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 1
+ smtp_alert
+}
+vrrp_instance B {
+ interface eth0
+ virtual_router_id 2
+}
+${VS('')}`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.alerts).toEqual({ smtp: { to: ['ops@example.com', 'noc@example.com'], from: 'lb@example.com', server: '127.0.0.1', port: 2525, connect_timeout: 15 } });
+    expect(r.config.instances.map((i: { alert?: boolean }) => i.alert)).toEqual([true, undefined]);
+    expect(r.config.virtual_services[0].alert).toBe(true);
+    expect(r.strict).toBe(0);
+  });
+
+  it('translates the UDP, PING, DNS and SMTP checkers', () => {
+    const r = imported(`virtual_server 192.0.2.10 53 {
+ protocol UDP
+ real_server 198.51.100.1 53 {
+  DNS_CHECK {
+   type A
+   name example.org
+  }
+ }
+ real_server 198.51.100.2 53 {
+  UDP_CHECK {
+   payload 0a0b
+   require_reply
+  }
+ }
+ real_server 198.51.100.3 53 {
+  PING_CHECK {
+   connect_timeout 2
+  }
+ }
+ real_server 198.51.100.4 25 {
+  SMTP_CHECK {
+   helo_name lb.example.com
+  }
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    const checks = r.config.virtual_services[0].real_servers.map((rs: { check: object }) => rs.check);
+    expect(checks).toMatchObject([
+      { type: 'dns', query_type: 'A', query_name: 'example.org', interval: 60, timeout: 5, fall: 2 },
+      { type: 'udp', payload: '0a0b', require_reply: true },
+      { type: 'ping', timeout: 2 },
+      { type: 'smtp', helo: 'lb.example.com' },
+    ]);
+    expect(r.strict).toBe(0);
+  });
+
+  it('--strict fails on what tandem would do otherwise, and only on that', () => {
+    const loose = imported(`global_defs {\n vrrp_strict\n router_id x\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n}\n`);
+    expect(loose.strict).toBe(2);
+    expect(loose.notes).toContain('k.conf:2: differs: global_defs > vrrp_strict: vrrp_strict also drops all traffic to the VIPs with iptables and refuses unicast and authentication; tandem does none of this');
+    expect(loose.notes).toContain('k.conf:8: not translated: vrrp_instance A > use_vmac: tandem has no equivalent');
+  });
+
+  it('drops a sync group whose members are outside `group { }`, as Keepalived does', () => {
+    const r = imported(`vrrp_sync_group G {\n A\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n`);
+    expect(r.config.sync_groups).toBeUndefined();
+    expect(r.notes).toContain('k.conf:2: warning: vrrp_sync_group G > A: Keepalived ignores "A" here (members go inside `group { }`); so does this import');
+    expect(r.problems).toEqual([]);
+  });
+});
