@@ -26,7 +26,10 @@ export function formatStatus(s: DaemonStatus): string {
     i.vips.join(' '),
   ]);
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  const out = [...table(header, rows), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
+  const out =
+    s.role === 'checker-only'
+      ? ['checker-only director: no VRRP instance; it checks the real servers and keeps the IPVS table (another system moves the VIPs)']
+      : [...table(header, rows), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
   const p = s.process;
   const loop = p.eventLoopDelayMs ? `; event loop delay p99 ${p.eventLoopDelayMs.p99} ms, max ${p.eventLoopDelayMs.max} ms (last ${p.eventLoopDelayMs.windowSeconds} s)` : '';
   const r = s.reload;

@@ -31,6 +31,8 @@ export interface DirectorOptions {
 }
 
 export interface DirectorStatus {
+  /** `pair`: VRRP instances elect who holds the VIPs; `checker-only`: no instance, only checks and IPVS. */
+  role: 'pair' | 'checker-only';
   instances: InstanceStatus[];
   adverts: { received: number; rejected: Record<string, number> };
   ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
@@ -319,6 +321,7 @@ export class Director {
 
   status(): DirectorStatus {
     return {
+      role: this.config.instances.length ? 'pair' : 'checker-only',
       instances: this.runners.all().map((r) => r.status()),
       adverts: this.intake.stats(),
       ipvs: this.ipvs.status(),

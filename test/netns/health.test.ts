@@ -109,6 +109,21 @@ describe('health checks drive the table, the quorum and the priority', () => {
     expect(text).toMatch(/SERVICE web {2}\(healthy weight 3, quorum 2\)/);
     expect(text).toMatch(/192\.0\.2\.11:8080 +http +up +1 +/);
   });
+
+  it('runs as a checker-only director without instances: checks and the table, no VRRP', async () => {
+    await ctx.nodes.kill('dir1', 'SIGTERM');
+    const config = {
+      auth: 'none',
+      virtual_services: [webService({ type: 'http', path: '/health', interval: 0.2, timeout: 0.5, fall: 1 }, RS.map((r) => ({ address: r.address.split('/')[0], port: 8080, method: 'nat' })))],
+    };
+    await ctx.nodes.start('dir1', config, undefined, ['--dry-run']);
+    await waitFor('all three up', async () => (await web()).healthyWeight === 3, 10_000);
+    await serve('rs2', 'fail');
+    await waitFor('rs2 out of the table', async () => (await ctx.nodes.status('dir1')).ipvs?.services[0]?.desired.join(' ') === '192.0.2.11:8080 w1 192.0.2.13:8080 w1', 10_000);
+    const status = await ctx.nodes.status('dir1');
+    expect(status).toMatchObject({ role: 'checker-only', instances: [], adverts: { received: 0 } });
+    expect(await tandem(['status'])).toMatch(/^checker-only director: no VRRP instance/);
+  });
 });
 
 describe('script checks', () => {
