@@ -62,6 +62,10 @@ export class Reconciler {
   /** The desired table last brought about: a difference while it holds is drift. */
   private settled?: string;
   private printed?: string;
+  /** The desired table changed since the last pass: the next one may trust the table it knows. */
+  private fresh = false;
+  /** The last pass succeeded, so `actual` is what the kernel has (or had, if someone drifted it). */
+  private known = false;
   private readonly stats: Omit<IpvsStatus, 'services' | 'dryRun'> = {
     lastRun: null,
     lastSuccess: null,
@@ -91,6 +95,7 @@ export class Reconciler {
     const ids = new Set(desired.map(serviceId));
     for (const s of this.desired) if (!ids.has(serviceId(s))) this.retired.add(serviceId(s));
     for (const id of ids) this.retired.delete(id);
+    this.fresh = this.fresh || JSON.stringify(desired) !== JSON.stringify(this.desired);
     this.desired = desired;
     return this.reconcile();
   }
@@ -131,8 +136,13 @@ export class Reconciler {
     const wanted = JSON.stringify(this.desired);
     try {
       let unreadable: string | undefined;
+      // A health change needs one ipvsadm run, not three: the table read at the last pass (and
+      // kept up to date by it) is diffed against. Drift is still found by the periodic pass,
+      // and a batch refused because the table moved is redone against a fresh read.
+      const trusted = this.fresh && this.known && this.actual !== null && !this.options.dryRun;
+      this.fresh = false;
       try {
-        this.actual = await this.driver.read();
+        if (!trusted) this.actual = await this.driver.read();
       } catch (err) {
         // A dry run on a kernel without IPVS still shows the batch, against an empty table.
         const e = classify(err);
@@ -140,7 +150,7 @@ export class Reconciler {
         unreadable = e.message;
         this.actual = [];
       }
-      const commands = diffTables(this.desired, this.actual, { exclusive: this.options.exclusive, retired: this.retired });
+      const commands = diffTables(this.desired, this.actual ?? [], { exclusive: this.options.exclusive, retired: this.retired });
       if (commands.length && this.options.dryRun) {
         this.print(commands, unreadable);
       } else if (commands.length) {
@@ -149,16 +159,18 @@ export class Reconciler {
           this.options.log.warn({ operations: commands.length }, `IPVS table drifted from the config; repairing with ${commands.length} operation(s)`);
         }
         await this.apply(commands);
-        this.actual = await this.driver.read();
+        this.actual = trusted ? expectedTable(this.desired, this.actual ?? [], this.options.exclusive, this.retired) : await this.driver.read();
       }
       this.settled = wanted;
       this.stats.lastSuccess = this.clock.wall();
       this.stats.lastError = null;
       this.stats.refused = [];
       this.retryMs = MIN_RETRY_MS;
+      this.known = true;
       this.arm(this.options.repairIntervalMs);
     } catch (err) {
       const e = classify(err);
+      this.known = false;
       this.stats.errors += 1;
       this.stats.lastError = { kind: e.kind, message: e.message };
       this.options.log.error({ kind: e.kind, retryInMs: this.retryMs }, `IPVS: ${e.message}`);
@@ -227,4 +239,11 @@ export class Reconciler {
       }),
     };
   }
+}
+
+/** The kernel's table once a diff's batch went in: the desired services, and the others it leaves. */
+function expectedTable(desired: VirtualService[], before: VirtualService[], exclusive: boolean, retired: Set<string>): VirtualService[] {
+  const ids = new Set(desired.map(serviceId));
+  const kept = exclusive ? [] : before.filter((s) => !ids.has(serviceId(s)) && !retired.has(serviceId(s)));
+  return [...structuredClone(desired), ...kept];
 }

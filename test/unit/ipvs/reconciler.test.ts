@@ -23,6 +23,30 @@ describe('reconciler', () => {
     expect(r.status().services).toEqual([{ service: '-t 192.0.2.100:80', desired: ['198.51.100.1:80 w1', '198.51.100.2:80 w1'], actual: ['198.51.100.1:80 w1', '198.51.100.2:80 w1'], inSync: true }]);
   });
 
+  it('applies a change of the desired table without reading the table it already knows', async () => {
+    const ipvs = new FakeIpvs();
+    let reads = 0;
+    const read = ipvs.read.bind(ipvs);
+    ipvs.read = () => {
+      reads += 1;
+      return read();
+    };
+    const r = new Reconciler(ipvs, options);
+    await r.setDesired([web]);
+    expect(reads).toBe(2); // the first pass reads before and after its batch
+    await r.setDesired([{ ...web, realServers: [rs(1)] }]);
+    await r.setDesired([web]);
+    expect(reads).toBe(2);
+    expect(ipvs.batches).toBe(3);
+    expect(ipvs.table[0]?.realServers.map(realServerId)).toEqual(['198.51.100.1:80', '198.51.100.2:80']);
+    // Someone removed a server behind our back: the next change's batch is refused, then redone from a fresh read.
+    ipvs.table = [{ ...web, realServers: [rs(2)] }];
+    await r.setDesired([{ ...web, realServers: [rs(2)] }]);
+    r.stop();
+    expect(ipvs.table[0]?.realServers.map(realServerId)).toEqual(['198.51.100.2:80']);
+    expect(r.status().lastError).toBeNull();
+  });
+
   it('counts a repair when the table drifts while the config holds', async () => {
     const ipvs = new FakeIpvs();
     const r = new Reconciler(ipvs, options);
