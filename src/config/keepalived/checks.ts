@@ -29,7 +29,6 @@ const TIMERS: Record<string, string> = {
   delay_loop: 'interval',
   connect_timeout: 'timeout',
   retry: 'retry',
-  nb_get_retry: 'retry',
   delay_before_retry: 'retry_delay',
   warmup: 'warmup',
 };
@@ -54,6 +53,12 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
   const out: Obj = { type };
   let hostSeen = false;
   for (const s of block.children ?? []) {
+    if (s.keyword === 'nb_get_retry') {
+      // Keepalived 2 kept the old name of retry for HTTP_GET and SSL_GET only; elsewhere it is unknown.
+      if (type === 'http' || type === 'https') timers.retry = Number(s.args[0]);
+      else ignoredOldRetry(s, here, r);
+      continue;
+    }
     if (takeTimer(s, timers)) continue;
     switch (s.keyword) {
       case 'connect_ip':
@@ -177,4 +182,9 @@ function translateUrl(block: KStatement, out: Obj, where: string, r: Reporter): 
     out.body_not_match = out.body_match;
     delete out.body_match;
   }
+}
+
+/** nb_get_retry where Keepalived 2 does not know it: ignored there, so here too. */
+export function ignoredOldRetry(s: KStatement, where: string, r: Reporter): void {
+  r.note(s, where, 'Keepalived 2 ignores nb_get_retry here (it knows it in HTTP_GET and SSL_GET only; use retry); so does this import', 'warning');
 }

@@ -2,7 +2,7 @@ import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
 import { boolArg, numberArg } from './report.js';
-import { isChecker, takeTimer, translateChecker } from './checks.js';
+import { ignoredOldRetry, isChecker, takeTimer, translateChecker } from './checks.js';
 
 /*
  * Keepalived's LVS side -> tandem's virtual_services: virtual servers (by address and port,
@@ -117,7 +117,17 @@ export class LvsTranslator {
         return;
       }
       case 'persistence_timeout':
+        if (s.args[0] !== undefined && !(numberArg(s) >= 1)) {
+          this.r.note(s, where, `Keepalived refuses persistence_timeout ${s.args[0]} (1 to 2678400) and leaves the service without persistence; so does this import`, 'warning');
+          return;
+        }
         out.persistence = { ...(out.persistence as Obj | undefined), timeout: s.args[0] === undefined ? DEFAULT_PERSISTENCE : numberArg(s) };
+        return;
+      case 'nb_get_retry':
+        ignoredOldRetry(s, where, this.r);
+        return;
+      case 'nat_mask':
+        this.r.note(s, where, 'Keepalived 2 ignores nat_mask (an unknown keyword since 1.x); so does this import', 'warning');
         return;
       case 'persistence_granularity':
         out.persistence = { timeout: DEFAULT_PERSISTENCE, ...(out.persistence as Obj | undefined), netmask: s.args[0] };
@@ -202,6 +212,7 @@ export class LvsTranslator {
       else if (s.keyword === 'inhibit_on_failure') out.inhibit_on_failure = boolArg(s);
       else if (s.keyword === 'alpha') own.initially = 'down';
       else if (s.keyword === 'virtualhost') own.host = s.args[0];
+      else if (s.keyword === 'nb_get_retry') ignoredOldRetry(s, here, this.r);
       else if (s.keyword === 'notify_up') notify.up = splitCommand(s.args.join(' '));
       else if (s.keyword === 'notify_down') notify.down = splitCommand(s.args.join(' '));
       else if (s.keyword === 'smtp_alert') {

@@ -351,7 +351,10 @@ class Translator implements Reporter {
         continue;
       }
       if (options.label) this.note(v, where, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
-      if (options.other.length) this.differs(v, where, `options dropped: ${options.other.join(' ')}`);
+      const known = options.other.filter((o) => VIP_OPTIONS.has(o));
+      const unknown = options.other.filter((o) => !VIP_OPTIONS.has(o) && !VIP_OPTIONS.has(options.other[options.other.indexOf(o) - 1] ?? ''));
+      if (known.length) this.differs(v, where, `options dropped: ${options.other.filter((o) => !unknown.includes(o)).join(' ')}`);
+      if (unknown.length) this.note(v, where, `Keepalived ignores ${unknown.map((u) => `"${u}"`).join(', ')} here (not an address option); so does this import`, 'warning');
       const address = v.keyword.includes('/') || !isIPv4(v.keyword) ? v.keyword : `${v.keyword}/32`;
       if (out.includes(address) || out.includes(v.keyword)) {
         this.note(v, where, `${v.keyword} is listed twice; kept once`);
@@ -405,6 +408,9 @@ class Translator implements Reporter {
     config.alerts = { smtp };
   }
 }
+
+/** Address options Keepalived knows on a virtual_ipaddress line (besides dev and label). */
+const VIP_OPTIONS = new Set(['scope', 'brd', 'broadcast', 'peer', 'home', '-nodad', 'nodad', 'noprefixroute', 'autojoin', 'preferred_lft', 'track', 'no_track', 'protocol']);
 
 /** The options of a virtual_ipaddress line: `dev IF`, `label L`, and the rest. */
 function vipOptions(args: string[]): { dev?: string; label?: string; other: string[] } {

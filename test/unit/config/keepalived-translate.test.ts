@@ -171,4 +171,37 @@ ${VS('')}`);
     expect(r.notes).toContain('k.conf:2: warning: vrrp_sync_group G > A: Keepalived ignores "A" here (members go inside `group { }`); so does this import');
     expect(r.problems).toEqual([]);
   });
+
+  it('ignores what Keepalived 2 ignores (its keepalived -t says "Unknown keyword"), with a warning', () => {
+    const r = imported(`vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 51
+ virtual_ipaddress {
+  10.0.0.9 //the VIP
+ }
+}
+virtual_server 10.0.0.9 80 {
+ nat_mask 255.255.255.255
+ persistence_timeout 0
+ real_server 10.0.0.11 80 {
+  TCP_CHECK {
+   connect_timeout 3
+   nb_get_retry 3
+  }
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.strict).toBe(0);
+    const vs = r.config.virtual_services[0];
+    expect(vs.persistence).toBeUndefined();
+    expect(vs.real_servers[0].check).toMatchObject({ type: 'tcp', fall: 2 });
+    expect(r.config.instances[0].vips).toEqual(['10.0.0.9']);
+    expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
+      'k.conf:5: warning: vrrp_instance VI_1 > 10.0.0.9: Keepalived ignores "//the", "VIP" here (not an address option); so does this import',
+      'k.conf:9: warning: virtual_server 10.0.0.9 80 > nat_mask: Keepalived 2 ignores nat_mask (an unknown keyword since 1.x); so does this import',
+      'k.conf:10: warning: virtual_server 10.0.0.9 80 > persistence_timeout: Keepalived refuses persistence_timeout 0 (1 to 2678400) and leaves the service without persistence; so does this import',
+      'k.conf:14: warning: virtual_server 10.0.0.9 80 > real_server 10.0.0.11 80 > TCP_CHECK > nb_get_retry: Keepalived 2 ignores nb_get_retry here (it knows it in HTTP_GET and SSL_GET only; use retry); so does this import',
+    ]);
+  });
 });
