@@ -37,8 +37,10 @@ commands:
                                              judged (tandem drill --help)
   cleanup --config FILE [--state-dir DIR]    remove the VIPs a crashed daemon left behind
                                              (systemd ExecStopPost); refuses while one runs
-  import-keepalived FILE [--strict] [--config-id ID]  print a keepalived.conf (and its includes) as tandem
-                                             YAML; --strict: exit 1 if a keyword is not translated
+  import-keepalived FILE [--strict] [--config-id ID]
+                                             print a keepalived.conf (and its includes) as tandem
+                                             YAML; --strict: exit 1 if tandem would behave otherwise;
+                                             --config-id: the id @ID lines are read for (Keepalived's -i)
 
 --state-dir defaults to ${DEFAULT_STATE_DIR}.`;
 
