@@ -108,6 +108,9 @@ class Translator implements Reporter {
         case 'vrrp_script':
           this.script(s);
           break;
+        case 'vrrp_track_process':
+          this.trackProcess(s);
+          break;
         case 'vrrp_instance':
           this.instance(s);
           break;
@@ -236,6 +239,50 @@ class Translator implements Reporter {
     this.scripts[name] = out;
   }
 
+  /**
+   * vrrp_track_process NAME { process PROC; quorum N; weight W }: a tracking script that counts
+   * the processes named PROC (`pgrep -x`, every second). Keepalived hears of process starts and
+   * exits from the kernel at once; tandem sees them within a second.
+   */
+  trackProcess(block: KStatement): void {
+    const name = block.args[0] ?? 'unnamed';
+    const where = `vrrp_track_process ${name}`;
+    const out: Obj = { interval: 1, timeout: 2 };
+    let proc: string | undefined;
+    let quorum = 1;
+    for (const s of block.children ?? []) {
+      switch (s.keyword) {
+        case 'process':
+          proc = s.args[0];
+          if (s.args.length > 1) this.untranslated(s, where, 'process parameters: tandem matches the process name only');
+          if (proc && proc.length > 15) this.untranslated(s, where, `a process name longer than the kernel's 15-character comm (${proc})`);
+          break;
+        case 'quorum':
+          quorum = numberArg(s);
+          break;
+        case 'weight':
+          out.weight = numberArg(s);
+          if (s.args[1] === 'reverse') this.untranslated(s, where, 'a reversed weight (added while the processes run)');
+          break;
+        case 'delay':
+        case 'fork_delay':
+        case 'terminate_delay':
+          this.note(s, where, 'tandem polls the processes every second; this delay is not needed');
+          break;
+        default:
+          this.untranslated(s, where);
+      }
+    }
+    if (!proc) {
+      this.untranslated(block, '', 'no `process` to track');
+      return;
+    }
+    if (quorum !== 1) this.untranslated(block, '', `a quorum of ${quorum} processes: tandem tracks one or more`);
+    out.command = ['pgrep', '-x', '--', proc];
+    this.note(block, '', `tracked with \`pgrep -x ${proc}\` every second (Keepalived hears of the process at once)`);
+    this.scripts[name] = out;
+  }
+
   instance(block: KStatement): void {
     const name = block.args[0] ?? 'unnamed';
     const where = `vrrp_instance ${name}`;
@@ -288,11 +335,17 @@ class Translator implements Reporter {
           });
           break;
         case 'track_script':
-          out.track_scripts = (s.children ?? []).map((t) => {
+          out.track_scripts = [...((out.track_scripts as unknown[] | undefined) ?? []), ...(s.children ?? []).map((t) => {
             if (t.args[0] !== 'weight') return t.keyword;
             if (t.args[2] === 'reverse') this.untranslated(t, where, 'a reversed weight (added while the script fails)');
             return { script: t.keyword, weight: Number(t.args[1]) };
-          });
+          })];
+          break;
+        case 'track_process':
+          out.track_scripts = [
+            ...((out.track_scripts as unknown[] | undefined) ?? []),
+            ...(s.children ?? []).map((t) => (t.args[0] === 'weight' ? { script: t.keyword, weight: Number(t.args[1]) } : t.keyword)),
+          ];
           break;
         case 'dont_track_primary':
           out.track_own_interface = false;

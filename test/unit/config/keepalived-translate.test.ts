@@ -204,4 +204,31 @@ virtual_server 10.0.0.9 80 {
       'k.conf:14: warning: virtual_server 10.0.0.9 80 > real_server 10.0.0.11 80 > TCP_CHECK > nb_get_retry: Keepalived 2 ignores nb_get_retry here (it knows it in HTTP_GET and SSL_GET only; use retry); so does this import',
     ]);
   });
+
+  it('tracks a process with pgrep, its weight per instance kept', () => {
+    const r = imported(`vrrp_track_process chk_haproxy {
+ process haproxy
+ weight 10
+ delay 2
+}
+vrrp_script chk_x {
+ script /bin/true
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 1
+ track_script {
+  chk_x
+ }
+ track_process {
+  chk_haproxy weight 20
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.scripts.chk_haproxy).toEqual({ interval: 1, timeout: 2, weight: 10, command: ['pgrep', '-x', '--', 'haproxy'] });
+    expect(r.config.instances[0].track_scripts).toEqual(['chk_x', { script: 'chk_haproxy', weight: 20 }]);
+    expect(r.strict).toBe(0);
+  });
 });
+

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { riseFallStep } from '../../../src/check/rise-fall.js';
 import type { RiseFall } from '../../../src/check/rise-fall.js';
 import { groupTracked, trackedEffect } from '../../../src/daemon/tracking.js';
+import { runScript } from '../../../src/daemon/script-tracker.js';
+import { pino } from 'pino';
 
 describe('rise/fall', () => {
   const run = (results: boolean[], rise: number, fall: number) => {
@@ -39,5 +41,15 @@ describe('tracked effect', () => {
     expect(trackedEffect(150, tracked.get('VI_EXT') ?? [])).toEqual({ priority: 85, faults: [] });
     expect(trackedEffect(150, tracked.get('VI_GW') ?? [])).toEqual({ priority: 85, faults: ['eth1 down'] });
     expect(tracked.get('VI_ALONE')).toEqual(own.get('VI_ALONE'));
+  });
+});
+
+describe('a tracked process (an imported vrrp_track_process)', () => {
+  it('is up while a process of that name runs, down otherwise', async () => {
+    const log = pino({ level: 'silent' });
+    const config = (name: string) => ({ command: ['pgrep', '-x', '--', name], interval: 1, timeout: 2, weight: 0, rise: 1, fall: 1 });
+    // The test runner itself is a process named node.
+    expect(await runScript('p', config('node'), log)).toBe(true);
+    expect(await runScript('p', config('no-such-proc-x'), log)).toBe(false);
   });
 });
