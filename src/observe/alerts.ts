@@ -11,7 +11,7 @@ export interface Alert {
 /** The seam for alert mail: sent in the background, never waited for by a transition. */
 export interface Alerts {
   send(smtp: SmtpConfig | undefined, alert: Alert, log: Logger): void;
-  /** Waits for the mails still on their way (at shutdown). */
+  /** Waits for the mails still on their way (at shutdown), for a bounded time. */
   drain(): Promise<void>;
 }
 
@@ -33,8 +33,12 @@ export class SmtpAlerts implements Alerts {
     void p.finally(() => this.pending.delete(p));
   }
 
-  async drain(): Promise<void> {
-    await Promise.all(this.pending);
+  /** Waits for the mails on their way, at most `maxMs`: a hung relay must not hold up a stop. */
+  async drain(maxMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)));
+    await Promise.race([Promise.all(this.pending), limit]);
+    clearTimeout(timer);
   }
 }
 
