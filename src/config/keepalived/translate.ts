@@ -81,6 +81,7 @@ class Translator implements Reporter {
   alertVrrp?: boolean;
   alertChecker?: boolean;
   scriptUser?: string;
+  scriptUserAt?: KStatement;
   defaultInterface?: string;
   authenticated = false;
   unauthenticated = false;
@@ -183,6 +184,7 @@ class Translator implements Reporter {
         return;
       case 'script_user':
         this.scriptUser = s.args[0];
+        this.scriptUserAt = s;
         if (s.args[1] !== undefined) this.note(s, 'global_defs', `group ${s.args[1]} dropped: tandem runs scripts with the user's own group`);
         return;
       case 'default_interface':
@@ -503,6 +505,8 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   else if (t.lvs.services.length) t.notes.push({ line: 0, where: 'vrrp_instance', message: 'no VRRP instance: a checker-only director (it checks the real servers and keeps the IPVS table; another system moves the VIPs)', kind: 'note' });
   if (t.groups.length) config.sync_groups = t.groups;
   t.lvs.finish(t.scriptUser);
+  const hooked = [...t.instances, ...t.groups].some((o) => o.notify) || t.lvs.services.some((vs) => vs.notify || (vs.real_servers as Obj[]).some((rs) => rs.notify));
+  if (t.scriptUserAt && hooked) t.differs(t.scriptUserAt, 'global_defs', `tracking scripts and script checks run as ${t.scriptUser}; notify hooks run as root (tandem has no user for hooks)`);
   if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
   if (t.lvs.services.length) config.virtual_services = t.lvs.services;
   return { config, notes: t.notes };
