@@ -19,9 +19,6 @@ export interface ImportResult {
   notes: ImportNote[];
 }
 
-
-
-
 /** global_defs keywords that change nothing a tandem director does, with the reason. */
 const GLOBAL_NOTES: Record<string, string> = {
   router_id: 'not needed: tandem names itself by its address',
@@ -49,7 +46,6 @@ const GLOBAL_DIFFERENCES: Record<string, string> = {
   vrrp_ipsets: 'tandem adds no ipsets for the VIPs',
   nftables: 'tandem adds no nftables rules for the VIPs',
 };
-
 
 class Translator implements Reporter {
   readonly vrrp: VrrpTranslator = new VrrpTranslator(this);
@@ -211,7 +207,6 @@ class Translator implements Reporter {
     config.alerts = { smtp };
   }
 }
-
 
 export function translateKeepalived(statements: KStatement[]): ImportResult {
   const t = new Translator();
