@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { riseFallStep } from '../../../src/check/rise-fall.js';
 import type { RiseFall } from '../../../src/check/rise-fall.js';
@@ -48,8 +52,21 @@ describe('a tracked process (an imported vrrp_track_process)', () => {
   it('is up while a process of that name runs, down otherwise', async () => {
     const log = pino({ level: 'silent' });
     const config = (name: string) => ({ command: ['pgrep', '-x', '--', name], interval: 1, timeout: 2, weight: 0, rise: 1, fall: 1 });
-    // The test runner itself is a process named node.
-    expect(await runScript('p', config('node'), log)).toBe(true);
-    expect(await runScript('p', config('no-such-proc-x'), log)).toBe(false);
+    // A process of a name no other has: a copy of sleep (names longer than 15 characters are cut by the kernel).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-proc-'));
+    const name = `tdtrk${process.pid % 100000}`;
+    copyFileSync('/bin/sleep', path.join(dir, name));
+    chmodSync(path.join(dir, name), 0o755);
+    const child = spawn(path.join(dir, name), ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      expect(await runScript('p', config(name), log)).toBe(true);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(await runScript('p', config(name), log)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
