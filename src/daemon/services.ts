@@ -212,16 +212,16 @@ export class ServiceSupervisor {
 
   private evaluate(): void {
     this.evaluations = evaluateServices(this.config.virtual_services, (vs, rs) => this.stateOf(vs, rs), this.quorum);
-    for (const ev of this.evaluations) {
+    this.evaluations.forEach((ev, i) => {
       const was = this.quorum.get(ev.name);
       this.quorum.set(ev.name, ev.up);
       if (was !== undefined && was !== ev.up) {
         this.options.log.warn({ service: ev.name, healthyWeight: ev.healthyWeight, quorum: ev.quorum }, `virtual service ${ev.name} ${ev.up ? 'has its quorum again' : 'lost its quorum'} (healthy weight ${ev.healthyWeight}, quorum ${ev.quorum})`);
         this.options.onQuorum(ev.name, ev.up);
-        const vs = this.config.virtual_services.find((v) => serviceName(v) === ev.name);
-        if (vs) this.options.events?.quorum(vs, ev.up, ev.healthyWeight, ev.quorum);
+        // Evaluations are in the config's order.
+        this.options.events?.quorum(this.config.virtual_services[i] as VirtualServiceConfig, ev.up, ev.healthyWeight, ev.quorum);
       }
-    }
+    });
     this.options.onTable(this.table());
   }
 }

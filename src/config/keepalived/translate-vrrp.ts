@@ -244,10 +244,8 @@ export class VrrpTranslator {
         continue;
       }
       if (options.label) this.t.note(v, where, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
-      const known = options.other.filter((o) => VIP_OPTIONS.has(o));
-      const unknown = options.other.filter((o) => !VIP_OPTIONS.has(o) && !VIP_OPTIONS.has(options.other[options.other.indexOf(o) - 1] ?? ''));
-      if (known.length) this.t.differs(v, where, `options dropped: ${options.other.filter((o) => !unknown.includes(o)).join(' ')}`);
-      if (unknown.length) this.t.note(v, where, `Keepalived ignores ${unknown.map((u) => `"${u}"`).join(', ')} here (not an address option); so does this import`, 'warning');
+      if (options.known.length) this.t.differs(v, where, `options dropped: ${options.known.join(' ')}`);
+      if (options.unknown.length) this.t.note(v, where, `Keepalived ignores ${options.unknown.map((u) => `"${u}"`).join(', ')} here (not an address option); so does this import`, 'warning');
       const address = v.keyword.includes('/') || !isIPv4(v.keyword) ? v.keyword : `${v.keyword}/32`;
       if (out.includes(address) || out.includes(v.keyword)) {
         this.t.note(v, where, `${v.keyword} is listed twice; kept once`);
@@ -284,17 +282,36 @@ export class VrrpTranslator {
   }
 }
 
-/** Address options Keepalived knows on a virtual_ipaddress line (besides dev and label). */
-const VIP_OPTIONS = new Set(['scope', 'brd', 'broadcast', 'peer', 'home', '-nodad', 'nodad', 'noprefixroute', 'autojoin', 'preferred_lft', 'track', 'no_track', 'protocol']);
+/** Address options Keepalived knows on a virtual_ipaddress line (besides dev and label), and whether each takes a value. */
+const VIP_OPTIONS: Record<string, boolean> = {
+  scope: true,
+  brd: true,
+  broadcast: true,
+  peer: true,
+  preferred_lft: true,
+  protocol: true,
+  home: false,
+  '-nodad': false,
+  nodad: false,
+  noprefixroute: false,
+  autojoin: false,
+  track: false,
+  no_track: false,
+};
 
-/** The options of a virtual_ipaddress line: `dev IF`, `label L`, and the rest. */
-function vipOptions(args: string[]): { dev?: string; label?: string; other: string[] } {
-  const out: { dev?: string; label?: string; other: string[] } = { other: [] };
+/** The options of a virtual_ipaddress line: `dev IF`, `label L`, the others Keepalived knows (with their values), and words it does not. */
+function vipOptions(args: string[]): { dev?: string; label?: string; known: string[]; unknown: string[] } {
+  const out: { dev?: string; label?: string; known: string[]; unknown: string[] } = { known: [], unknown: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === 'dev') out.dev = args[++i];
     else if (a === 'label') out.label = args[++i];
-    else out.other.push(a);
+    else if (!(a in VIP_OPTIONS)) out.unknown.push(a);
+    else {
+      out.known.push(a);
+      // An option with a value takes the next word with it.
+      if (VIP_OPTIONS[a] && i + 1 < args.length) out.known.push(args[++i] as string);
+    }
   }
   return out;
 }
