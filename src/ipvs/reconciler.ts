@@ -133,7 +133,10 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     this.stats.lastRun = this.clock.wall();
-    const wanted = JSON.stringify(this.desired);
+    // The table this pass brings about: setDesired may replace this.desired while it runs (the
+    // pass queued behind it applies the newer one).
+    const desired = this.desired;
+    const wanted = JSON.stringify(desired);
     try {
       let unreadable: string | undefined;
       // A health change needs one ipvsadm run, not three: the table read at the last pass (and
@@ -150,7 +153,7 @@ export class Reconciler {
         unreadable = e.message;
         this.actual = [];
       }
-      const commands = diffTables(this.desired, this.actual ?? [], { exclusive: this.options.exclusive, retired: this.retired });
+      const commands = diffTables(desired, this.actual ?? [], { exclusive: this.options.exclusive, retired: this.retired });
       if (commands.length && this.options.dryRun) {
         this.print(commands, unreadable);
       } else if (commands.length) {
@@ -158,8 +161,9 @@ export class Reconciler {
           this.stats.driftRepairs += 1;
           this.options.log.warn({ operations: commands.length }, `IPVS table drifted from the config; repairing with ${commands.length} operation(s)`);
         }
-        await this.apply(commands);
-        this.actual = trusted ? expectedTable(this.desired, this.actual ?? [], this.options.exclusive, this.retired) : await this.driver.read();
+        const whole = await this.apply(commands);
+        // After a batch that went in whole, the table is known without reading it.
+        this.actual = trusted && whole ? expectedTable(desired, this.actual ?? [], this.options.exclusive, this.retired) : await this.driver.read();
       }
       this.settled = wanted;
       this.stats.lastSuccess = this.clock.wall();
@@ -179,13 +183,14 @@ export class Reconciler {
     }
   }
 
-  private async apply(commands: IpvsCommand[]): Promise<void> {
+  /** Applies the commands; true when the batch went in whole, false when it was redone one by one. */
+  private async apply(commands: IpvsCommand[]): Promise<boolean> {
     this.stats.batches += 1;
     try {
       await this.driver.applyBatch(commands);
       this.stats.operations += commands.length;
       this.options.log.info({ operations: commands.length }, `IPVS: applied ${commands.length} operation(s) in one batch`);
-      return;
+      return true;
     } catch (err) {
       const e = classify(err);
       if (e.kind !== 'refused') throw e;
@@ -208,6 +213,7 @@ export class Reconciler {
       this.stats.refused = refused;
       throw new Error(`${refused.length} rule(s) refused by the kernel; first: ${refused[0]?.error}`);
     }
+    return false;
   }
 
   private print(commands: IpvsCommand[], unreadable?: string): void {

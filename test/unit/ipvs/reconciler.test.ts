@@ -47,6 +47,29 @@ describe('reconciler', () => {
     expect(r.status().lastError).toBeNull();
   });
 
+  it('a table set while a pass runs is applied by the next pass, not taken as done', async () => {
+    const ipvs = new FakeIpvs();
+    const r = new Reconciler(ipvs, options);
+    await r.setDesired([web]);
+    // The next batch waits until a newer table has been set.
+    const applyBatch = ipvs.applyBatch.bind(ipvs);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    ipvs.applyBatch = async (commands) => {
+      await gate;
+      return applyBatch(commands);
+    };
+    const first = r.setDesired([{ ...web, realServers: [rs(1)] }]);
+    const second = r.setDesired([{ ...web, realServers: [rs(1), rs(2), rs(3)] }]);
+    release();
+    await first;
+    await second;
+    // The pass queued behind the first one (the repair timer is an hour away).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    r.stop();
+    expect(ipvs.table[0]?.realServers.map(realServerId)).toEqual(['198.51.100.1:80', '198.51.100.2:80', '198.51.100.3:80']);
+  });
+
   it('counts a repair when the table drifts while the config holds', async () => {
     const ipvs = new FakeIpvs();
     const r = new Reconciler(ipvs, options);
