@@ -8,18 +8,19 @@
  * scripts/bench soak: a tandem pair with 20 ms adverts for --soak-seconds (600 by default),
  * counting the VRRP transitions after the election (spurious failovers).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Lab, ip, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
-import type { Spawned } from '../../test/support/netns.js';
 import { PingProbe, TandemNodes, VIP, pairConfig } from '../../test/support/pair.js';
+import { BenchPair, type Director, type Impl, sleep } from './bench-pair.js';
 
-type Impl = 'keepalived' | 'tandem';
 type Case = 'link' | 'sigterm';
-const PRIORITY = { dir1: 150, dir2: 100 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PAIR: Director[] = [
+  { host: 'dir1', priority: 150 },
+  { host: 'dir2', priority: 100 },
+];
 
 interface Sample {
   impl: Impl;
@@ -29,86 +30,8 @@ interface Sample {
   lost: number;
 }
 
-function keepalivedConf(host: 'dir1' | 'dir2', interval: number): string {
-  return `global_defs {
-  router_id ${host}
-  vrrp_version 3
-  vrrp_garp_master_delay 0
-}
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority ${PRIORITY[host]}
-  advert_int ${interval}
-  garp_master_repeat 2
-  virtual_ipaddress {
-    ${VIP}/24
-  }
-}
-`;
-}
-
-class Pair {
-  private readonly keepalived = new Map<string, Spawned>();
-  constructor(
-    private readonly lab: Lab,
-    private readonly nodes: TandemNodes,
-    private readonly dir: string,
-  ) {}
-
-  async hasVip(host: string): Promise<boolean> {
-    return (await this.lab.addresses(host)).includes(`${VIP}/24`);
-  }
-
-  async start(impl: Impl, host: 'dir1' | 'dir2', interval: number): Promise<void> {
-    if (impl === 'tandem') {
-      await this.nodes.start(host, pairConfig({ priority: PRIORITY[host], advertInterval: interval, extra: { garp: { repeat: 2, delay: 0 } } }));
-      return;
-    }
-    const conf = path.join(this.dir, `keepalived-${host}.conf`);
-    await writeFile(conf, keepalivedConf(host, interval));
-    const pid = (name: string) => path.join(this.dir, `${host}-${name}.pid`);
-    this.keepalived.set(
-      host,
-      this.lab.spawn(host, ['keepalived', '-n', '-l', '-D', '-P', '-f', conf, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers')]),
-    );
-  }
-
-  async stop(impl: Impl, host: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (impl === 'tandem') {
-      if (this.nodes.daemons.has(host)) await this.nodes.kill(host, signal);
-      return;
-    }
-    const k = this.keepalived.get(host);
-    if (!k) return;
-    k.process.kill(signal);
-    await k.process;
-    this.keepalived.delete(host);
-  }
-
-  /** Starts dir1 then dir2, and waits until dir1 alone holds the VIP and the pair is settled. */
-  async up(impl: Impl, interval: number): Promise<void> {
-    await this.start(impl, 'dir1', interval);
-    await waitFor('dir1 to hold the VIP', () => this.hasVip('dir1'), 20_000, 20);
-    await this.start(impl, 'dir2', interval);
-    await sleep(Math.max(1500, interval * 5000));
-    if (!(await this.hasVip('dir1')) || (await this.hasVip('dir2'))) throw new Error(`${impl}: dir1 should hold the VIP alone before the drill`);
-  }
-
-  async down(impl: Impl): Promise<void> {
-    await this.stop(impl, 'dir1');
-    await this.stop(impl, 'dir2');
-    await this.lab.healLink('dir1');
-    for (const host of ['dir1', 'dir2']) {
-      if (await this.hasVip(host)) await ip(['-n', this.lab.ns(host), 'addr', 'del', `${VIP}/24`, 'dev', 'eth0']);
-    }
-    await ip(['-n', this.lab.ns('client'), 'neigh', 'flush', 'all']);
-  }
-}
-
-async function measure(pair: Pair, lab: Lab, impl: Impl, kase: Case, interval: number): Promise<Sample> {
-  await pair.up(impl, interval);
+async function measure(pair: BenchPair, lab: Lab, impl: Impl, kase: Case, interval: number): Promise<Sample> {
+  await pair.up(impl, PAIR, interval);
   const probe = PingProbe.start(lab, 'client', VIP, 60);
   let result: { maxGapMs: number; lost: number };
   try {
@@ -119,7 +42,8 @@ async function measure(pair: Pair, lab: Lab, impl: Impl, kase: Case, interval: n
     await sleep(1000);
   } finally {
     result = await probe.stop();
-    await pair.down(impl);
+    await pair.down(impl, PAIR);
+    await ip(['-n', lab.ns('client'), 'neigh', 'flush', 'all']);
   }
   return { impl, case: kase, interval, maxGapMs: result.maxGapMs, lost: result.lost };
 }
@@ -142,7 +66,7 @@ async function failover(repeat: number): Promise<void> {
   );
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-bench-'));
   const nodes = await TandemNodes.create(lab);
-  const pair = new Pair(lab, nodes, dir);
+  const pair = new BenchPair(lab, nodes, dir);
   const samples: Sample[] = [];
   try {
     for (let r = 1; r <= repeat; r++) {

@@ -22,7 +22,7 @@ export function formatStatus(s: DaemonStatus): string {
     i.state + (i.faults.length ? ` (${i.faults.join(', ')})` : ''),
     i.priority === i.basePriority ? String(i.priority) : `${i.priority} (base ${i.basePriority})`,
     i.master ?? '-',
-    i.lastAdvertAgeMs === null ? '-' : `${(i.lastAdvertAgeMs / 1000).toFixed(2)}s ago`,
+    i.lastAdvertAgeMs === null ? '-' : `${(i.lastAdvertAgeMs / 1000).toFixed(2)}s ago` + lossNote(i),
     i.vips.join(' '),
   ]);
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
@@ -62,6 +62,12 @@ function formatServices(services: DaemonStatus['services']): string[] {
     out.push(...table(header, rows));
   }
   return out;
+}
+
+/** Adverts being lost make a backup wait longer before a takeover: say both. */
+function lossNote(i: DaemonStatus['instances'][number]): string {
+  if (i.advertLoss < 0.01) return '';
+  return ` (${Math.round(i.advertLoss * 100)}% lost; takeover after ${(i.masterDownMs / 1000).toFixed(2)}s of silence)`;
 }
 
 function table(header: string[], rows: string[][]): string[] {

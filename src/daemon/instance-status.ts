@@ -20,6 +20,10 @@ export interface InstanceStatus {
   advertIntervalMs: number;
   master: string | null;
   lastAdvertAgeMs: number | null;
+  /** Share of the master's adverts measured lost on the way here (a moving average, 0 to 1). */
+  advertLoss: number;
+  /** How long a silent master is waited out now: longer while adverts are being lost. */
+  masterDownMs: number;
   vips: string[];
   /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
   vipsHeld: boolean;

@@ -7,7 +7,7 @@ import type { VipManager } from '../net/vips.js';
 import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
 import { encodeAdvert } from '../vrrp/codec.js';
 import type { Action, Event, Machine, VrrpState } from '../vrrp/machine.js';
-import { createMachine, nextDeadline, step } from '../vrrp/machine.js';
+import { createMachine, masterDownMs, nextDeadline, step } from '../vrrp/machine.js';
 import { peerLifetimeMs } from '../vrrp/timers.js';
 import type { Clock } from '../clock.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
@@ -236,6 +236,8 @@ export class InstanceRunner {
       advertIntervalMs: this.machine.params.intervalCs * 10,
       master: m.state === 'MASTER' ? this.address : (m.master?.address ?? null),
       lastAdvertAgeMs: this.lastAdvertAt === undefined ? null : Math.round(now - this.lastAdvertAt),
+      advertLoss: Math.round(m.hearing.loss * 1000) / 1000,
+      masterDownMs: Math.round(masterDownMs(m, m.masterAdverIntervalCs)),
       vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
       vipsHeld: this.vipsHeld,
       faults: m.faults,

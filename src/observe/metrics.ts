@@ -48,6 +48,8 @@ export function createRegistry(read: Reader): Registry {
   gauge(r, 'tandem_instance_priority', 'Effective priority of an instance (tracking weights applied).', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.priority]), read);
   total(r, 'tandem_instance_transitions_total', 'State transitions of an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.transitions]), read);
   total(r, 'tandem_master_changes_total', 'Times the master of an instance changed, as seen from this director.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.masterChanges]), read);
+  gauge(r, 'tandem_advert_loss_ratio', "Share of the master's adverts measured lost on the way to this director (moving average).", ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.advertLoss]), read);
+  gauge(r, 'tandem_master_down_seconds', 'How long this backup waits out a silent master now (longer while adverts are lost).', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.masterDownMs / 1000]), read);
   total(r, 'tandem_adverts_sent_total', 'Adverts sent by an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.advertsSent]), read);
   total(r, 'tandem_adverts_received_total', 'Adverts received and accepted.', [], (s) => [[{}, s.adverts.received]], read);
   total(r, 'tandem_adverts_rejected_total', 'Adverts dropped, by reason (authentication, replay, unknown vrid, malformed...).', ['reason'], (s) => Object.entries(s.adverts.rejected).map(([reason, n]) => [{ reason }, n]), read);

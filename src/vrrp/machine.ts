@@ -1,5 +1,6 @@
 import { compareAddresses } from './address.js';
 import type { Advert, AdvertKind } from './advert.js';
+import { DEAF, type Hearing, hear, missedAdvertsBeforeTakeover } from './patience.js';
 import { peerLifetimeMs, skewTimeMs } from './timers.js';
 
 /*
@@ -54,6 +55,8 @@ export interface Machine {
   releaseAt?: number;
   faults: string[];
   peers: Record<string, Peer>;
+  /** The loss measured on the masters' adverts, which sets how long silence is waited out. */
+  hearing: Hearing;
 }
 
 export type Event =
@@ -97,6 +100,7 @@ export function createMachine(params: InstanceParams): Machine {
     masterAdverIntervalCs: params.intervalCs,
     faults: [],
     peers: {},
+    hearing: DEAF,
   };
 }
 
@@ -186,7 +190,7 @@ function enterBackup(
       state: 'BACKUP',
       master: master ? { address: master.address, priority: master.priority } : undefined,
       masterAdverIntervalCs: adverInterval,
-      masterDownAt: now + masterDownMs(m, master?.address, adverInterval, now),
+      masterDownAt: now + masterDownMs(m, adverInterval),
       advertAt: now + intervalMs(m),
       preemptAt: undefined,
     },
@@ -297,14 +301,12 @@ function betterLiveBackup(m: Machine, now: number): string | undefined {
 }
 
 /**
- * RFC 5798's Master_Down_Interval is 3 x interval + Skew_Time, and the skew only orders several
- * backups racing for the same vacancy. tandem's backups hear one another, so a backup that knows
- * no live peer (other than the master) outranks it has nobody to give way to: it waits 3
- * intervals, as Keepalived's backup would with priority 256.
+ * RFC 5798's Master_Down_Interval, 3 x interval + Skew_Time, with more missed adverts waited
+ * for while the link is measured losing them (patience.ts). No shortcut for the best candidate:
+ * waiting less than Keepalived would mean more false takeovers than Keepalived.
  */
-function masterDownMs(m: Machine, master: string | undefined, intervalCs: number, now: number): number {
-  const skew = isBestCandidate(m, master ?? '', now) ? 0 : skewTimeMs(m.priority, intervalCs);
-  return 3 * intervalCs * 10 + skew;
+export function masterDownMs(m: Machine, intervalCs: number): number {
+  return missedAdvertsBeforeTakeover(m.hearing.loss) * intervalCs * 10 + skewTimeMs(m.priority, intervalCs);
 }
 
 /** tandem's fast handover: is no live peer (other than `leaving`) a better master than us? */
@@ -362,6 +364,7 @@ function onAdvert(m0: Machine, a: Advert, now: number): StepResult {
   if (a.kind !== 'master') return { machine: m, actions };
 
   if (m.state === 'BACKUP') {
+    if (a.priority > 0) m = { ...m, hearing: hear(m.hearing, a.sender, now, a.intervalCs) };
     if (a.priority === 0) {
       // RFC 5798: wait Skew_Time. tandem: the best remaining candidate need not wait.
       if (isBestCandidate(m, a.sender, now)) {
@@ -377,7 +380,7 @@ function onAdvert(m0: Machine, a: Advert, now: number): StepResult {
       ...m,
       master,
       masterAdverIntervalCs: a.intervalCs,
-      masterDownAt: now + masterDownMs(m, a.sender, a.intervalCs, now),
+      masterDownAt: now + masterDownMs(m, a.intervalCs),
     };
     if (!m.params.preempt || a.priority >= m.priority) return then({ machine: { ...follow, preemptAt: undefined }, actions: [] });
     // A lower-priority master and we may preempt: at once, or after preempt_delay.

@@ -51,6 +51,8 @@ export function webService(check: Record<string, unknown>, realServers: Record<s
 /** Runs tandem daemons in lab hosts, each with its own config file and state dir. */
 export class TandemNodes {
   readonly daemons = new Map<string, Spawned>();
+  /** The daemons' log level: tests read debug lines; benches keep to info, as in production. */
+  logLevel = 'debug';
 
   private constructor(
     private readonly lab: Lab,
@@ -71,7 +73,7 @@ export class TandemNodes {
 
   async start(host: string, config: Record<string, unknown>, key = KEY, args: string[] = []): Promise<Spawned> {
     await writeFile(this.configFile(host), stringify(config));
-    const env = { TANDEM_KEY: key, TANDEM_LOG_LEVEL: 'debug', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const env = { TANDEM_KEY: key, TANDEM_LOG_LEVEL: this.logLevel, PATH: process.env.PATH ?? '/usr/bin:/bin' };
     const d = this.lab.spawn(host, [process.execPath, TANDEM, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host), ...args], env);
     this.daemons.set(host, d);
     await waitFor(`tandem on ${host} to answer status`, () => this.status(host).then(() => true), 15_000, 50);

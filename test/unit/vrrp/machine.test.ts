@@ -54,14 +54,15 @@ const transitions = (actions: Action[]) =>
   actions.filter((a) => a.type === 'transition').map((a) => (a.type === 'transition' ? `${a.from}->${a.to}` : ''));
 
 describe('VRRP state machine: start and master down', () => {
-  it('starts as BACKUP, announces itself, and arms the master down timer (3 intervals: no better peer known)', () => {
+  it('starts as BACKUP, announces itself, and arms the master down timer (RFC 5798: 3 intervals + Skew_Time)', () => {
     const h = new Harness();
     const acts = h.at(0, { type: 'start' });
     expect(acts).toEqual([
       { type: 'transition', from: 'INIT', to: 'BACKUP', reason: 'start' },
       { type: 'send', kind: 'backup', priority: 100 },
     ]);
-    expect(h.m.masterDownAt).toBe(3000);
+    // skew = (256 - 100) * 1000 ms / 256 = 609.375 ms
+    expect(h.m.masterDownAt).toBe(3000 + 609.375);
   });
 
   it('adds Skew_Time (RFC 5798) while a better live backup is known, so that one wins the race', () => {
@@ -76,11 +77,12 @@ describe('VRRP state machine: start and master down', () => {
   it('becomes MASTER when the master down timer fires: VIPs, advert, GARP', () => {
     const h = new Harness();
     h.at(0, { type: 'start' });
-    const acts = h.runUntil(3000);
+    expect(transitions(h.runUntil(3609))).toEqual([]);
+    const acts = h.runUntil(3610);
     expect(transitions(acts)).toEqual(['BACKUP->MASTER']);
     // The advert follows the GARP: a leaving master that hears it knows the VIPs are announced.
     expect(acts.slice(-3)).toEqual([{ type: 'addVips' }, { type: 'garp' }, { type: 'send', kind: 'master', priority: 100 }]);
-    expect(h.m.advertAt).toBe(4000);
+    expect(h.m.advertAt).toBe(4609.375);
   });
 
   it('defers to a live backup that outranks it, so two directors starting together do not both take the VIPs', () => {
@@ -94,9 +96,9 @@ describe('VRRP state machine: start and master down', () => {
     // A better backup that falls silent no longer holds us back.
     const g = new Harness();
     g.at(0, { type: 'start' });
-    g.at(100, backup(150, '192.0.2.3'));
-    expect(transitions(g.runUntil(3100))).toEqual([]);
-    expect(transitions(g.runUntil(4100))).toEqual(['BACKUP->MASTER']);
+    g.at(1000, backup(150, '192.0.2.3'));
+    expect(transitions(g.runUntil(3700))).toEqual([]);
+    expect(transitions(g.runUntil(4700))).toEqual(['BACKUP->MASTER']);
   });
 
   it('sends backup presence adverts every interval while BACKUP', () => {
@@ -129,14 +131,14 @@ describe('VRRP state machine: following a master', () => {
     }
     expect(h.state).toBe('BACKUP');
     expect(h.m.master).toEqual({ address: '192.0.2.9', priority: 200 });
-    expect(h.m.masterDownAt).toBe(23_000);
+    expect(h.m.masterDownAt).toBe(23_000 + 609.375);
   });
 
   it('learns the master advert interval for its timer', () => {
     const h = new Harness();
     h.at(0, { type: 'start' });
     h.at(10, master(200, '192.0.2.9', { intervalCs: 10 }));
-    expect(h.m.masterDownAt).toBe(10 + 300);
+    expect(h.m.masterDownAt).toBe(10 + 300 + 60.9375);
   });
 
   it('with preempt, takes over at once from a lower-priority master', () => {
