@@ -42,7 +42,7 @@ commands:
                                              YAML; --strict: exit 1 if tandem would behave otherwise;
                                              --config-id: the id @ID lines are read for (Keepalived's -i)
 
---state-dir defaults to ${DEFAULT_STATE_DIR}.`;
+--state-dir defaults to ${DEFAULT_STATE_DIR}. tandem --version prints the version.`;
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -109,6 +109,13 @@ function drainArgs(args: string[], drain: boolean): Promise<number> {
 
 class UsageError extends Error {}
 
+/** The version in package.json, which ships beside dist/ (npm and the Debian package alike). */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 function required(value: string | undefined, flag: string): string {
   if (value === undefined) throw new UsageError(`${flag} is required`);
   return value;
@@ -119,6 +126,10 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(USAGE);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    console.log(`tandem ${await version()}`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {

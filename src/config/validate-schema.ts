@@ -1,28 +1,18 @@
-import { Ajv } from 'ajv';
+import { existsSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { isAddress } from '../vrrp/address.js';
-import { isVip } from './vip.js';
-import { configSchema } from './schema.js';
 import type { Config } from './schema.js';
 import type { ConfigPath } from './locate.js';
 import { pointerToPath } from './locate.js';
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-/** The compiled validator, made on first use: compiling costs more than most commands do. */
-let compiled: ValidateFunction<Config> | undefined;
-
-function validator(): ValidateFunction<Config> {
-  if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv, ['ipv4', 'ipv6']);
-  ajv.addFormat('ip', isAddress);
-  ajv.addFormat('vip', isVip);
-  ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
-  return (compiled = ajv.compile<Config>(configSchema));
-}
+/**
+ * The validator `npm run build` compiled into schema-validator.js; from the TypeScript sources
+ * (tests, tsx), where no build ran, ajv compiles it here. Loaded once, when a config is first
+ * read: `tandem status` and the other commands that read none never pay for it.
+ */
+const built = new URL('./schema-validator.js', import.meta.url);
+const validate: ValidateFunction<Config> = existsSync(built)
+  ? ((await import(built.href)) as { validate: ValidateFunction<Config> }).validate
+  : (await import('./schema-ajv.js')).compileValidator();
 
 export interface SchemaProblem {
   path: ConfigPath;
@@ -34,7 +24,6 @@ export interface SchemaProblem {
 
 /** Validates (filling in defaults) and returns every problem in words a person can act on. */
 export function checkSchema(data: unknown): SchemaProblem[] {
-  const validate = validator();
   if (validate(data)) return [];
   const errors = collapseChoices(validate.errors ?? []);
   return errors.map((e) => describe(e, data));

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Vip } from '../config/vip.js';
@@ -19,7 +20,7 @@ export interface GarpSettings {
  */
 export class GarpRounds {
   private timers: unknown[] = [];
-  private abort = new AbortController();
+  private abort = rounds();
 
   constructor(
     private readonly deps: { announcer: Announcer; clock: Clock; garp: GarpSettings },
@@ -61,6 +62,17 @@ export class GarpRounds {
     for (const t of this.timers) this.deps.clock.clear(t);
     this.timers = [];
     this.abort.abort();
-    this.abort = new AbortController();
+    this.abort = rounds();
   }
+}
+
+/**
+ * The controller of one master's rounds. Every arping under way listens to its signal, one per
+ * VIP and round, so a master of more than ten VIPs passes Node's default of ten listeners: that
+ * is the design, not a leak (each listener goes when its arping ends).
+ */
+function rounds(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

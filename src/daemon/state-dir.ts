@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive } from '../net/process.js';
 import type { ReplayState } from '../vrrp/replay.js';
@@ -15,15 +15,38 @@ async function readNoFollow(file: string): Promise<string> {
 }
 
 /**
- * Writes a file, refusing a symlink in its place: someone who planted `epoch -> /etc/shadow`
- * must not have the daemon write through it.
+ * Writes a file whole or not at all: into a new temporary file beside it, then renamed over it.
+ * A full disk leaves the old content (and no empty pid file); a symlink planted in its place
+ * (`epoch -> /etc/shadow`) is replaced, never written through.
  */
 async function writeNoFollow(file: string, text: string, mode = 0o600): Promise<void> {
-  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
+  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    await handle.writeFile(text);
-  } finally {
-    await handle.close();
+    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw new Error(`cannot write ${file}: ${writeTrouble(err as NodeJS.ErrnoException)}`, { cause: err });
+  }
+}
+
+function writeTrouble(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `its file system is full (${err.code}): free some space there, or give another --state-dir`;
+    case 'EROFS':
+      return 'its file system is read-only (EROFS): give a writable --state-dir';
+    case 'EEXIST':
+      return `${err.path ?? 'a temporary file'} exists: another tandem may be writing here; check for one, then remove it`;
+    default:
+      return err.message;
   }
 }
 

@@ -1,4 +1,5 @@
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,15 +42,38 @@ describe('state dir: nothing in it lets anyone in', () => {
     await expect(new StateDir(dir('link')).claim()).rejects.toThrow(/is a symlink/);
   });
 
-  it('does not write through a symlink planted in it', async () => {
+  it('does not read or write through a symlink planted in it: the link is replaced', async () => {
     const secret = dir('secret');
-    await writeFile(secret, 'root only\n', { mode: 0o600 });
+    await writeFile(secret, '4000000000\n', { mode: 0o600 });
     await mkdir(dir('planted'), { mode: 0o700 });
     await symlink(secret, path.join(dir('planted'), 'epoch'));
     const state = new StateDir(dir('planted'));
     await state.claim();
-    await expect(state.nextEpoch()).rejects.toThrow(/ELOOP/);
-    expect(await readFile(secret, 'utf8')).toBe('root only\n');
+    // Read through the link, the secret's number would have been the epoch.
+    expect(await state.nextEpoch(1000)).toBe(1000);
+    expect(await readFile(secret, 'utf8')).toBe('4000000000\n');
+    expect((await lstat(path.join(dir('planted'), 'epoch'))).isSymbolicLink()).toBe(false);
+  });
+
+  it('on a full disk names the file and what to do, and leaves no empty pid file or half-written state', async () => {
+    const full = dir('full');
+    await mkdir(full, { mode: 0o700 });
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tandem-test', full]);
+    try {
+      const state = new StateDir(full);
+      await state.claim();
+      expect(await state.nextEpoch(1000)).toBe(1000);
+      await rm(state.pidFile);
+      // Fill it (tmpfs refuses the write past its size with ENOSPC).
+      await execa('dd', ['if=/dev/zero', `of=${path.join(full, 'filler')}`, 'bs=4k', 'count=64'], { reject: false });
+      await expect(state.claim()).rejects.toThrow(/cannot write .*tandem\.pid: its file system is full \(ENOSPC\): free some space there, or give another --state-dir/);
+      await expect(stat(state.pidFile)).rejects.toThrow(/ENOENT/);
+      await expect(state.nextEpoch(2000)).rejects.toThrow(/cannot write .*epoch: its file system is full/);
+      expect(await readFile(path.join(full, 'epoch'), 'utf8')).toBe('1000\n');
+      expect((await readdir(full)).sort()).toEqual(['epoch', 'filler']);
+    } finally {
+      await execa('umount', [full], { reject: false });
+    }
   });
 
   it('takes a directory of its own, and keeps its files to itself', async () => {

@@ -1,0 +1,80 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/pair.js';
+
+/*
+ * The Debian package as an operator installs it: built by scripts/package, installed with
+ * dpkg -i on this machine (root; it writes /usr, /etc and /run), then purged. The runtime
+ * dependencies (nodejs, iproute2, iputils-arping, ipvsadm, procps) are there: scripts/test
+ * installs them.
+ */
+describe('the Debian package', () => {
+  let out: string;
+  let deb: string;
+  let installed = false;
+
+  beforeAll(async () => {
+    const owned = await execa('dpkg-query', ['-W', '-f', '${Status}', 'tandem'], { reject: false });
+    if (owned.stdout.includes('installed')) {
+      throw new Error('a tandem package is installed on this machine; this test installs and purges its own: dpkg --purge tandem first');
+    }
+    out = await mkdtemp(path.join(os.tmpdir(), 'tandem-package-'));
+    deb = (await execa(path.join(ROOT, 'scripts/package'), ['--out', out], { timeout: 300_000 })).stdout.trim().split('\n').at(-1) as string;
+  }, 320_000);
+
+  afterAll(async () => {
+    if (installed) await execa('dpkg', ['--purge', 'tandem'], { reject: false });
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it('is named tandem_VERSION_all.deb and holds the program, the command, the unit and the example', async () => {
+    const version = (await import(path.join(ROOT, 'package.json'), { with: { type: 'json' } })).default.version as string;
+    expect(path.basename(deb)).toBe(`tandem_${version}_all.deb`);
+    const files = (await execa('dpkg-deb', ['--contents', deb])).stdout;
+    for (const f of ['./usr/bin/tandem ->', './usr/lib/tandem/dist/cli/main.js', './usr/lib/tandem/dist/config/schema-validator.js', './usr/lib/tandem/node_modules/pino/', './usr/lib/systemd/system/tandem.service', './usr/lib/tmpfiles.d/tandem.conf', './etc/tandem/tandem.example.yaml']) {
+      expect(files).toContain(f);
+    }
+    // Production dependencies only: no compiler, test runner or linter.
+    for (const dev of ['typescript', 'vitest', 'eslint', 'tsx']) expect(files).not.toContain(`./usr/lib/tandem/node_modules/${dev}/`);
+    const control = (await execa('dpkg-deb', ['--field', deb, 'Architecture', 'Depends'])).stdout;
+    expect(control).toMatch(/Architecture: all/);
+    expect(control).toMatch(/Depends: nodejs \(>= [\d.]+\), iproute2, iputils-arping, ipvsadm, procps/);
+  });
+
+  it('installs with dpkg -i: the command runs, checks the example, and the state dir exists for root only', async () => {
+    await execa('dpkg', ['-i', deb]);
+    installed = true;
+    const version = await execa('/usr/bin/tandem', ['--version']);
+    expect(version.stdout).toMatch(/^tandem \d+\.\d+\.\d+$/);
+    // The example names a key file; `check` reads the config, not the key.
+    const check = await execa('/usr/bin/tandem', ['check', '--config', '/etc/tandem/tandem.example.yaml'], { reject: false, all: true });
+    expect(check.all).toMatch(/ok/i);
+    expect(check.exitCode).toBe(0);
+    const state = await stat('/run/tandem');
+    expect(state.isDirectory()).toBe(true);
+    expect(state.uid).toBe(0);
+    expect(state.mode & 0o777).toBe(0o700);
+  });
+
+  it('ships a unit that systemd-analyze verify accepts, which starts only once /etc/tandem/tandem.yaml exists', async () => {
+    const unit = '/usr/lib/systemd/system/tandem.service';
+    const verify = await execa('systemd-analyze', ['verify', unit], { reject: false, all: true });
+    expect(verify.all ?? '').not.toMatch(/tandem\.service/);
+    expect(verify.exitCode).toBe(0);
+    const text = (await execa('cat', [unit])).stdout;
+    expect(text).toContain('ExecStart=/usr/bin/tandem run --config /etc/tandem/tandem.yaml --state-dir /run/tandem');
+    expect(text).toContain('ConditionPathExists=/etc/tandem/tandem.yaml');
+  });
+
+  it('purges cleanly: the command and the unit are gone', async () => {
+    await execa('dpkg', ['--purge', 'tandem']);
+    installed = false;
+    expect(existsSync('/usr/bin/tandem')).toBe(false);
+    expect(existsSync('/usr/lib/systemd/system/tandem.service')).toBe(false);
+    expect(existsSync('/usr/lib/tandem')).toBe(false);
+  });
+});
