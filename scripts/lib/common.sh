@@ -31,7 +31,7 @@ ensure_node_modules() {
     # platform build when the lock was written: README.md, Development, "The lock file".
     npm ci --no-audit --no-fund
   fi
-  [ -f dist/cli/main.js ] || npm run build
+  [ -f dist/bundle/main.js ] || npm run build
 }
 
 BASE_PACKAGES=(iproute2:ip iputils-arping:arping iputils-ping:ping procps:pgrep)

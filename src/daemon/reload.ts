@@ -28,6 +28,14 @@ export interface ReloadStatus {
   pendingRestart: string[];
 }
 
+function queued(trigger: string, load: Load): Queued {
+  let settle!: (run: Promise<ReloadRecord>) => void;
+  const done = new Promise<ReloadRecord>((resolve) => (settle = resolve));
+  // A refusal rejects `done` as it rejects the run; nobody may be listening (a file watch).
+  done.catch(() => undefined);
+  return { trigger, load, done, settle };
+}
+
 function sameKey(a: Auth, b: Auth): boolean {
   return a.type === b.type && (a.type === 'none' || (b.type === 'hmac-sha256' && a.key.equals(b.key)));
 }
@@ -35,13 +43,26 @@ function sameKey(a: Auth, b: Auth): boolean {
 /** A reload refused (invalid file, a change only a restart applies, a sender not to be had). */
 export class ReloadError extends Error {}
 
+type Load = () => Promise<LoadedConfig>;
+
+/** The reload to run once the running one is done, standing for every request made meanwhile. */
+interface Queued {
+  trigger: string;
+  load: Load;
+  done: Promise<ReloadRecord>;
+  settle: (run: Promise<ReloadRecord>) => void;
+}
+
 /**
  * Reloads one at a time: loads the new config, plans the change, refuses it whole or has the
- * director execute the plan; one asked for while another runs is run again after it, once.
+ * director execute the plan. Requests made while one runs are answered by one more reload after
+ * it, with the newest request's loader: each caller learns the fate of a file read after its
+ * request, never of an older one (`tandem reload` after an edit must not report the reload
+ * that was already under way).
  */
 export class Reloader {
   private running?: Promise<ReloadRecord>;
-  private again?: string;
+  private queued?: Queued;
   private readonly counts = { ok: 0, failed: 0 };
   private last: ReloadRecord | null = null;
   private pendingRestart: string[] = [];
@@ -51,18 +72,24 @@ export class Reloader {
     private readonly deps: { log: Logger; clock: Clock; addresses: Seams['addresses']; before?: () => Promise<void> },
   ) {}
 
-  reload(trigger: string, load: () => Promise<LoadedConfig>): Promise<ReloadRecord> {
-    if (this.running) {
-      this.again = trigger;
-      return this.running;
+  reload(trigger: string, load: Load): Promise<ReloadRecord> {
+    if (this.running || this.queued) {
+      if (this.queued) Object.assign(this.queued, { trigger, load });
+      else this.queued = queued(trigger, load);
+      return this.queued.done;
     }
     this.running = this.once(trigger, load).finally(() => {
       this.running = undefined;
-      const again = this.again;
-      this.again = undefined;
-      if (again !== undefined) void this.reload(again, load).catch(() => undefined);
+      // On the next turn: the callers of this reload see its outcome before the next one starts.
+      if (this.queued) this.deps.clock.set(() => this.runQueued(), 0);
     });
     return this.running;
+  }
+
+  private runQueued(): void {
+    const next = this.queued;
+    this.queued = undefined;
+    if (next) next.settle(this.reload(next.trigger, next.load));
   }
 
   status(): ReloadStatus {

@@ -15,7 +15,7 @@ export default async function setup(): Promise<void> {
   if (missing.length) {
     throw new Error(`the namespace suites need ${missing.join(', ')}: install them (scripts/test does: apt-get install iproute2 iputils-arping iputils-ping keepalived)`);
   }
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
+  if (!existsSync(path.join(ROOT, 'dist/bundle/main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (scripts/test does)');
   }
   await removeStaleNamespaces();

@@ -53,6 +53,8 @@ export class TandemNodes {
   readonly daemons = new Map<string, Spawned>();
   /** The daemons' log level: tests read debug lines; benches keep to info, as in production. */
   logLevel = 'debug';
+  /** How a daemon is started: this Node.js on bin/tandem.js, or (benches) the command itself, as an operator runs it. */
+  command: string[] = [process.execPath, TANDEM];
 
   private constructor(
     private readonly lab: Lab,
@@ -74,7 +76,7 @@ export class TandemNodes {
   async start(host: string, config: Record<string, unknown>, key = KEY, args: string[] = []): Promise<Spawned> {
     await writeFile(this.configFile(host), stringify(config));
     const env = { TANDEM_KEY: key, TANDEM_LOG_LEVEL: this.logLevel, PATH: process.env.PATH ?? '/usr/bin:/bin' };
-    const d = this.lab.spawn(host, [process.execPath, TANDEM, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host), ...args], env);
+    const d = this.lab.spawn(host, [...this.command, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host), ...args], env);
     this.daemons.set(host, d);
     await waitFor(`tandem on ${host} to answer status`, () => this.status(host).then(() => true), 15_000, 50);
     return d;
@@ -104,6 +106,14 @@ export class TandemNodes {
     return waitFor(`${host} ${name} to be ${state}`, async () => {
       const i = await this.instance(host, name);
       return i.state === state ? i : undefined;
+    }, timeoutMs, 20);
+  }
+
+  /** A BACKUP that hears `master` (a backup is BACKUP from its start, before it hears anyone). */
+  async waitFollowing(host: string, master: string, timeoutMs = 10_000, name = 'VI_1'): Promise<InstanceStatus> {
+    return waitFor(`${host} ${name} to follow ${master}`, async () => {
+      const i = await this.instance(host, name);
+      return i.state === 'BACKUP' && i.master === master ? i : undefined;
     }, timeoutMs, 20);
   }
 

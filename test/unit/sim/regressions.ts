@@ -114,4 +114,23 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'an edit made while a reload was restarting an instance was answered with that older reload, and then reloaded with the older file',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [1, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.5, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [
+        { at: 7689, fault: { kind: 'crash', node: 1, forMs: 4715 } },
+        { at: 11122, fault: { kind: 'reload', node: 0, edit: { kind: 'interval', instance: 1, seconds: 0.1 } } },
+        { at: 11705, fault: { kind: 'reload', node: 2, edit: { kind: 'vips', instance: 0, count: 2 } } },
+      ],
+    },
+  },
 ];

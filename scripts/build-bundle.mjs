@@ -1,0 +1,24 @@
+// Part of `npm run build`: the program as a few bundled files in dist/bundle/, which the
+// `tandem` command runs. Loading 200 small modules one by one cost the daemon about 10 MB of
+// memory and a third of its start-up (README, "Footprint"); the bundle loads the code of a
+// command in one or two files. What a config may not need (mysql2, prom-client, nodemailer, the
+// checkers) stays in chunks of its own, loaded when used. dist/ (the compiled modules) stays
+// for the tests and tools that import single modules.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+// Chunks are named by their hash: an earlier build's would stay beside the new ones.
+rmSync('dist/bundle', { recursive: true, force: true });
+
+await build({
+  entryPoints: { main: 'dist/cli/main.js', 'schema-validator': 'dist/config/schema-validator.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // CommonJS dependencies call require() for Node's own modules; ESM has none to give them.
+  banner: { js: "import { createRequire as __tandemRequire } from 'node:module'; const require = __tandemRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
