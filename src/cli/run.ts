@@ -6,13 +6,13 @@ import type { LogFormat } from '../observe/log.js';
 
 /** Runs the daemon in the foreground until SIGTERM or SIGINT, then stops gracefully. */
 export async function runCommand(configFile: string, stateDir: string, dryRun = false, logFormat: LogFormat = 'json'): Promise<number> {
-  const log = createLogger(undefined, logFormat);
+  const log = createLogger(undefined, logFormat, false);
   // Node's own warnings (a listener limit, a deprecation) as log lines, not bare text on stderr.
   process.removeAllListeners('warning');
   process.on('warning', (w) => log.warn({ warning: w.name }, `node: ${w.message}`));
   const loaded = await loadConfig(configFile);
   for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
-  const daemon = await Daemon.start(loaded, { stateDir, log, dryRun });
+  const daemon = await Daemon.start(loaded, { stateDir, log, dryRun, logFormat });
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, `${signal}: stopping`);

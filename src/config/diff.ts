@@ -58,7 +58,7 @@ function byName<T>(list: T[], name: (t: T) => string): Map<string, T> {
 }
 
 /** What changed in the virtual services, server by server, in words. */
-function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): string[] {
+export function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): string[] {
   const out: string[] = [];
   const olds = byName(a, serviceName);
   const news = byName(b, serviceName);
@@ -132,6 +132,15 @@ export function diffConfigs(a: Config, b: Config): ConfigDiff {
   };
   diff.summary = summarize(diff);
   return diff;
+}
+
+/**
+ * The diff with its service changes taken from elsewhere: the daemon's services thread holds
+ * the real-server lists and compares them there (its main thread keeps the services without).
+ */
+export function withServiceChanges(diff: ConfigDiff, services: string[]): ConfigDiff {
+  const next = { ...diff, services };
+  return { ...next, summary: summarize(next) };
 }
 
 function summarize(d: ConfigDiff): string[] {

@@ -11,6 +11,11 @@ export interface LoadedConfig {
   config: Config;
   auth: Auth;
   warnings: ConfigIssue[];
+  /**
+   * Read on the daemon's services thread: `config` comes without its real servers (they stay
+   * on that thread), and these are the service changes from the running config, in words.
+   */
+  serviceChanges?: string[];
 }
 
 export const MIN_KEY_BYTES = 16;

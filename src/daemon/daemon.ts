@@ -6,6 +6,7 @@ import { formatHostPort } from '../ipvs/model.js';
 import type { Announcer } from '../net/garp.js';
 import { checkTools } from '../net/tools.js';
 import type { VipManager } from '../net/vips.js';
+import type { LogFormat } from '../observe/log.js';
 import { ProcessMonitor } from '../observe/process-stats.js';
 import type { ProcessStats } from '../observe/process-stats.js';
 import type { ControlRequest } from './control.js';
@@ -17,7 +18,9 @@ import type { DirectorStatus } from './director.js';
 import { Reloader } from './reload.js';
 import type { ReloadRecord, ReloadStatus } from './reload.js';
 import { systemSeams } from './seams.js';
+import type { ServicesDeps } from './services-side.js';
 import { StateDir } from './state-dir.js';
+import { WorkerServicesSide } from './worker-services-side.js';
 
 export { ReloadError } from './reload.js';
 export type { ReloadRecord } from './reload.js';
@@ -30,13 +33,20 @@ export interface DaemonOptions {
   vips?: VipManager;
   announcer?: Announcer;
   ipvs?: IpvsDriver;
+  /** The services thread logs as the daemon does. */
+  logFormat?: LogFormat;
+  /**
+   * Where checks, IPVS and the reading of reloaded files run: a thread of their own (the
+   * default) or the daemon's one event loop (tests that inject an IPVS driver).
+   */
+  servicesThread?: boolean;
 }
 
 export interface DaemonStatus extends DirectorStatus {
   pid: number;
   config: string;
   startedAt: string;
-  process: ProcessStats;
+  process: ProcessStats & { servicesThread: boolean };
   reload: ReloadStatus & { watch: WatchStatus | null };
 }
 
@@ -46,6 +56,7 @@ export interface DaemonStatus extends DirectorStatus {
  */
 export class Daemon {
   private director?: Director;
+  private services?: WorkerServicesSide;
   private reloader?: Reloader;
   private control?: ControlServer;
   private watcher?: ConfigWatcher;
@@ -80,7 +91,15 @@ export class Daemon {
   private async boot(options: DaemonOptions): Promise<void> {
     const seams = systemSeams(this.state, options);
     const epoch = await this.state.nextEpoch();
-    const director = await Director.open(this.loaded, { seams, log: this.log, epoch, dryRun: options.dryRun });
+    const threaded = options.servicesThread ?? !options.ipvs;
+    const servicesSide = threaded
+      ? (deps: ServicesDeps) =>
+          (this.services = new WorkerServicesSide(
+            { stateDir: this.state.dir, dryRun: options.dryRun ?? false, logLevel: this.log.level, logFormat: options.logFormat ?? 'json' },
+            { log: this.log, onQuorum: deps.onQuorum, onCrash: (err) => this.servicesCrashed(err) },
+          ))
+      : undefined;
+    const director = await Director.open(this.loaded, { seams, log: this.log, epoch, dryRun: options.dryRun, ...(servicesSide ? { servicesSide } : {}) });
     this.director = director;
     this.reloader = new Reloader(director, {
       log: this.log,
@@ -101,6 +120,15 @@ export class Daemon {
     this.log.info({ config: this.loaded.file, instances: director.instanceNames, epoch }, 'tandem started');
   }
 
+  /**
+   * Without its services thread the director cannot keep checks or IPVS: stop as on SIGTERM
+   * (the peer takes the VIPs over gracefully) and let the supervisor start tandem again.
+   */
+  private servicesCrashed(err: Error): void {
+    this.log.fatal({ err: err.message }, `the services thread failed (${err.message}); stopping so that the peer takes over`);
+    process.kill(process.pid, 'SIGTERM');
+  }
+
   /** The config file and the key file it names: a change to either reloads. */
   private async watch(): Promise<void> {
     const auth = this.director?.config.auth;
@@ -118,7 +146,7 @@ export class Daemon {
     try {
       // prom-client is loaded only when metrics are on.
       const { createRegistry, serveMetrics } = await import('../observe/metrics.js');
-      const served = await serveMetrics(createRegistry(() => this.status()), m.address, m.port);
+      const served = await serveMetrics(createRegistry(() => this.status()), m.address, m.port, () => this.refreshServices());
       this.metrics = { key, close: served.close };
       this.log.info({ address: m.address, port: served.port }, `metrics on http://${formatHostPort(m.address, served.port)}/metrics`);
     } catch (err) {
@@ -131,7 +159,9 @@ export class Daemon {
    * changes nothing and throws; otherwise the whole difference is applied.
    */
   async reload(trigger: string): Promise<ReloadRecord> {
-    const record = await (this.reloader as Reloader).reload(trigger, () => loadConfig(this.loaded.file));
+    const file = this.loaded.file;
+    const load = () => (this.services ? this.services.load(file, loadConfig) : loadConfig(file));
+    const record = await (this.reloader as Reloader).reload(trigger, load);
     await this.watch();
     await this.startMetrics();
     return record;
@@ -142,6 +172,7 @@ export class Daemon {
     const director = this.director as Director;
     switch (req.command) {
       case 'status':
+        await this.refreshServices();
         return this.status();
       case 'reconcile':
         return director.reconcile();
@@ -168,6 +199,11 @@ export class Daemon {
     }
   }
 
+  /** The services thread's health and IPVS figures, fetched fresh for a status or a scrape. */
+  private async refreshServices(): Promise<void> {
+    await this.services?.refresh().catch((err: Error) => this.log.warn({ err: err.message }, `status: the services thread did not answer: ${err.message}`));
+  }
+
   status(): DaemonStatus {
     const director = this.director as Director;
     const reload = this.reloader?.status() ?? { ok: 0, failed: 0, last: null, pendingRestart: [] };
@@ -176,7 +212,7 @@ export class Daemon {
       config: this.loaded.file,
       startedAt: this.startedAt.toISOString(),
       ...director.status(),
-      process: this.processMonitor.stats(),
+      process: { ...this.processMonitor.stats(), servicesThread: this.services?.running ?? false },
       reload: { ...reload, watch: this.watcher?.status() ?? null },
     };
   }

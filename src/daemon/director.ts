@@ -3,7 +3,6 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
 import { groupAlert, instanceAlert } from '../observe/alerts.js';
-import { serviceEvents } from './service-events.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
@@ -12,11 +11,11 @@ import { advertEndpoints } from './endpoints.js';
 import { garpSettings } from './instance.js';
 import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js';
 import { InstanceSet } from './instance-set.js';
-import { IpvsSide } from './ipvs-side.js';
 import type { ReloadStep } from './reload-plan.js';
 import type { Seams } from './seams.js';
-import { ServiceSupervisor } from './services.js';
 import type { ServiceHealthStatus } from './services.js';
+import { LocalServicesSide } from './services-side.js';
+import type { ServicesDeps, ServicesSide } from './services-side.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackedInputs } from './tracked-inputs.js';
 import { trackInstances } from './tracking.js';
@@ -28,6 +27,8 @@ export interface DirectorOptions {
   epoch: number;
   /** IPVS: print the batch it would apply, apply nothing. */
   dryRun?: boolean;
+  /** Where checks and IPVS run: beside the instances (the default) or on a thread of their own. */
+  servicesSide?: (deps: ServicesDeps) => ServicesSide;
 }
 
 export interface DirectorStatus {
@@ -50,8 +51,7 @@ export class Director {
   private readonly intake: AdvertIntake;
   private readonly tracked: TrackedInputs;
   private groups?: SyncGroups;
-  private services?: ServiceSupervisor;
-  private readonly ipvs: IpvsSide;
+  private readonly services: ServicesSide;
   private readonly deps: InstanceDeps;
   private transport?: AdvertTransport;
   private stopping?: Promise<void>;
@@ -65,7 +65,19 @@ export class Director {
     this.tracked = new TrackedInputs(seams, log, () => {
       if (this.runners.size) this.retrack();
     });
-    this.ipvs = new IpvsSide(seams.ipvs, { log: log.child({ component: 'ipvs' }), clock: seams.clock, dryRun: options.dryRun ?? false });
+    const servicesDeps: ServicesDeps = {
+      log,
+      clock: seams.clock,
+      store: seams.store,
+      ipvs: seams.ipvs,
+      hooks: seams.hooks,
+      alerts: seams.alerts,
+      dryRun: options.dryRun ?? false,
+      ...(seams.buildCheck ? { buildCheck: seams.buildCheck } : {}),
+      ...(seams.random ? { random: seams.random } : {}),
+      onQuorum: () => this.retrack(),
+    };
+    this.services = (options.servicesSide ?? ((deps) => new LocalServicesSide(deps)))(servicesDeps);
     // One object shared by every runner: a reload updates auth and garp in place.
     this.deps = {
       // Until open() has the transport, nothing sends (the instances are in INIT).
@@ -133,26 +145,10 @@ export class Director {
 
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
   async start(): Promise<void> {
-    await this.startServices();
-    await this.ipvs.start(this.config, this.services?.table() ?? []);
+    await this.services.start(this.config);
     this.retrack();
     for (const runner of this.runners.all()) runner.start();
     this.tracked.startScripts();
-  }
-
-  private async startServices(): Promise<void> {
-    if (!this.config.virtual_services.length) return;
-    const { seams, log } = this.options;
-    this.services = new ServiceSupervisor(this.config, {
-      log: log.child({ component: 'health' }),
-      state: seams.store,
-      clock: seams.clock,
-      monitor: { ...(seams.buildCheck ? { build: seams.buildCheck } : {}), ...(seams.random ? { random: seams.random } : {}) },
-      onTable: (table) => void this.ipvs.setTable(table),
-      onQuorum: () => this.retrack(),
-      events: serviceEvents(seams, log.child({ component: 'health' }), () => this.config),
-    });
-    await this.services.start();
   }
 
   private rebuildSyncGroups(): void {
@@ -200,7 +196,7 @@ export class Director {
     const effects = trackInstances(this.config, {
       linkDown: (iface) => this.tracked.linkDownWhy(iface),
       scriptUp: (name) => this.tracked.scriptUp(name),
-      hasQuorum: (service) => this.services?.hasQuorum(service) ?? true,
+      hasQuorum: (service) => this.services.hasQuorum(service),
     });
     for (const runner of this.runners.all()) {
       const effect = effects.get(runner.name);
@@ -276,17 +272,13 @@ export class Director {
           await this.writeLedger();
           break;
         case 'services':
-          if (this.services) await this.services.reconfigure(this.config);
-          else await this.startServices();
-          if (!this.ipvs.active) await this.ipvs.start(this.config, this.services?.table() ?? []);
-          // The reload is done when the new table is in the kernel (or printed, with --dry-run).
-          await this.ipvs.settled();
+          await this.services.reconfigure(this.config);
           break;
         case 'ipvs-options':
-          this.ipvs.setOptions(this.config);
+          await this.services.setOptions(this.config);
           break;
         case 'ipvs-timeouts':
-          await this.ipvs.setTimeouts(this.config);
+          await this.services.setTimeouts(this.config);
           break;
         case 'release-transport':
           await Promise.all(stopping.splice(0));
@@ -311,12 +303,11 @@ export class Director {
 
   /** Drains (or restores) a real server: ADDRESS:PORT or ADDRESS. */
   drain(server: string, drained: boolean): Promise<string[]> {
-    if (!this.services) throw new Error('no virtual_services in the config');
     return this.services.drain(server, drained);
   }
 
   reconcile(): Promise<IpvsStatus> {
-    return this.ipvs.reconcile();
+    return this.services.reconcile();
   }
 
   status(): DirectorStatus {
@@ -324,8 +315,7 @@ export class Director {
       role: this.config.instances.length ? 'pair' : 'checker-only',
       instances: this.runners.all().map((r) => r.status()),
       adverts: this.intake.stats(),
-      ipvs: this.ipvs.status(),
-      services: this.services?.status() ?? [],
+      ...this.services.snapshot(),
     };
   }
 
@@ -334,11 +324,11 @@ export class Director {
     this.stopping ??= (async () => {
       await this.applying;
       this.tracked.stop();
-      await this.services?.stop();
+      await this.services.stopChecks();
       await Promise.all(this.runners.all().map((r) => r.stop()));
       await this.options.seams.hooks.drain();
       await this.options.seams.alerts.drain();
-      await this.ipvs.stop();
+      await this.services.stop();
       this.options.seams.vips.close();
       this.options.seams.announcer.close();
       await this.transport?.close();

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
@@ -222,7 +223,9 @@ export class Reconciler {
     this.printed = batch;
     const against = unreadable ? `# the kernel table could not be read (${unreadable}); diffed against an empty table\n` : '';
     const text = `# tandem --dry-run: the ipvsadm -R batch it would apply (${commands.length} operations)\n${against}${batch}\n`;
-    (this.options.print ?? ((t: string) => process.stdout.write(t)))(text);
+    // Written to fd 1 at once, as the log lines are: from the services thread, process.stdout
+    // would pass it through the main thread and reorder it after later log lines.
+    (this.options.print ?? ((t: string) => writeSync(1, t)))(text);
   }
 
   status(): IpvsStatus {

@@ -9,8 +9,12 @@ export type LogFormat = 'json' | 'pretty';
 /**
  * Logs on stdout: JSON lines, or `pretty` for a terminal (pino-pretty, in-process so a crash
  * loses no line). Keys and passwords are redacted wherever they appear.
+ *
+ * `blocking: false` (the daemon's VRRP thread): lines are written in the background, so a
+ * reader that falls behind (a full pipe, a slow journald) can never stall an advert; a line may
+ * wait in memory, and pino writes what is left when the process exits.
  */
-export function createLogger(level = process.env.TANDEM_LOG_LEVEL ?? 'info', format: LogFormat = 'json'): Logger {
+export function createLogger(level = process.env.TANDEM_LOG_LEVEL ?? 'info', format: LogFormat = 'json', blocking = true): Logger {
   const options = {
     level,
     base: { pid: process.pid },
@@ -21,5 +25,5 @@ export function createLogger(level = process.env.TANDEM_LOG_LEVEL ?? 'info', for
     const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(options, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
   }
-  return pino(options);
+  return blocking ? pino(options) : pino(options, pino.destination({ dest: 1, sync: false }));
 }

@@ -71,10 +71,10 @@ export function createRegistry(read: Reader): Registry {
 }
 
 /** Serves GET /metrics. A port already taken is logged by the caller, never fatal. */
-export async function serveMetrics(registry: Registry, address: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
+export async function serveMetrics(registry: Registry, address: string, port: number, before = async () => undefined as void): Promise<{ port: number; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end('see /metrics\n');
-    registry.metrics().then(
+    before().then(() => registry.metrics()).then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (err: Error) => res.writeHead(500).end(`${err.message}\n`),
     );

@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { CheckSpec } from '../check/build.js';
+import type { Checker } from '../check/types.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { IpvsDriver } from '../ipvs/driver.js';
+import type { IpvsStatus } from '../ipvs/reconciler.js';
+import type { Alerts } from '../observe/alerts.js';
+import type { Hooks } from './hooks.js';
+import { IpvsSide } from './ipvs-side.js';
+import type { Store } from './seams.js';
+import { serviceEvents } from './service-events.js';
+import { ServiceSupervisor } from './services.js';
+import type { ServiceHealthStatus } from './services.js';
+
+/** What status shows of the services side. */
+export interface ServicesSnapshot {
+  services: ServiceHealthStatus[];
+  ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
+}
+
+/**
+ * The director's work that is not VRRP: the health checks, drains and quorum of the virtual
+ * services, and the IPVS table kept as desired state. Beside the instances in one event loop
+ * (LocalServicesSide: the simulator, tests), or on a worker thread of its own (the daemon:
+ * WorkerServicesSide), so that checks and IPVS can never hold up an advert.
+ */
+export interface ServicesSide {
+  /** Health checks, then the first IPVS table: in the kernel (or retrying) on return. */
+  start(config: Config): Promise<void>;
+  /** A reload's services: checks kept or started, the new table applied. */
+  reconfigure(config: Config): Promise<void>;
+  setOptions(config: Config): Promise<void>;
+  setTimeouts(config: Config): Promise<void>;
+  /** True until the service is known to lack its quorum. */
+  hasQuorum(service: string): boolean;
+  drain(server: string, drained: boolean): Promise<string[]>;
+  reconcile(): Promise<IpvsStatus>;
+  snapshot(): ServicesSnapshot;
+  /** The checks stop (their stop hooks run): the first step of a graceful stop. */
+  stopChecks(): Promise<void>;
+  /** The last, once the instances have let go: hooks and mail drained, IPVS's upkeep ended. */
+  stop(): Promise<void>;
+}
+
+export interface ServicesDeps {
+  log: Logger;
+  clock: Clock;
+  store: Pick<Store, 'readDrains' | 'writeDrains'>;
+  ipvs: IpvsDriver;
+  hooks: Hooks;
+  alerts: Alerts;
+  dryRun: boolean;
+  buildCheck?: (spec: CheckSpec) => Promise<Checker>;
+  random?: () => number;
+  /** A service gained or lost its quorum: the instances' tracking changes. */
+  onQuorum: () => void;
+}
+
+export class LocalServicesSide implements ServicesSide {
+  private services?: ServiceSupervisor;
+  private readonly ipvs: IpvsSide;
+  private config?: Config;
+
+  constructor(private readonly deps: ServicesDeps) {
+    this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun });
+  }
+
+  async start(config: Config): Promise<void> {
+    this.config = config;
+    await this.startServices(config);
+    await this.ipvs.start(config, this.services?.table() ?? []);
+  }
+
+  private async startServices(config: Config): Promise<void> {
+    if (!config.virtual_services.length) return;
+    const { deps } = this;
+    const log = deps.log.child({ component: 'health' });
+    this.services = new ServiceSupervisor(config, {
+      log,
+      state: deps.store,
+      clock: deps.clock,
+      monitor: { ...(deps.buildCheck ? { build: deps.buildCheck } : {}), ...(deps.random ? { random: deps.random } : {}) },
+      onTable: (table) => void this.ipvs.setTable(table),
+      onQuorum: () => deps.onQuorum(),
+      events: serviceEvents(deps, log, () => this.config as Config),
+    });
+    await this.services.start();
+  }
+
+  async reconfigure(config: Config): Promise<void> {
+    this.config = config;
+    if (this.services) await this.services.reconfigure(config);
+    else await this.startServices(config);
+    if (!this.ipvs.active) await this.ipvs.start(config, this.services?.table() ?? []);
+    // The reload is done when the new table is in the kernel (or printed, with --dry-run).
+    await this.ipvs.settled();
+  }
+
+  async setOptions(config: Config): Promise<void> {
+    this.ipvs.setOptions(config);
+  }
+
+  setTimeouts(config: Config): Promise<void> {
+    return this.ipvs.setTimeouts(config);
+  }
+
+  hasQuorum(service: string): boolean {
+    return this.services?.hasQuorum(service) ?? true;
+  }
+
+  drain(server: string, drained: boolean): Promise<string[]> {
+    if (!this.services) throw new Error('no virtual_services in the config');
+    return this.services.drain(server, drained);
+  }
+
+  reconcile(): Promise<IpvsStatus> {
+    return this.ipvs.reconcile();
+  }
+
+  snapshot(): ServicesSnapshot {
+    return { services: this.services?.status() ?? [], ipvs: this.ipvs.status() };
+  }
+
+  async stopChecks(): Promise<void> {
+    await this.services?.stop();
+  }
+
+  async stop(): Promise<void> {
+    await this.deps.hooks.drain();
+    await this.deps.alerts.drain();
+    await this.ipvs.stop();
+  }
+}

@@ -1,0 +1,87 @@
+/*
+ * The services thread: health checks, drains, quorum and the IPVS table, and the reading of
+ * config files for reloads, on an event loop of their own. The daemon's main thread keeps VRRP
+ * (adverts, timers, the state machine, VIPs and gratuitous ARP) and asks this one for work by
+ * message (WorkerServicesSide), so no check, ipvsadm run or parse of a large file can delay an
+ * advert.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { systemClock } from '../clock.js';
+import { serviceChanges } from '../config/diff.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { serviceName } from '../config/service-name.js';
+import { IpvsadmDriver } from '../ipvs/driver.js';
+import { SmtpAlerts } from '../observe/alerts.js';
+import { createLogger } from '../observe/log.js';
+import { HookRunner } from './hooks.js';
+import { withoutRealServers } from './services-messages.js';
+import type { Quorum, ServicesReply, ServicesRequest, ServicesWorkerData } from './services-messages.js';
+import { LocalServicesSide } from './services-side.js';
+import { StateDir } from './state-dir.js';
+
+const data = workerData as ServicesWorkerData;
+const port = parentPort;
+if (!port) throw new Error('services-worker.js runs as a worker thread of tandem run');
+
+const log = createLogger(data.logLevel, data.logFormat).child({ thread: 'services' });
+/** The config the services run (whole); `config` names its services for the quorum map. */
+let config: Config | undefined;
+let running: Config | undefined;
+/** The whole of the file a reload read last: the one its 'reconfigure' applies. */
+let candidate: Config | undefined;
+const post = (reply: ServicesReply) => port.postMessage(reply);
+
+const side = new LocalServicesSide({
+  log,
+  clock: systemClock,
+  store: new StateDir(data.stateDir),
+  ipvs: new IpvsadmDriver(),
+  hooks: new HookRunner(),
+  alerts: new SmtpAlerts(),
+  dryRun: data.dryRun,
+  onQuorum: () => post({ id: null, quorum: quorum() }),
+});
+
+function quorum(): Quorum {
+  const q: Quorum = {};
+  for (const vs of config?.virtual_services ?? []) {
+    const name = serviceName(vs);
+    q[name] = side.hasQuorum(name);
+  }
+  return q;
+}
+
+const ops: Record<ServicesRequest['op'], (...args: never[]) => Promise<unknown>> = {
+  start: async (c: Config) => side.start((config = running = c)),
+  // The main thread sends the config without real servers; the whole one is the candidate.
+  reconfigure: async (c: Config) => {
+    const whole = candidate ?? c;
+    candidate = undefined;
+    await side.reconfigure((config = running = whole));
+  },
+  setOptions: async (c: Config) => side.setOptions((config = c)),
+  setTimeouts: async (c: Config) => side.setTimeouts((config = c)),
+  drain: (server: string, drained: boolean) => side.drain(server, drained),
+  reconcile: () => side.reconcile(),
+  // Asked for by status and /metrics only: with thousands of servers it is a large message.
+  snapshot: async () => side.snapshot(),
+  stopChecks: () => side.stopChecks(),
+  stop: () => side.stop(),
+  // A reload's file is read, parsed, validated and compared here; the main thread gets the
+  // config without its real servers, and the changes in words. The key travels as bytes.
+  load: async (file: string) => {
+    const loaded = await loadConfig(file);
+    candidate = loaded.config;
+    return { ...loaded, config: withoutRealServers(loaded.config), serviceChanges: serviceChanges(running?.virtual_services ?? [], loaded.config.virtual_services) };
+  },
+};
+
+port.on('message', (req: ServicesRequest) => {
+  const run = ops[req.op] as (...args: unknown[]) => Promise<unknown>;
+  run(...req.args).then(
+    (value) => post({ id: req.id, ok: true, value, quorum: quorum() }),
+    (err: Error) => post({ id: req.id, ok: false, error: { message: err.message, ...(err instanceof ConfigError ? { issues: err.issues } : {}) }, quorum: quorum() }),
+  );
+});

@@ -1,0 +1,152 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { IpvsStatus } from '../ipvs/reconciler.js';
+import type { Quorum, ServicesOp, ServicesReply, ServicesWorkerData } from './services-messages.js';
+import type { ServicesSide, ServicesSnapshot } from './services-side.js';
+
+const EMPTY: ServicesSnapshot = { services: [], ipvs: null };
+
+/** Whether a config gives the services thread anything to do. */
+function needsServices(config: Config): boolean {
+  return config.virtual_services.length > 0 || config.ipvs.timeouts !== undefined || config.ipvs.sync_daemon !== undefined;
+}
+
+/**
+ * The daemon's handle on the services thread (services-worker.ts): each call is a message,
+ * answered with the result and every service's quorum, kept here so that the instances'
+ * tracking reads it without waiting (a change of quorum is also sent unasked). Status asks for
+ * a fresh snapshot (refresh) before it reads one. The thread starts with the first config that
+ * has virtual services (or IPVS settings): a pair that only moves VIPs never pays for it.
+ */
+export class WorkerServicesSide implements ServicesSide {
+  private worker?: Worker;
+  private quorum: Quorum = {};
+  private last = EMPTY;
+  private fetching?: Promise<void>;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; op: ServicesOp }>();
+  private stopping = false;
+
+  constructor(
+    private readonly data: ServicesWorkerData,
+    private readonly deps: { log: Logger; onQuorum: () => void; onCrash: (err: Error) => void },
+  ) {}
+
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./services-worker.js', import.meta.url), {
+      workerData: this.data,
+      // Young garbage dies young here too (see bin/tandem.js).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    worker.on('message', (reply: ServicesReply) => this.receive(reply));
+    worker.on('error', (err) => this.crashed(err));
+    worker.on('exit', (code) => {
+      if (!this.stopping) this.crashed(new Error(`the services thread exited (code ${code})`));
+    });
+    return worker;
+  }
+
+  private receive(reply: ServicesReply): void {
+    this.quorum = reply.quorum;
+    if (reply.id === null) return this.deps.onQuorum();
+    const waiter = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if (!waiter) return;
+    if (reply.ok) waiter.resolve(reply.value);
+    else waiter.reject(reply.error.issues ? new ConfigError(reply.error.issues) : new Error(reply.error.message));
+  }
+
+  private crashed(err: Error): void {
+    for (const w of this.pending.values()) w.reject(new Error(`${w.op}: the services thread failed: ${err.message}`));
+    this.pending.clear();
+    this.worker = undefined;
+    this.deps.onCrash(err);
+  }
+
+  private call<T>(op: ServicesOp, ...args: unknown[]): Promise<T> {
+    this.worker ??= this.spawn();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, op });
+      this.worker?.postMessage({ id, op, args });
+    });
+  }
+
+  async start(config: Config): Promise<void> {
+    if (needsServices(config)) await this.call('start', config);
+  }
+
+  async reconfigure(config: Config): Promise<void> {
+    if (this.worker || needsServices(config)) await this.call(this.worker ? 'reconfigure' : 'start', config);
+  }
+
+  async setOptions(config: Config): Promise<void> {
+    if (this.worker) await this.call('setOptions', config);
+  }
+
+  async setTimeouts(config: Config): Promise<void> {
+    if (this.worker || needsServices(config)) await this.call('setTimeouts', config);
+  }
+
+  hasQuorum(service: string): boolean {
+    return this.quorum[service] ?? true;
+  }
+
+  drain(server: string, drained: boolean): Promise<string[]> {
+    if (!this.worker) return Promise.reject(new Error('no virtual_services in the config'));
+    return this.call('drain', server, drained);
+  }
+
+  reconcile(): Promise<IpvsStatus> {
+    if (!this.worker) return Promise.reject(new Error('no virtual_services in the config'));
+    return this.call('reconcile');
+  }
+
+  /** The snapshot fetched last (refresh() fetches one). */
+  snapshot(): ServicesSnapshot {
+    return this.last;
+  }
+
+  /**
+   * Fetches a fresh snapshot, waiting at most `waitMs`: a thread busy with a large reload
+   * answers late, and status should not hang on it (it then shows the last one).
+   */
+  async refresh(waitMs = 1000): Promise<void> {
+    if (!this.worker) return;
+    // One request at a time: status asked often while the thread is busy must not pile up.
+    const fresh = (this.fetching ??= this.call<ServicesSnapshot>('snapshot')
+      .then((s) => void (this.last = s))
+      .finally(() => (this.fetching = undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([fresh, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() => clearTimeout(timer));
+  }
+
+  /** Reads a config file on the services thread when it runs (a large one parses for a while). */
+  async load(file: string, inThisThread: (file: string) => Promise<LoadedConfig>): Promise<LoadedConfig> {
+    if (!this.worker) return inThisThread(file);
+    const loaded = await this.call<LoadedConfig>('load', file);
+    // The key crossed the thread boundary as plain bytes.
+    if (loaded.auth.type === 'hmac-sha256') loaded.auth = { type: 'hmac-sha256', key: Buffer.from(loaded.auth.key) };
+    return loaded;
+  }
+
+  async stopChecks(): Promise<void> {
+    if (this.worker) await this.call('stopChecks');
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await this.call('stop');
+    this.stopping = true;
+    await worker.terminate();
+    this.worker = undefined;
+  }
+}
