@@ -160,7 +160,7 @@ export class Daemon {
    */
   async reload(trigger: string): Promise<ReloadRecord> {
     const file = this.loaded.file;
-    const load = () => (this.services ? this.services.load(file, loadConfig) : loadConfig(file));
+    const load = () => (this.services ? this.services.load(file) : loadConfig(file));
     const record = await (this.reloader as Reloader).reload(trigger, load);
     await this.watch();
     await this.startMetrics();

@@ -19,7 +19,8 @@ function needsServices(config: Config): boolean {
  * answered with the result and every service's quorum, kept here so that the instances'
  * tracking reads it without waiting (a change of quorum is also sent unasked). Status asks for
  * a fresh snapshot (refresh) before it reads one. The thread starts with the first config that
- * has virtual services (or IPVS settings): a pair that only moves VIPs never pays for it.
+ * has virtual services (or IPVS settings), or the first reload: a pair that only moves VIPs
+ * and is never reloaded does not pay for it.
  */
 export class WorkerServicesSide implements ServicesSide {
   private worker?: Worker;
@@ -128,9 +129,11 @@ export class WorkerServicesSide implements ServicesSide {
     await Promise.race([fresh, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() => clearTimeout(timer));
   }
 
-  /** Reads a config file on the services thread when it runs (a large one parses for a while). */
-  async load(file: string, inThisThread: (file: string) => Promise<LoadedConfig>): Promise<LoadedConfig> {
-    if (!this.worker) return inThisThread(file);
+  /**
+   * Reads a reloaded config file on the services thread (started now if need be): a large file
+   * parses for a while, and the first with services would otherwise be read here.
+   */
+  async load(file: string): Promise<LoadedConfig> {
     const loaded = await this.call<LoadedConfig>('load', file);
     // The key crossed the thread boundary as plain bytes.
     if (loaded.auth.type === 'hmac-sha256') loaded.auth = { type: 'hmac-sha256', key: Buffer.from(loaded.auth.key) };
