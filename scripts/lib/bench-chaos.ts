@@ -9,8 +9,10 @@
  * Scenarios: idle; random loss of the adverts the directors receive at 10/20/30% (nftables
  * numgen: this host's kernel has no netem); the master SIGSTOPped for 2 s; a flood of 100,000
  * junk packets at 5,000/s to the VRRP port or protocol; a second pair on the same VRID (another
- * key for tandem; Keepalived's VRRPv3 has none); the backup SIGKILLed and restarted every 2 s.
- * A scenario that should not move the VIP and does is a false failover.
+ * key for tandem; Keepalived's VRRPv3 has none); the backup SIGKILLed and restarted every 2 s;
+ * delay and jitter on both directors' links (netem: where the kernel has it, as the User-mode
+ * Linux guest does: `scripts/bench chaos --vm`). A scenario that should not move the VIP and
+ * does is a false failover.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -164,7 +166,7 @@ for i in range(count):
 print('sent', count)
 `;
 
-type Scenario = { name: string; run: (ctx: Context) => Promise<string | undefined> };
+type Scenario = { name: string; netem?: boolean; run: (ctx: Context) => Promise<string | undefined> };
 interface Context {
   impl: Impl;
   pair: BenchPair;
@@ -190,6 +192,29 @@ function lossScenario(percent: number): Scenario {
       return `${note}, measured ${Math.round(i.advertLoss * 100)}% loss, waits ${i.masterDownMs} ms`;
     },
   };
+}
+
+/** Delays what both directors send (netem on their eth0), for the scenario's time. */
+function netemScenario(name: string, netem: string[]): Scenario {
+  return {
+    name,
+    netem: true,
+    run: async ({ lab, seconds }) => {
+      for (const d of PAIR) await lab.exec(d.host, ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', ...netem]);
+      try {
+        await sleep(seconds * 1000);
+      } finally {
+        for (const d of PAIR) await execa('ip', ['netns', 'exec', lab.ns(d.host), 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'], { reject: false });
+      }
+      return `netem ${netem.join(' ')}`;
+    },
+  };
+}
+
+async function hasNetem(lab: Lab): Promise<boolean> {
+  const probe = await execa('ip', ['netns', 'exec', lab.ns('client'), 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { reject: false });
+  await execa('ip', ['netns', 'exec', lab.ns('client'), 'tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { reject: false });
+  return probe.exitCode === 0;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -242,6 +267,8 @@ const SCENARIOS: Scenario[] = [
       return undefined;
     },
   },
+  netemScenario('delay 50 ms', ['delay', '50ms']),
+  netemScenario('jitter 100 ms +- 80 ms', ['delay', '100ms', '80ms', 'distribution', 'normal']),
 ];
 
 async function measure(ctx: Context, scenario: Scenario): Promise<Outcome> {
@@ -264,7 +291,7 @@ async function measure(ctx: Context, scenario: Scenario): Promise<Outcome> {
   return outcome;
 }
 
-async function chaos(seconds: number, only: string | undefined): Promise<void> {
+async function chaos(seconds: number, only: string[]): Promise<void> {
   await removeStaleNamespaces(/^tdchaos-/);
   const lab = await Lab.create(
     [
@@ -283,7 +310,12 @@ async function chaos(seconds: number, only: string | undefined): Promise<void> {
   const pair = new BenchPair(lab, nodes, dir);
   const rows: { scenario: string; outcomes: Map<Impl, Outcome> }[] = [];
   try {
-    for (const scenario of SCENARIOS.filter((s) => !only || s.name.startsWith(only))) {
+    const netem = await hasNetem(lab);
+    for (const scenario of SCENARIOS.filter((s) => !only.length || only.some((o) => s.name.startsWith(o)))) {
+      if (scenario.netem && !netem) {
+        console.log(`${scenario.name.padEnd(32)} skipped: this kernel has no netem (scripts/bench chaos --vm runs it in the User-mode Linux guest)`);
+        continue;
+      }
       const outcomes = new Map<Impl, Outcome>();
       for (const impl of IMPLS) {
         const o = await measure({ impl, pair, lab, seconds }, scenario);
@@ -310,9 +342,10 @@ async function main(): Promise<void> {
   requireRoot();
   const { values } = parseArgs({
     allowPositionals: true,
+    // --only NAME[,NAME...]: the scenarios whose names start so.
     options: { seconds: { type: 'string', default: '120' }, only: { type: 'string' } },
   });
-  await chaos(Number(values.seconds), values.only);
+  await chaos(Number(values.seconds), values.only ? values.only.split(',') : []);
 }
 
 main().catch((err: Error) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action, Event, Machine } from '../../../src/vrrp/machine.js';
 import { createMachine, nextDeadline, step } from '../../../src/vrrp/machine.js';
 import { DEAF, FEWEST_MISSED, MOST_MISSED, hear, missedAdvertsBeforeTakeover } from '../../../src/vrrp/patience.js';
+import { prng } from '../../../src/sim/network.js';
 import { skewTimeMs } from '../../../src/vrrp/timers.js';
 
 const MASTER = '192.0.2.1';
@@ -11,25 +12,13 @@ const advert = (priority: number, sender = MASTER): Event => ({
   advert: { kind: 'master', vrid: 51, priority, intervalCs: INTERVAL_CS, epoch: 1, seq: 1, sender, vips: ['192.0.2.100'] },
 });
 
-/** A seeded random source (mulberry32), so a loss pattern is the same in every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A live master (priority 150) sends every 100 ms for `seconds`; each advert is lost with
  * probability `loss`. Returns the times adverts arrived, and how often a tandem backup
  * (priority 100) took the VIPs from that live master.
  */
 function lossyLink(loss: number, seconds: number, seed: number): { arrivals: number[]; takeovers: number } {
-  const rand = random(seed);
+  const rand = prng(seed);
   let m: Machine = createMachine({ vrid: 51, address: '192.0.2.2', priority: 100, intervalCs: INTERVAL_CS, preempt: true, preemptDelayMs: 0, vips: ['192.0.2.100'] });
   const arrivals: number[] = [];
   let takeovers = 0;
