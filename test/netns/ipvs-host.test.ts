@@ -50,7 +50,8 @@ describe('IPVS on a kernel without it', () => {
         '# the kernel table could not be read (the kernel has no IPVS (ipvsadm: "Protocol not available"): load ip_vs (modprobe ip_vs) or run on a kernel with it); diffed against an empty table\n' +
         '-A -t 192.0.2.100:80 -s rr\n-a -t 192.0.2.100:80 -r 198.51.100.11:80 -m -w 2\n-a -t 192.0.2.100:80 -r 198.51.100.12:80 -g -w 1\n',
     );
-    // Boot order: the table first, then the instances.
+    // Boot order: the table first, then the instances (whose log lines are written in the background).
+    await waitFor('the instance to start', async () => d.output().includes('INIT -> BACKUP'));
     const out = d.output();
     expect(out.indexOf('# tandem --dry-run')).toBeLessThan(out.indexOf('INIT -> BACKUP'));
   });
