@@ -147,7 +147,7 @@ async function footprint(seconds: number, servers: number): Promise<void> {
     for (const impl of ['keepalived', 'tandem'] as Impl[]) {
       await pair.up(impl, PAIR, 0.1);
       await sleep(5000);
-      const pid = async () => (impl === 'tandem' ? (nodes.daemons.get('dir1')?.process.pid as number) : mainPid(dir));
+      const pid = async () => pair.mainPid(impl, 'dir1');
       rows.push([`${impl} master, idle`, await sample(pid, seconds)]);
       await pair.down(impl, PAIR);
     }
@@ -183,10 +183,6 @@ async function footprint(seconds: number, servers: number): Promise<void> {
     await nodes.cleanup();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function mainPid(dir: string): Promise<number> {
-  return Number((await readFile(path.join(dir, 'dir1-main.pid'), 'utf8')).trim());
 }
 
 async function main(): Promise<void> {

@@ -72,13 +72,16 @@ export class BenchPair {
     );
   }
 
+  /** The daemon's own process: tandem's, Keepalived's parent (`ip netns exec` execs it). */
+  mainPid(impl: Impl, host: string): number {
+    const pid = (impl === 'tandem' ? this.nodes.daemons.get(host) : this.keepalived.get(host))?.process.pid;
+    if (!pid) throw new Error(`no ${impl} on ${host}`);
+    return pid;
+  }
+
   /** The process that runs VRRP: tandem's daemon, Keepalived's VRRP child. */
   async vrrpPid(impl: Impl, host: string): Promise<number> {
-    if (impl === 'tandem') {
-      const pid = this.nodes.daemons.get(host)?.process.pid;
-      if (!pid) throw new Error(`no tandem on ${host}`);
-      return pid;
-    }
+    if (impl === 'tandem') return this.mainPid(impl, host);
     return waitFor(`keepalived's VRRP child on ${host}`, async () => {
       const text = await readFile(this.pidFile(host, 'vrrp'), 'utf8').catch(() => '');
       return Number(text.trim()) || undefined;

@@ -1,5 +1,5 @@
 import { serverLabel } from '../check/build.js';
-import type { Config, InstanceConfig, VirtualServiceConfig } from './schema.js';
+import type { Config, InstanceConfig, RealServerConfig, VirtualServiceConfig } from './schema.js';
 import { serviceName } from './service-name.js';
 
 /*
@@ -57,8 +57,34 @@ function byName<T>(list: T[], name: (t: T) => string): Map<string, T> {
   return new Map(list.map((t) => [name(t), t]));
 }
 
-/** What changed in the virtual services, server by server, in words. */
-export function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): string[] {
+/**
+ * Past this many changed real servers in one service, the words give the counts: a reload of
+ * thousands of servers must not make a summary (logged, kept in status) of thousands of lines.
+ */
+const ITEMIZED_SERVERS = 20;
+
+function serverChanges(service: string, a: RealServerConfig[], b: RealServerConfig[]): string[] {
+  const olds = byName(a, serverLabel);
+  const news = byName(b, serverLabel);
+  const removed = [...olds.keys()].filter((s) => !news.has(s)).map((s) => `service ${service}: real server ${s} removed`);
+  const added: string[] = [];
+  const changed: string[] = [];
+  let changedServers = 0;
+  for (const [s, rs] of news) {
+    const was = olds.get(s);
+    if (!was) added.push(`service ${service}: real server ${s} added`);
+    else {
+      const keys = (Object.keys({ ...was, ...rs }) as (keyof RealServerConfig)[]).filter((key) => !same(was[key], rs[key]));
+      if (keys.length) changedServers += 1;
+      changed.push(...keys.map((key) => (key === 'weight' ? `service ${service}: ${s} weight ${was.weight} -> ${rs.weight}` : `service ${service}: ${s} ${key} changed`)));
+    }
+  }
+  if (removed.length + added.length + changed.length <= ITEMIZED_SERVERS) return [...removed, ...added, ...changed];
+  return [`service ${service}: ${added.length} real servers added, ${removed.length} removed, ${changedServers} changed`];
+}
+
+/** What changed in the virtual services, server by server (counted, past a few), in words. */
+export function changesInServices(a: VirtualServiceConfig[], b: VirtualServiceConfig[]): string[] {
   const out: string[] = [];
   const olds = byName(a, serviceName);
   const news = byName(b, serviceName);
@@ -74,24 +100,16 @@ export function serviceChanges(a: VirtualServiceConfig[], b: VirtualServiceConfi
     for (const key of Object.keys({ ...restA, ...restB }) as (keyof typeof restA)[]) {
       if (!same(restA[key], restB[key])) out.push(`service ${name}: ${key} changed`);
     }
-    const oldServers = byName(rsA, serverLabel);
-    const newServers = byName(rsB, serverLabel);
-    for (const s of oldServers.keys()) if (!newServers.has(s)) out.push(`service ${name}: real server ${s} removed`);
-    for (const [s, rs] of newServers) {
-      const was = oldServers.get(s);
-      if (!was) out.push(`service ${name}: real server ${s} added`);
-      else {
-        for (const key of Object.keys({ ...was, ...rs }) as (keyof typeof rs)[]) {
-          if (same(was[key], rs[key])) continue;
-          out.push(key === 'weight' ? `service ${name}: ${s} weight ${was.weight} -> ${rs.weight}` : `service ${name}: ${s} ${key} changed`);
-        }
-      }
-    }
+    out.push(...serverChanges(name, rsA, rsB));
   }
   return out;
 }
 
-export function diffConfigs(a: Config, b: Config): ConfigDiff {
+/**
+ * `serviceChanges`: the service changes already compared elsewhere (the daemon's services thread
+ * holds the real-server lists; its main thread keeps the services without them).
+ */
+export function diffConfigs(a: Config, b: Config, serviceChanges?: string[]): ConfigDiff {
   const needsRestart: string[] = [];
   if (!same(a.transport, b.transport)) needsRestart.push('transport');
   if (!same(a.ipvs.sync_daemon, b.ipvs.sync_daemon)) needsRestart.push('ipvs.sync_daemon');
@@ -117,7 +135,7 @@ export function diffConfigs(a: Config, b: Config): ConfigDiff {
     else if (!same(a.scripts[name], s)) scripts.changed.push(name);
   }
   const ipvs = (['exclusive', 'repair_interval', 'timeouts', 'sync_daemon'] as const).filter((k) => !same(a.ipvs[k], b.ipvs[k]));
-  const services = serviceChanges(a.virtual_services, b.virtual_services);
+  const services = serviceChanges ?? changesInServices(a.virtual_services, b.virtual_services);
   const diff: ConfigDiff = {
     needsRestart,
     instances,
@@ -132,15 +150,6 @@ export function diffConfigs(a: Config, b: Config): ConfigDiff {
   };
   diff.summary = summarize(diff);
   return diff;
-}
-
-/**
- * The diff with its service changes taken from elsewhere: the daemon's services thread holds
- * the real-server lists and compares them there (its main thread keeps the services without).
- */
-export function withServiceChanges(diff: ConfigDiff, services: string[]): ConfigDiff {
-  const next = { ...diff, services };
-  return { ...next, summary: summarize(next) };
 }
 
 function summarize(d: ConfigDiff): string[] {

@@ -1,5 +1,6 @@
 import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { answerChunks } from './raw-json.js';
 
 export type ControlRequest = { command: string; [arg: string]: unknown };
 export type ControlHandler = (request: ControlRequest) => Promise<unknown> | unknown;
@@ -22,7 +23,11 @@ export class ControlServer {
         while ((newline = buffer.indexOf('\n')) >= 0) {
           const line = buffer.slice(0, newline);
           buffer = buffer.slice(newline + 1);
-          void answer(line, handle).then((reply) => socket.write(`${JSON.stringify(reply)}\n`));
+          void answer(line, handle).then((reply) => {
+            socket.cork();
+            for (const chunk of answerChunks(reply)) socket.write(chunk);
+            socket.uncork();
+          });
         }
         if (buffer.length > 65536) socket.destroy();
       });
@@ -42,7 +47,7 @@ export class ControlServer {
   }
 }
 
-async function answer(line: string, handle: ControlHandler): Promise<object> {
+async function answer(line: string, handle: ControlHandler): Promise<{ ok: boolean; result?: unknown; error?: string }> {
   try {
     const request = JSON.parse(line) as ControlRequest;
     if (!request || typeof request.command !== 'string') throw new Error('request must be a JSON object with a "command"');
@@ -64,9 +69,11 @@ export async function controlRequest(path: string, request: ControlRequest, time
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => {
+      // Only the new chunk is searched: a status of many servers comes in hundreds of chunks.
+      const inChunk = chunk.indexOf('\n');
       buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline < 0) return;
+      if (inChunk < 0) return;
+      const newline = buffer.length - chunk.length + inChunk;
       clearTimeout(timer);
       socket.end();
       const reply = JSON.parse(buffer.slice(0, newline)) as { ok: boolean; result?: unknown; error?: string };

@@ -18,7 +18,8 @@ import type { DirectorStatus } from './director.js';
 import { Reloader } from './reload.js';
 import type { ReloadRecord, ReloadStatus } from './reload.js';
 import { systemSeams } from './seams.js';
-import type { ServicesDeps } from './services-side.js';
+import type { ServicesDeps, ServicesSnapshot } from './services-side.js';
+import { RawJson } from './raw-json.js';
 import { StateDir } from './state-dir.js';
 import { WorkerServicesSide } from './worker-services-side.js';
 
@@ -35,20 +36,19 @@ export interface DaemonOptions {
   ipvs?: IpvsDriver;
   /** The services thread logs as the daemon does. */
   logFormat?: LogFormat;
-  /**
-   * Where checks, IPVS and the reading of reloaded files run: a thread of their own (the
-   * default) or the daemon's one event loop (tests that inject an IPVS driver).
-   */
-  servicesThread?: boolean;
 }
 
-export interface DaemonStatus extends DirectorStatus {
+/** What this thread knows of itself; status adds the services side's (DaemonStatus). */
+export interface DaemonCoreStatus extends DirectorStatus {
   pid: number;
   config: string;
   startedAt: string;
   process: ProcessStats & { servicesThread: boolean };
   reload: ReloadStatus & { watch: WatchStatus | null };
 }
+
+/** `tandem status`, as the control socket answers it. */
+export interface DaemonStatus extends DaemonCoreStatus, ServicesSnapshot {}
 
 /**
  * The daemon process around a director: its state directory, the control socket, the config
@@ -91,7 +91,9 @@ export class Daemon {
   private async boot(options: DaemonOptions): Promise<void> {
     const seams = systemSeams(this.state, options);
     const epoch = await this.state.nextEpoch();
-    const threaded = options.servicesThread ?? !options.ipvs;
+    // Checks, IPVS and reloaded files on a thread of their own, unless an IPVS driver was
+    // injected (it lives in this thread).
+    const threaded = !options.ipvs;
     const servicesSide = threaded
       ? (deps: ServicesDeps) =>
           (this.services = new WorkerServicesSide(
@@ -146,7 +148,9 @@ export class Daemon {
     try {
       // prom-client is loaded only when metrics are on.
       const { createRegistry, serveMetrics } = await import('../observe/metrics.js');
-      const served = await serveMetrics(createRegistry(() => this.status()), m.address, m.port, () => this.refreshServices());
+      const registry = createRegistry(() => this.status());
+      const render = async () => [`${await registry.metrics()}\n`, await (this.director as Director).servicesMetrics()];
+      const served = await serveMetrics(render, m.address, m.port);
       this.metrics = { key, close: served.close };
       this.log.info({ address: m.address, port: served.port }, `metrics on http://${formatHostPort(m.address, served.port)}/metrics`);
     } catch (err) {
@@ -172,10 +176,9 @@ export class Daemon {
     const director = this.director as Director;
     switch (req.command) {
       case 'status':
-        await this.refreshServices();
-        return this.status();
+        return RawJson.merge(JSON.stringify(this.status()), await director.servicesStatus());
       case 'reconcile':
-        return director.reconcile();
+        return RawJson.of(await director.reconcile());
       case 'reload':
         return this.reload('tandem reload');
       case 'garp': {
@@ -199,12 +202,8 @@ export class Daemon {
     }
   }
 
-  /** The services thread's health and IPVS figures, fetched fresh for a status or a scrape. */
-  private async refreshServices(): Promise<void> {
-    await this.services?.refresh().catch((err: Error) => this.log.warn({ err: err.message }, `status: the services thread did not answer: ${err.message}`));
-  }
-
-  status(): DaemonStatus {
+  /** The status of this thread's side (the services thread's is added to it by `status`). */
+  status(): DaemonCoreStatus {
     const director = this.director as Director;
     const reload = this.reloader?.status() ?? { ok: 0, failed: 0, last: null, pendingRestart: [] };
     return {

@@ -3,7 +3,6 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
 import { groupAlert, instanceAlert } from '../observe/alerts.js';
-import type { IpvsStatus } from '../ipvs/reconciler.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
 import { AdvertIntake } from './advert-intake.js';
@@ -13,7 +12,6 @@ import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js
 import { InstanceSet } from './instance-set.js';
 import type { ReloadStep } from './reload-plan.js';
 import type { Seams } from './seams.js';
-import type { ServiceHealthStatus } from './services.js';
 import { LocalServicesSide } from './services-side.js';
 import type { ServicesDeps, ServicesSide } from './services-side.js';
 import { SyncGroups } from './sync-groups.js';
@@ -36,8 +34,6 @@ export interface DirectorStatus {
   role: 'pair' | 'checker-only';
   instances: InstanceStatus[];
   adverts: { received: number; rejected: Record<string, number> };
-  ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
-  services: ServiceHealthStatus[];
 }
 
 /**
@@ -306,17 +302,28 @@ export class Director {
     return this.services.drain(server, drained);
   }
 
-  reconcile(): Promise<IpvsStatus> {
+  /** Reconciles IPVS at once: the IPVS status after it, as JSON in UTF-8. */
+  reconcile(): Promise<Uint8Array> {
     return this.services.reconcile();
   }
 
+  /** The VRRP side's status; the services' is servicesStatus(). */
   status(): DirectorStatus {
     return {
       role: this.config.instances.length ? 'pair' : 'checker-only',
       instances: this.runners.all().map((r) => r.status()),
       adverts: this.intake.stats(),
-      ...this.services.snapshot(),
     };
+  }
+
+  /** The services' health and IPVS figures (a ServicesSnapshot), as JSON in UTF-8. */
+  servicesStatus(): Promise<Uint8Array> {
+    return this.services.status();
+  }
+
+  /** The services' metrics, as Prometheus text in UTF-8. */
+  servicesMetrics(): Promise<Uint8Array> {
+    return this.services.metrics();
   }
 
   /** Graceful stop: priority-0 adverts, VIPs removed, stop hooks run, transport closed. Idempotent. */

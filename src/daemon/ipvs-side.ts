@@ -8,6 +8,11 @@ import { Reconciler } from '../ipvs/reconciler.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
 
+/** Whether a config gives IPVS anything to do: services, connection timeouts or the sync daemon. */
+export function wantsIpvs(config: Config): boolean {
+  return config.virtual_services.length > 0 || config.ipvs.timeouts !== undefined || config.ipvs.sync_daemon !== undefined;
+}
+
 /**
  * This director's side of IPVS: the connection timeouts, the sync daemon (both roles) and the
  * table kept equal to the desired one. Both directors keep it whatever their VRRP state.
@@ -29,8 +34,8 @@ export class IpvsSide {
 
   /** Starts what the config asks for; the first table is in the kernel (or retrying) on return. */
   async start(config: Config, table: VirtualService[]): Promise<void> {
-    const { ipvs, virtual_services: services } = config;
-    if (this.reconciler || (!services.length && !ipvs.timeouts && !ipvs.sync_daemon)) return;
+    const { ipvs } = config;
+    if (this.reconciler || !wantsIpvs(config)) return;
     const { dryRun, clock } = this.deps;
     if (ipvs.timeouts && !dryRun) await this.setTimeouts(config);
     if (ipvs.sync_daemon && !dryRun) {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { diffConfigs, withServiceChanges } from '../config/diff.js';
+import { diffConfigs } from '../config/diff.js';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Auth } from '../vrrp/advert.js';
@@ -107,10 +107,7 @@ export class Reloader {
       const error = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : (err as Error).message;
       throw this.refused(trigger, started, error, []);
     }
-    // Read on the services thread: it compared the services; what is left to compare is small.
-    const noServices = (c: typeof next.config) => (next.serviceChanges ? { ...c, virtual_services: [] } : c);
-    const compared = diffConfigs(noServices(this.director.config), noServices(next.config));
-    const diff = next.serviceChanges ? withServiceChanges(compared, next.serviceChanges) : compared;
+    const diff = diffConfigs(this.director.config, next.config, next.serviceChanges);
     for (const w of next.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
     this.pendingRestart = diff.needsRestart;
     let plan;

@@ -1,7 +1,6 @@
 import type { ConfigIssue } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { LogFormat } from '../observe/log.js';
-import type { ServicesSnapshot } from './services-side.js';
 
 /** What the services thread is started with. */
 export interface ServicesWorkerData {
@@ -12,7 +11,7 @@ export interface ServicesWorkerData {
 }
 
 /** The operations the daemon asks of the services thread; each is answered once. */
-export type ServicesOp = 'start' | 'reconfigure' | 'setOptions' | 'setTimeouts' | 'drain' | 'reconcile' | 'snapshot' | 'stopChecks' | 'stop' | 'load';
+export type ServicesOp = 'start' | 'reconfigure' | 'setOptions' | 'setTimeouts' | 'drain' | 'reconcile' | 'status' | 'metrics' | 'stopChecks' | 'stop' | 'load';
 
 export interface ServicesRequest {
   id: number;
@@ -28,8 +27,6 @@ export type ServicesReply =
   | { id: number; ok: false; error: { message: string; issues?: ConfigIssue[] }; quorum: Quorum }
   /** Sent unasked, at once: a service won or lost its quorum. */
   | { id: null; quorum: Quorum };
-
-export type { ServicesSnapshot };
 
 /**
  * A config as the daemon's main thread keeps it when the services thread runs: every virtual

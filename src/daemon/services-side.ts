@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { CheckSpec } from '../check/build.js';
 import type { Checker } from '../check/types.js';
 import type { Clock } from '../clock.js';
@@ -8,6 +9,7 @@ import type { IpvsStatus } from '../ipvs/reconciler.js';
 import type { Alerts } from '../observe/alerts.js';
 import type { Hooks } from './hooks.js';
 import { IpvsSide } from './ipvs-side.js';
+import { utf8 } from './raw-json.js';
 import type { Store } from './seams.js';
 import { serviceEvents } from './service-events.js';
 import { ServiceSupervisor } from './services.js';
@@ -35,8 +37,12 @@ export interface ServicesSide {
   /** True until the service is known to lack its quorum. */
   hasQuorum(service: string): boolean;
   drain(server: string, drained: boolean): Promise<string[]>;
-  reconcile(): Promise<IpvsStatus>;
-  snapshot(): ServicesSnapshot;
+  /** Reconciles at once; the IPVS status after it, as JSON in UTF-8 (an IpvsStatus). */
+  reconcile(): Promise<Uint8Array>;
+  /** What status shows of the services, as JSON in UTF-8 (a ServicesSnapshot; see raw-json.ts). */
+  status(): Promise<Uint8Array>;
+  /** The services' metrics, as Prometheus text in UTF-8. */
+  metrics(): Promise<Uint8Array>;
   /** The checks stop (their stop hooks run): the first step of a graceful stop. */
   stopChecks(): Promise<void>;
   /** The last, once the instances have let go: hooks and mail drained, IPVS's upkeep ended. */
@@ -61,6 +67,7 @@ export class LocalServicesSide implements ServicesSide {
   private services?: ServiceSupervisor;
   private readonly ipvs: IpvsSide;
   private config?: Config;
+  private registry?: Promise<Registry>;
 
   constructor(private readonly deps: ServicesDeps) {
     this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun });
@@ -114,12 +121,22 @@ export class LocalServicesSide implements ServicesSide {
     return this.services.drain(server, drained);
   }
 
-  reconcile(): Promise<IpvsStatus> {
-    return this.ipvs.reconcile();
+  async reconcile(): Promise<Uint8Array> {
+    return utf8(JSON.stringify(await this.ipvs.reconcile()));
   }
 
   snapshot(): ServicesSnapshot {
     return { services: this.services?.status() ?? [], ipvs: this.ipvs.status() };
+  }
+
+  async status(): Promise<Uint8Array> {
+    return utf8(JSON.stringify(this.snapshot()));
+  }
+
+  async metrics(): Promise<Uint8Array> {
+    // prom-client is loaded only when metrics are asked for.
+    this.registry ??= import('../observe/services-metrics.js').then(({ createServicesRegistry }) => createServicesRegistry(() => this.snapshot()));
+    return utf8(await (await this.registry).metrics());
   }
 
   async stopChecks(): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../clock.js';
-import { serviceChanges } from '../config/diff.js';
+import { changesInServices } from '../config/diff.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -26,8 +26,7 @@ const port = parentPort;
 if (!port) throw new Error('services-worker.js runs as a worker thread of tandem run');
 
 const log = createLogger(data.logLevel, data.logFormat).child({ thread: 'services' });
-/** The config the services run (whole); `config` names its services for the quorum map. */
-let config: Config | undefined;
+/** The config the services run (whole): its services are the quorum map's and a reload's base. */
 let running: Config | undefined;
 /** The whole of the file a reload read last: the one its 'reconfigure' applies. */
 let candidate: Config | undefined;
@@ -46,7 +45,7 @@ const side = new LocalServicesSide({
 
 function quorum(): Quorum {
   const q: Quorum = {};
-  for (const vs of config?.virtual_services ?? []) {
+  for (const vs of running?.virtual_services ?? []) {
     const name = serviceName(vs);
     q[name] = side.hasQuorum(name);
   }
@@ -54,19 +53,21 @@ function quorum(): Quorum {
 }
 
 const ops: Record<ServicesRequest['op'], (...args: never[]) => Promise<unknown>> = {
-  start: async (c: Config) => side.start((config = running = c)),
-  // The main thread sends the config without real servers; the whole one is the candidate.
+  start: async (c: Config) => side.start((running = c)),
+  // After a reload the main thread sends the config without real servers: the whole one is the
+  // candidate its load kept. (A first reconfigure starts what start would.)
   reconfigure: async (c: Config) => {
     const whole = candidate ?? c;
     candidate = undefined;
-    await side.reconfigure((config = running = whole));
+    await side.reconfigure((running = whole));
   },
-  setOptions: async (c: Config) => side.setOptions((config = c)),
-  setTimeouts: async (c: Config) => side.setTimeouts((config = c)),
+  setOptions: (c: Config) => side.setOptions(c),
+  setTimeouts: (c: Config) => side.setTimeouts(c),
   drain: (server: string, drained: boolean) => side.drain(server, drained),
+  // Answered as UTF-8 bytes, which the main thread passes on unparsed (see raw-json.ts).
   reconcile: () => side.reconcile(),
-  // Asked for by status and /metrics only: with thousands of servers it is a large message.
-  snapshot: async () => side.snapshot(),
+  status: () => side.status(),
+  metrics: () => side.metrics(),
   stopChecks: () => side.stopChecks(),
   stop: () => side.stop(),
   // A reload's file is read, parsed, validated and compared here; the main thread gets the
@@ -74,14 +75,19 @@ const ops: Record<ServicesRequest['op'], (...args: never[]) => Promise<unknown>>
   load: async (file: string) => {
     const loaded = await loadConfig(file);
     candidate = loaded.config;
-    return { ...loaded, config: withoutRealServers(loaded.config), serviceChanges: serviceChanges(running?.virtual_services ?? [], loaded.config.virtual_services) };
+    return { ...loaded, config: withoutRealServers(loaded.config), serviceChanges: changesInServices(running?.virtual_services ?? [], loaded.config.virtual_services) };
   },
 };
+
+/** Bytes with a buffer of their own (status, metrics: utf8()) are moved to the main thread, not copied. */
+function movable(value: unknown): ArrayBuffer[] {
+  return value instanceof Uint8Array && value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength ? [value.buffer] : [];
+}
 
 port.on('message', (req: ServicesRequest) => {
   const run = ops[req.op] as (...args: unknown[]) => Promise<unknown>;
   run(...req.args).then(
-    (value) => post({ id: req.id, ok: true, value, quorum: quorum() }),
+    (value) => port.postMessage({ id: req.id, ok: true, value, quorum: quorum() } satisfies ServicesReply, movable(value)),
     (err: Error) => post({ id: req.id, ok: false, error: { message: err.message, ...(err instanceof ConfigError ? { issues: err.issues } : {}) }, quorum: quorum() }),
   );
 });

@@ -22,7 +22,7 @@ async function readNoFollow(file: string): Promise<string> {
 async function writeNoFollow(file: string, text: string, mode = 0o600): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
     try {
       await handle.writeFile(text);
       await handle.sync();
@@ -43,8 +43,6 @@ function writeTrouble(err: NodeJS.ErrnoException): string {
       return `its file system is full (${err.code}): free some space there, or give another --state-dir`;
     case 'EROFS':
       return 'its file system is read-only (EROFS): give a writable --state-dir';
-    case 'EEXIST':
-      return `${err.path ?? 'a temporary file'} exists: another tandem may be writing here; check for one, then remove it`;
     default:
       return err.message;
   }

@@ -3,29 +3,28 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { IpvsStatus } from '../ipvs/reconciler.js';
+import { wantsIpvs } from './ipvs-side.js';
+import { utf8 } from './raw-json.js';
 import type { Quorum, ServicesOp, ServicesReply, ServicesWorkerData } from './services-messages.js';
 import type { ServicesSide, ServicesSnapshot } from './services-side.js';
 
 const EMPTY: ServicesSnapshot = { services: [], ipvs: null };
-
-/** Whether a config gives the services thread anything to do. */
-function needsServices(config: Config): boolean {
-  return config.virtual_services.length > 0 || config.ipvs.timeouts !== undefined || config.ipvs.sync_daemon !== undefined;
-}
+const NOTHING = new Uint8Array(0);
+/** How long status waits for the services thread (busy with a large reload, it answers late). */
+const STATUS_WAIT_MS = 1000;
 
 /**
  * The daemon's handle on the services thread (services-worker.ts): each call is a message,
  * answered with the result and every service's quorum, kept here so that the instances'
- * tracking reads it without waiting (a change of quorum is also sent unasked). Status asks for
- * a fresh snapshot (refresh) before it reads one. The thread starts with the first config that
+ * tracking reads it without waiting (a change of quorum is also sent unasked). Status, IPVS
+ * figures and metrics come back as text, passed on unparsed. The thread starts with the first config that
  * has virtual services (or IPVS settings), or the first reload: a pair that only moves VIPs
  * and is never reloaded does not pay for it.
  */
 export class WorkerServicesSide implements ServicesSide {
   private worker?: Worker;
   private quorum: Quorum = {};
-  private last = EMPTY;
+  private last = utf8(JSON.stringify(EMPTY));
   private fetching?: Promise<void>;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; op: ServicesOp }>();
@@ -81,11 +80,11 @@ export class WorkerServicesSide implements ServicesSide {
   }
 
   async start(config: Config): Promise<void> {
-    if (needsServices(config)) await this.call('start', config);
+    if (wantsIpvs(config)) await this.call('start', config);
   }
 
   async reconfigure(config: Config): Promise<void> {
-    if (this.worker || needsServices(config)) await this.call(this.worker ? 'reconfigure' : 'start', config);
+    if (this.worker || wantsIpvs(config)) await this.call('reconfigure', config);
   }
 
   async setOptions(config: Config): Promise<void> {
@@ -93,7 +92,7 @@ export class WorkerServicesSide implements ServicesSide {
   }
 
   async setTimeouts(config: Config): Promise<void> {
-    if (this.worker || needsServices(config)) await this.call('setTimeouts', config);
+    if (this.worker || wantsIpvs(config)) await this.call('setTimeouts', config);
   }
 
   hasQuorum(service: string): boolean {
@@ -105,28 +104,29 @@ export class WorkerServicesSide implements ServicesSide {
     return this.call('drain', server, drained);
   }
 
-  reconcile(): Promise<IpvsStatus> {
+  reconcile(): Promise<Uint8Array> {
     if (!this.worker) return Promise.reject(new Error('no virtual_services in the config'));
     return this.call('reconcile');
   }
 
-  /** The snapshot fetched last (refresh() fetches one). */
-  snapshot(): ServicesSnapshot {
+  /**
+   * A fresh status from the thread, or the last one if it takes longer than STATUS_WAIT_MS:
+   * status must not hang on a thread busy with a large reload.
+   */
+  async status(): Promise<Uint8Array> {
+    if (!this.worker) return this.last;
+    // One request at a time: status asked often while the thread is busy must not pile up.
+    const fresh = (this.fetching ??= this.call<Uint8Array>('status')
+      .then((bytes) => void (this.last = bytes))
+      .catch((err: Error) => this.deps.log.warn({ err: err.message }, `status: the services thread did not answer: ${err.message}`))
+      .finally(() => (this.fetching = undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([fresh, new Promise((resolve) => (timer = setTimeout(resolve, STATUS_WAIT_MS)))]).finally(() => clearTimeout(timer));
     return this.last;
   }
 
-  /**
-   * Fetches a fresh snapshot, waiting at most `waitMs`: a thread busy with a large reload
-   * answers late, and status should not hang on it (it then shows the last one).
-   */
-  async refresh(waitMs = 1000): Promise<void> {
-    if (!this.worker) return;
-    // One request at a time: status asked often while the thread is busy must not pile up.
-    const fresh = (this.fetching ??= this.call<ServicesSnapshot>('snapshot')
-      .then((s) => void (this.last = s))
-      .finally(() => (this.fetching = undefined)));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([fresh, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() => clearTimeout(timer));
+  async metrics(): Promise<Uint8Array> {
+    return this.worker ? this.call('metrics') : NOTHING;
   }
 
   /**

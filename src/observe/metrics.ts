@@ -1,21 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DaemonStatus } from '../daemon/daemon.js';
+import type { DaemonCoreStatus } from '../daemon/daemon.js';
 
 const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT'] as const;
 
-type Reader = () => DaemonStatus;
+/** Prometheus' text format, as prom-client writes it. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
-type Values = (s: DaemonStatus) => [Record<string, string>, number][];
+type Values<S> = (s: S) => [Record<string, string>, number][];
 
 /**
  * A metric whose values are read from the daemon's status at scrape time: a gauge as is, a
  * counter from the daemon's own running totals (zero totals are left out, as prom-client does).
  */
-type Definition = [registry: Registry, name: string, help: string, labelNames: string[], values: Values, read: Reader];
+type Definition<S> = [registry: Registry, name: string, help: string, labelNames: string[], values: Values<S>, read: () => S];
 
-function define(kind: 'gauge' | 'counter', ...[registry, name, help, labelNames, values, read]: Definition): void {
+function define<S>(kind: 'gauge' | 'counter', ...[registry, name, help, labelNames, values, read]: Definition<S>): void {
   const Metric = kind === 'gauge' ? Gauge : Counter;
   new Metric({
     name,
@@ -32,18 +33,19 @@ function define(kind: 'gauge' | 'counter', ...[registry, name, help, labelNames,
   });
 }
 
-const gauge = (...args: Definition) => define('gauge', ...args);
-const total = (...args: Definition) => define('counter', ...args);
+export const gauge = <S>(...args: Definition<S>) => define('gauge', ...args);
+export const total = <S>(...args: Definition<S>) => define('counter', ...args);
 
 /**
- * The Prometheus registry: every metric is read from the daemon's status at scrape time, so
- * the metrics cannot disagree with `tandem status`. Node's own (event-loop lag, memory, CPU)
- * come from prom-client's default collectors, prefixed `tandem_`.
+ * The Prometheus registry of VRRP, reloads and the process: every metric is read from the
+ * daemon's status at scrape time, so the metrics cannot disagree with `tandem status`. Node's
+ * own (event-loop lag, memory, CPU) come from prom-client's default collectors, prefixed
+ * `tandem_`. The services' metrics are the services side's (services-metrics.ts).
  */
-export function createRegistry(read: Reader): Registry {
+export function createRegistry(read: () => DaemonCoreStatus): Registry {
   const r = new Registry();
   collectDefaultMetrics({ register: r, prefix: 'tandem_' });
-  const inst = (s: DaemonStatus) => s.instances;
+  const inst = (s: DaemonCoreStatus) => s.instances;
   gauge(r, 'tandem_instance_state', 'VRRP state of an instance: 1 for the state it is in.', ['instance', 'state'], (s) => inst(s).flatMap((i) => STATES.map((st) => [{ instance: i.name, state: st }, i.state === st ? 1 : 0] as [Record<string, string>, number])), read);
   gauge(r, 'tandem_instance_priority', 'Effective priority of an instance (tracking weights applied).', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.priority]), read);
   total(r, 'tandem_instance_transitions_total', 'State transitions of an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.transitions]), read);
@@ -53,29 +55,21 @@ export function createRegistry(read: Reader): Registry {
   total(r, 'tandem_adverts_sent_total', 'Adverts sent by an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.advertsSent]), read);
   total(r, 'tandem_adverts_received_total', 'Adverts received and accepted.', [], (s) => [[{}, s.adverts.received]], read);
   total(r, 'tandem_adverts_rejected_total', 'Adverts dropped, by reason (authentication, replay, unknown vrid, malformed...).', ['reason'], (s) => Object.entries(s.adverts.rejected).map(([reason, n]) => [{ reason }, n]), read);
-  const servers = (s: DaemonStatus) => s.services.flatMap((svc) => svc.servers.map((rs) => ({ svc, rs })));
-  gauge(r, 'tandem_real_server_up', 'Health of a real server: 1 up, 0 down.', ['service', 'server'], (s) => servers(s).map(({ svc, rs }) => [{ service: svc.service, server: rs.server }, rs.healthy ? 1 : 0]), read);
-  gauge(r, 'tandem_real_server_weight', 'Weight of a real server in the desired table; -1 when out of it.', ['service', 'server'], (s) => servers(s).map(({ svc, rs }) => [{ service: svc.service, server: rs.server }, rs.weight ?? -1]), read);
-  gauge(r, 'tandem_service_quorum', 'Whether a virtual service has its quorum: 1 or 0.', ['service'], (s) => s.services.map((svc) => [{ service: svc.service }, svc.up ? 1 : 0]), read);
-  total(r, 'tandem_health_checks_total', 'Health checks run, and those that failed.', ['result'], (s) => {
-    const all = servers(s);
-    const failed = all.reduce((n, x) => n + x.rs.failures, 0);
-    return [[{ result: 'ok' }, all.reduce((n, x) => n + x.rs.checks, 0) - failed], [{ result: 'failed' }, failed]];
-  }, read);
-  total(r, 'tandem_ipvs_operations_total', 'ipvsadm operations applied.', [], (s) => [[{}, s.ipvs?.operations ?? 0]], read);
-  total(r, 'tandem_ipvs_errors_total', 'IPVS reconciliations that failed (each is retried).', [], (s) => [[{}, s.ipvs?.errors ?? 0]], read);
-  total(r, 'tandem_ipvs_drift_repairs_total', 'Times the kernel table was found changed behind tandem\'s back and repaired.', [], (s) => [[{}, s.ipvs?.driftRepairs ?? 0]], read);
   total(r, 'tandem_reloads_total', 'Config reloads, by result.', ['result'], (s) => [[{ result: 'ok' }, s.reload.ok], [{ result: 'refused' }, s.reload.failed]], read);
   gauge(r, 'tandem_event_loop_delay_p99_seconds', 'Event-loop delay p99 over the last 10 s window.', [], (s) => [[{}, (s.process.eventLoopDelayMs?.p99 ?? 0) / 1000]], read);
   return r;
 }
 
-/** Serves GET /metrics. A port already taken is logged by the caller, never fatal. */
-export async function serveMetrics(registry: Registry, address: string, port: number, before = async () => undefined as void): Promise<{ port: number; close: () => Promise<void> }> {
+/** Serves GET /metrics, written in the pieces `render` gives. A port already taken is logged by the caller, never fatal. */
+export async function serveMetrics(render: () => Promise<(string | Uint8Array)[]>, address: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end('see /metrics\n');
-    before().then(() => registry.metrics()).then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    render().then(
+      (pieces) => {
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+        for (const piece of pieces) res.write(piece);
+        res.end();
+      },
       (err: Error) => res.writeHead(500).end(`${err.message}\n`),
     );
   });

@@ -62,8 +62,7 @@ export class VrrpTranslator {
           out[s.keyword] = numberArg(s);
           break;
         case 'weight':
-          out.weight = numberArg(s);
-          if (s.args[1] === 'reverse') this.t.untranslated(s, where, 'a reversed weight (added while the script fails)');
+          out.weight = this.weight(s, where, 'the script fails');
           break;
         case 'user':
           out.user = s.args[0];
@@ -77,6 +76,13 @@ export class VrrpTranslator {
     }
     if (out.user === undefined && this.t.scriptUser) out.user = this.t.scriptUser;
     this.t.scripts[name] = out;
+  }
+
+  /** `weight W [reverse]`: W; a reversed weight (added while `when`) is not translated. */
+  private weight(s: KStatement, where: string, when: string): number {
+    const weight = numberArg(s);
+    if (s.args[1] === 'reverse') this.t.untranslated(s, where, `a reversed weight (added while ${when})`);
+    return weight;
   }
 
   /**
@@ -101,8 +107,7 @@ export class VrrpTranslator {
           quorum = numberArg(s);
           break;
         case 'weight':
-          out.weight = numberArg(s);
-          if (s.args[1] === 'reverse') this.t.untranslated(s, where, 'a reversed weight (added while the processes run)');
+          out.weight = this.weight(s, where, 'the processes run');
           break;
         case 'delay':
         case 'fork_delay':

@@ -31,6 +31,8 @@ describe('config diff', () => {
     ['the advert interval', (t: string) => t.replace('advert_interval: 0.1', 'advert_interval: 0.2'), ['instance VI_1 restarted: advert_interval 0.1 -> 0.2']],
     ['owner priority', (t: string) => t.replace('vrid: 52, priority: 150', 'vrid: 52, priority: 255'), ['instance VI_2 restarted: priority 150 -> 255 (address owner)']],
     ['a real server added', (t: string) => `${t}      - { address: 10.0.0.3, port: 80 }\n`, ['service web: real server 10.0.0.3:80 added']],
+    // Thousands of servers make one line of counts, not thousands of lines.
+    ['many real servers', (t: string) => t.replace('weight: 1 }\n      - { address: 10.0.0.2, port: 80, weight: 1 }', 'weight: 2 }') + Array.from({ length: 30 }, (_, i) => `      - { address: 10.0.1.${i}, port: 80 }\n`).join(''), ['service web: 30 real servers added, 1 removed, 1 changed']],
     ['the check', (t: string) => t.replace('check: { type: tcp }', 'check: { type: http, path: /h }'), ['service web: check changed']],
     ['a script', (t: string) => t.replace('[/bin/true]', '[/bin/false]'), ['script chk changed']],
     ['an instance removed', (t: string) => t.replace(/ {2}- \{ name: VI_2.*\n/, ''), ['instance VI_2 removed']],
