@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { main: 'dist/cli/main.js', 'schema-validator': 'dist/config/schema-validator.js', 'services-worker': 'dist/daemon/services-worker.js' },
+  entryPoints: { main: 'dist/cli/main.js', 'schema-validator': 'dist/config/schema-validator.js', 'services-worker': 'dist/daemon/services-worker.js', 'exec-worker': 'dist/net/exec-worker.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

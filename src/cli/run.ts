@@ -1,6 +1,7 @@
 import { formatIssue } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
+import { ExecThread } from '../net/exec-thread.js';
 import { createLogger } from '../observe/log.js';
 import type { LogFormat } from '../observe/log.js';
 
@@ -12,11 +13,19 @@ export async function runCommand(configFile: string, stateDir: string, dryRun = 
   process.on('warning', (w) => log.warn({ warning: w.name }, `node: ${w.message}`));
   const loaded = await loadConfig(configFile);
   for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
-  const daemon = await Daemon.start(loaded, { stateDir, log, dryRun, logFormat });
+  // Every command this thread runs (ip, arping, scripts) is forked on a thread of its own.
+  const exec = new ExecThread((err) => {
+    log.fatal({ err: err.message }, `the exec thread failed (${err.message}); stopping so that the peer takes over`);
+    process.kill(process.pid, 'SIGTERM');
+  }).install();
+  const daemon = await Daemon.start(loaded, { stateDir, log, dryRun, logFormat }).catch(async (err: unknown) => {
+    await exec.stop();
+    throw err;
+  });
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, `${signal}: stopping`);
-      daemon.stop().then(
+      daemon.stop().finally(() => exec.stop()).then(
         () => resolve(0),
         (err: Error) => {
           log.error({ err: err.message }, `stop failed: ${err.message}`);

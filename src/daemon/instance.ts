@@ -43,6 +43,8 @@ export class InstanceRunner {
   private epoch: number;
   private timer?: unknown;
   private queue: Promise<void> = Promise.resolve();
+  /** The notify hooks of the transition being stepped, started after its VIP work. */
+  private notifyPending?: () => void;
   private readonly garps: GarpRounds;
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
@@ -262,6 +264,10 @@ export class InstanceRunner {
       if (addingVips && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
       else this.perform(action, now);
     }
+    // The hooks of a transition go after its VIP work (see onTransition).
+    const notify = this.notifyPending;
+    this.notifyPending = undefined;
+    if (notify) this.enqueue('notify', async () => notify());
     if (machine.releaseAt === undefined && this.onReleased) {
       const done = this.onReleased;
       this.onReleased = undefined;
@@ -370,8 +376,15 @@ export class InstanceRunner {
     const hookName = ({ MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', INIT: 'stop' } as const)[to];
     const state = to === 'INIT' ? 'STOP' : to;
     const specific = this.config.notify[hookName];
-    if (specific) this.deps.hooks.run(specific, this.log);
-    if (this.config.notify.any) this.deps.hooks.run([...this.config.notify.any, 'INSTANCE', this.name, state, String(this.machine.priority)], this.log);
+    const any = this.config.notify.any ? [...this.config.notify.any, 'INSTANCE', this.name, state, String(this.machine.priority)] : undefined;
+    // As Keepalived: the hooks start once the VIPs and the first ARP of this transition are
+    // done (the step queues them after its actions). Their fork may take long (most of a second
+    // on a slow kernel), and no VIP waits for it.
+    if (specific || any)
+      this.notifyPending = () => {
+        if (specific) this.deps.hooks.run(specific, this.log);
+        if (any) this.deps.hooks.run(any, this.log);
+      };
     this.deps.onTransition(this, from, to);
   }
 }

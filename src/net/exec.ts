@@ -41,8 +41,28 @@ export async function run(file: string, args: string[], options: RunOptions = {}
   return (await runFull(file, args, options)).stdout;
 }
 
+export interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+export type Runner = (file: string, args: string[], options: RunOptions) => Promise<Output>;
+
+/** Where commands run: in this thread, unless the daemon moved them to its exec thread. */
+let runner: Runner = runHere;
+
+/** Sends every later run() of this thread to `r` (the daemon's exec thread: exec-thread.ts). */
+export function setRunner(r: Runner): void {
+  runner = r;
+}
+
 /** As run(), with what the program printed on stderr even when it succeeded. */
-export async function runFull(file: string, args: string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export function runFull(file: string, args: string[], options: RunOptions = {}): Promise<Output> {
+  return runner(file, args, options);
+}
+
+/** runFull() in this thread: the fork and exec happen here. */
+export async function runHere(file: string, args: string[], options: RunOptions = {}): Promise<Output> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const group = options.group ?? false;
   const subprocess = execa(file, args, {

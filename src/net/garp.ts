@@ -1,5 +1,6 @@
 import type { Vip } from '../config/vip.js';
-import { WarmCommand } from './warm.js';
+import { warmCommand } from './warm.js';
+import type { Warm } from './warm.js';
 
 /** The seam for announcing VIPs to the link's neighbours. */
 export interface Announcer {
@@ -23,14 +24,14 @@ export interface Announcer {
  * net.ipv6.conf.IF.ndisc_notify=1).
  */
 export class ArpingAnnouncer implements Announcer {
-  private readonly warm = new Map<string, WarmCommand>();
+  private readonly warm = new Map<string, Warm>();
 
-  private warmFor(iface: string, vip: Vip, repeat: number): WarmCommand {
+  private warmFor(iface: string, vip: Vip, repeat: number): Warm {
     const key = `${iface} ${vip.address} ${repeat}`;
     let w = this.warm.get(key);
     if (!w) {
       const argv: [string, ...string[]] = ['arping', '-q', '-U', '-c', String(repeat), '-I', iface, '-s', vip.address, vip.address];
-      this.warm.set(key, (w = new WarmCommand(argv, { timeoutMs: (repeat + 2) * 1000 })));
+      this.warm.set(key, (w = warmCommand(argv, { timeoutMs: (repeat + 2) * 1000 })));
     }
     return w;
   }

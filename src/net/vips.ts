@@ -1,6 +1,7 @@
 import type { Vip } from '../config/vip.js';
 import { CommandError, run } from './exec.js';
-import { WarmCommand } from './warm.js';
+import { warmCommand } from './warm.js';
+import type { Warm } from './warm.js';
 
 /** The seam between an instance and the interface addresses it owns. */
 export interface VipManager {
@@ -14,41 +15,48 @@ export interface VipManager {
 }
 
 /**
- * `ip addr` through execa. Adding uses `ip -batch` forked ahead of time (a takeover then pays no
- * fork) and `replace`, so an address already present is not an error; removing an absent
- * address is success too.
+ * What `ip` says when an address to remove is not there (older and newer iproute2), or its
+ * device is gone: the address is not there, as wanted.
+ */
+const ABSENT = /Cannot assign requested address|Address not found|No such device|Cannot find device/;
+
+/**
+ * `ip addr` through execa. Adding and removing use an `ip -force -batch -` forked ahead of time
+ * (a takeover or a release then pays no fork), one for each per interface. Adding uses
+ * `replace`, so an address already present is not an error; removing an absent address is
+ * success too.
  */
 export class IpVipManager implements VipManager {
-  private readonly warm = new Map<string, WarmCommand>();
+  private readonly warm = new Map<string, Warm>();
 
   async add(iface: string, vips: Vip[]): Promise<void> {
     // nodad: an IPv6 VIP must be usable at once, not after duplicate address detection.
     const lines = vips.map((v) => `address replace ${v.address}/${v.prefix} dev ${iface}${v.family === 6 ? ' nodad' : ''}\n`);
-    await this.warmFor(iface).fire(lines.join(''));
+    await this.warmFor('add', iface).fire(lines.join(''));
   }
 
-  /** Prepares the fast path for an interface whose VIPs may be added soon. */
+  /** Prepares the fast path for an interface whose VIPs may be added soon (and removed later). */
   prepare(iface: string): void {
-    this.warmFor(iface).arm();
+    this.warmFor('add', iface).arm();
+    this.warmFor('remove', iface).arm();
   }
 
-  private warmFor(iface: string): WarmCommand {
-    let w = this.warm.get(iface);
-    if (!w) this.warm.set(iface, (w = new WarmCommand(['ip', '-force', '-batch', '-'], { stdinProgram: true })));
+  private warmFor(what: 'add' | 'remove', iface: string): Warm {
+    const key = `${what} ${iface}`;
+    let w = this.warm.get(key);
+    if (!w) this.warm.set(key, (w = warmCommand(['ip', '-force', '-batch', '-'], { stdinProgram: true })));
     return w;
   }
 
   async remove(iface: string, vips: Vip[]): Promise<void> {
-    await Promise.all(
-      vips.map(async (vip) => {
-        try {
-          await run('ip', ['addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', iface]);
-        } catch (err) {
-          if (err instanceof CommandError && /Cannot assign requested address|No such device/.test(err.stderr)) return;
-          throw err;
-        }
-      }),
-    );
+    if (!vips.length) return;
+    try {
+      await this.warmFor('remove', iface).fire(vips.map((v) => `address del ${v.address}/${v.prefix} dev ${iface}\n`).join(''));
+    } catch (err) {
+      // -force goes on past a failed line; each failure is an error line and a "Command failed" line.
+      const errors = err instanceof CommandError ? err.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('Command failed')) : [];
+      if (!errors.length || errors.some((l) => !ABSENT.test(l))) throw err;
+    }
   }
 
   async list(iface: string): Promise<Vip[]> {

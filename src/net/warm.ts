@@ -2,6 +2,39 @@ import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { CommandError } from './exec.js';
 
+/** A command ready to run at once (WarmCommand, here or on the daemon's exec thread). */
+export interface Warm {
+  arm(): void;
+  fire(input?: string, signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
+export interface WarmOptions {
+  stdinProgram?: boolean;
+  timeoutMs?: number;
+}
+
+type WarmMaker = (argv: [string, ...string[]], options: WarmOptions) => Warm;
+
+let maker: WarmMaker = (argv, options) => new WarmCommand(argv, options);
+
+/** A warm command, made where this thread's commands run (see setRunner in exec.ts). */
+export function warmCommand(argv: [string, ...string[]], options: WarmOptions = {}): Warm {
+  return maker(argv, options);
+}
+
+/** Makes every later warmCommand() of this thread with `m` (the daemon's exec thread). */
+export function setWarmMaker(m: WarmMaker): void {
+  maker = m;
+}
+
+/**
+ * After a fire, the next process is forked this much later: a fork holds up the thread that
+ * makes it (a second on a slow kernel), and the fire's takeover may still have commands to
+ * run (the gratuitous ARP after the VIPs). A fire that finds none waiting forks one itself.
+ */
+export const REARM_AFTER_MS = 1000;
+
 /**
  * A command whose process is forked ahead of time and waits, so that the moment that matters
  * (a takeover: VIPs up, gratuitous ARP out) pays no fork and exec of its own. Each fire() uses
@@ -12,17 +45,19 @@ import { CommandError } from './exec.js';
  * - otherwise a fixed `sh` line waits for one newline, then execs the argv given as positional
  *   parameters.
  */
-export class WarmCommand {
+export class WarmCommand implements Warm {
   private waiting?: ResultPromise;
   private closed = false;
+  private rearm?: NodeJS.Timeout;
 
   constructor(
     private readonly argv: [string, ...string[]],
-    private readonly options: { stdinProgram?: boolean; timeoutMs?: number } = {},
+    private readonly options: WarmOptions = {},
   ) {}
 
   /** Forks the waiting process now (otherwise the first fire() forks one). */
   arm(): void {
+    clearTimeout(this.rearm);
     if (this.closed || this.waiting) return;
     const [file, ...args] = this.argv;
     const child = this.options.stdinProgram
@@ -42,10 +77,11 @@ export class WarmCommand {
     const child = this.waiting as ResultPromise;
     this.waiting = undefined;
     child.stdin?.end(this.options.stdinProgram ? input : '\n');
-    // The next waiting process is forked only after this one has its input: a fork blocks the
-    // event loop (tens of ms for a large process, a second on a loaded slow kernel), and the
-    // takeover that called fire() must not wait for it.
-    setImmediate(() => this.arm());
+    // The next waiting process is forked only after this one has its input, and a while later:
+    // the takeover that called fire() must not wait for a fork (REARM_AFTER_MS).
+    clearTimeout(this.rearm);
+    this.rearm = setTimeout(() => this.arm(), REARM_AFTER_MS);
+    this.rearm.unref();
     const timeoutMs = this.options.timeoutMs ?? 5000;
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const abort = () => child.kill('SIGTERM');
@@ -65,6 +101,7 @@ export class WarmCommand {
 
   /** Lets the waiting process go (its stdin closes; it exits without running anything). */
   close(): void {
+    clearTimeout(this.rearm);
     this.closed = true;
     this.waiting?.stdin?.end();
     this.waiting = undefined;

@@ -32,7 +32,8 @@ describe('tracking, sync groups and notify hooks', () => {
             advert_interval: 0.1,
             vips: ['192.0.2.100/24'],
             track_scripts: ['chk_service'],
-            notify: { any: ['sh', '-c', `echo "$*" >> ${hookLog(host)}`, 'notify'] },
+            // Each line ends with whether the VIP was on eth0 as the hook ran (1 or 0).
+            notify: { any: ['sh', '-c', `echo "$* $(ip -o addr show dev eth0 | grep -c ' 192.0.2.100/')" >> ${hookLog(host)}`, 'notify'] },
           },
           { name: 'VI_GW', interface: 'eth0', vrid: 52, priority, advert_interval: 0.1, vips: ['198.51.100.1/24'], track_scripts: ['chk_gateway'] },
         ],
@@ -61,12 +62,12 @@ describe('tracking, sync groups and notify hooks', () => {
     await nodes?.cleanup();
   });
 
-  it('runs notify hooks with INSTANCE name STATE priority', async () => {
+  it('runs notify hooks with INSTANCE name STATE priority, the MASTER one once the VIP is up (as Keepalived)', async () => {
     const lines = await waitFor('the MASTER hook', async () => {
       const text = await readFile(hookLog('dir1'), 'utf8').catch(() => '');
       return text.includes('MASTER') ? text : undefined;
     });
-    expect(lines.trim().split('\n')).toEqual(['INSTANCE VI_EXT BACKUP 150', 'INSTANCE VI_EXT MASTER 150']);
+    expect(lines.trim().split('\n')).toEqual(['INSTANCE VI_EXT BACKUP 150 0', 'INSTANCE VI_EXT MASTER 150 1']);
     // The group's hook runs once per group state, not once per member.
     const group = await waitFor('the group MASTER hook', async () => {
       const text = await readFile(`${hookLog('dir1')}.group`, 'utf8').catch(() => '');
