@@ -143,8 +143,10 @@ export class ServiceSupervisor {
 
   status(): ServiceHealthStatus[] {
     const checks = new Map(this.monitor.list().map((c) => [c.spec.id, c]));
-    return this.config.virtual_services.map((vs, i) => {
-      const ev = this.evaluations[i] as ServiceEvaluation;
+    // A service is shown once evaluated: status may ask while the supervisor starts.
+    return this.config.virtual_services.flatMap((vs, i) => {
+      const ev = this.evaluations[i];
+      if (!ev) return [];
       return {
         service: ev.name,
         quorum: ev.quorum,
