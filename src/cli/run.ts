@@ -11,17 +11,21 @@ export async function runCommand(configFile: string, stateDir: string, dryRun = 
   // Node's own warnings (a listener limit, a deprecation) as log lines, not bare text on stderr.
   process.removeAllListeners('warning');
   process.on('warning', (w) => log.warn({ warning: w.name }, `node: ${w.message}`));
-  const loaded = await loadConfig(configFile);
-  for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
-  // Every command this thread runs (ip, arping, scripts) is forked on a thread of its own.
+  // Every command this thread runs (ip, arping, scripts) is forked on a thread of its own,
+  // started first: it boots while the config is read.
   const exec = new ExecThread((err) => {
     log.fatal({ err: err.message }, `the exec thread failed (${err.message}); stopping so that the peer takes over`);
     process.kill(process.pid, 'SIGTERM');
   }).install();
-  const daemon = await Daemon.start(loaded, { stateDir, log, dryRun, logFormat }).catch(async (err: unknown) => {
+  let daemon: Daemon;
+  try {
+    const loaded = await loadConfig(configFile);
+    for (const w of loaded.warnings) log.warn({ rule: w.rule }, `config: ${formatIssue(w)}`);
+    daemon = await Daemon.start(loaded, { stateDir, log, dryRun, logFormat });
+  } catch (err) {
     await exec.stop();
     throw err;
-  });
+  }
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, `${signal}: stopping`);
