@@ -43,8 +43,10 @@ export class InstanceRunner {
   private epoch: number;
   private timer?: unknown;
   private queue: Promise<void> = Promise.resolve();
-  /** The notify hooks of the transition being stepped, started after its VIP work. */
-  private notifyPending?: () => void;
+  /** VIP adds queued or running: adverts wait for them. */
+  private vipsAdding = 0;
+  /** The notify hooks of transitions, started once their VIP work is done. */
+  private notifyPending: (() => void)[] = [];
   private readonly garps: GarpRounds;
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
@@ -260,14 +262,18 @@ export class InstanceRunner {
     let addingVips = false;
     for (const action of actions) {
       addingVips ||= action.type === 'addVips';
-      // A new master's first advert waits for its VIPs: a leaving master that hears it may let go.
-      if (addingVips && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
+      // A new master's adverts wait for its VIPs: a leaving master that hears one lets go. (Its
+      // second advert is due one interval later, which a slow kernel's add can outlast.)
+      if ((addingVips || this.vipsAdding > 0) && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
       else this.perform(action, now);
     }
-    // The hooks of a transition go after its VIP work (see onTransition).
-    const notify = this.notifyPending;
-    this.notifyPending = undefined;
-    if (notify) this.enqueue('notify', async () => notify());
+    // The hooks of a transition go after its VIP work (see onTransition), a step-down's after
+    // the VIPs it keeps for the release grace are gone.
+    if (machine.releaseAt === undefined && this.notifyPending.length) {
+      const hooks = this.notifyPending;
+      this.notifyPending = [];
+      this.enqueue('notify', async () => hooks.forEach((run) => run()));
+    }
     if (machine.releaseAt === undefined && this.onReleased) {
       const done = this.onReleased;
       this.onReleased = undefined;
@@ -294,7 +300,8 @@ export class InstanceRunner {
         this.send(action.kind, action.priority, now);
         return;
       case 'addVips':
-        this.enqueue('add VIPs', () => this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)));
+        this.vipsAdding += 1;
+        this.enqueue('add VIPs', () => this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)).finally(() => (this.vipsAdding -= 1)));
         return;
       case 'removeVips':
         this.garps.cancel();
@@ -378,13 +385,13 @@ export class InstanceRunner {
     const specific = this.config.notify[hookName];
     const any = this.config.notify.any ? [...this.config.notify.any, 'INSTANCE', this.name, state, String(this.machine.priority)] : undefined;
     // As Keepalived: the hooks start once the VIPs and the first ARP of this transition are
-    // done (the step queues them after its actions). Their fork may take long (most of a second
-    // on a slow kernel), and no VIP waits for it.
+    // done (the step queues them after its actions), or, leaving MASTER, once the VIPs are
+    // gone. Their fork may take long (most of a second on a slow kernel), and no VIP waits for it.
     if (specific || any)
-      this.notifyPending = () => {
+      this.notifyPending.push(() => {
         if (specific) this.deps.hooks.run(specific, this.log);
         if (any) this.deps.hooks.run(any, this.log);
-      };
+      });
     this.deps.onTransition(this, from, to);
   }
 }
