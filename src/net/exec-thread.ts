@@ -73,7 +73,9 @@ export class ExecThread {
     this.send({ op: 'warm', handle, argv, options });
     let closed = false;
     return {
-      arm: () => this.send({ op: 'arm', handle }),
+      arm: () => {
+        if (!closed) this.send({ op: 'arm', handle });
+      },
       fire: (input = '', signal?: AbortSignal) => (closed ? Promise.reject(new Error(`${argv[0]}: closed`)) : this.ask<void>((id) => ({ op: 'fire', id, handle, input }), signal)),
       close: () => {
         closed = true;

@@ -18,7 +18,9 @@ const aborts = new Map<number, AbortController>();
 function answer(id: number, work: (signal: AbortSignal) => Promise<unknown>): void {
   const abort = new AbortController();
   aborts.set(id, abort);
-  work(abort.signal)
+  // A throw in `work` (an unknown warm command) is an answer too, never the thread's end.
+  Promise.resolve()
+    .then(() => work(abort.signal))
     .then(
       (value): ExecReply => ({ id, ok: true, value }),
       (err: Error): ExecReply => ({
@@ -46,7 +48,7 @@ port.on('message', (req: ExecRequest) => {
     case 'warm':
       return void warms.set(req.handle, new WarmCommand(req.argv, req.options));
     case 'arm':
-      return warm(req.handle).arm();
+      return warms.get(req.handle)?.arm();
     case 'fire':
       return answer(req.id, (signal) => warm(req.handle).fire(req.input, signal));
     case 'close':
