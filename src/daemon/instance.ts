@@ -259,12 +259,11 @@ export class InstanceRunner {
     const masterOf = (m: Machine) => (m.state === 'MASTER' ? this.address : m.master?.address);
     if (masterOf(machine) !== masterOf(this.machine) && masterOf(machine) !== undefined) this.masterChanges += 1;
     this.machine = machine;
-    let addingVips = false;
     for (const action of actions) {
-      addingVips ||= action.type === 'addVips';
-      // A new master's adverts wait for its VIPs: a leaving master that hears one lets go. (Its
-      // second advert is due one interval later, which a slow kernel's add can outlast.)
-      if ((addingVips || this.vipsAdding > 0) && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
+      // A new master's adverts wait for its VIPs (an addVips action earlier in this step counts
+      // already): a leaving master that hears one lets go. Its second advert is due one interval
+      // later, which a slow kernel's add can outlast.
+      if (this.vipsAdding > 0 && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
       else this.perform(action, now);
     }
     // The hooks of a transition go after its VIP work (see onTransition), a step-down's after

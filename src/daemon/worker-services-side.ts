@@ -17,9 +17,9 @@ const STATUS_WAIT_MS = 1000;
  * The daemon's handle on the services thread (services-worker.ts): each call is a message,
  * answered with the result and every service's quorum, kept here so that the instances'
  * tracking reads it without waiting (a change of quorum is also sent unasked). Status, IPVS
- * figures and metrics come back as text, passed on unparsed. The thread starts with the first config that
- * has virtual services (or IPVS settings), or the first reload: a pair that only moves VIPs
- * and is never reloaded does not pay for it.
+ * figures and metrics come back as UTF-8 bytes, passed on unparsed. The thread starts with the
+ * first config that has virtual services (or IPVS settings), or the first reload: a pair that
+ * only moves VIPs and is never reloaded does not pay for it.
  */
 export class WorkerServicesSide implements ServicesSide {
   private worker?: Worker;
