@@ -112,7 +112,9 @@ export function changesInServices(a: VirtualServiceConfig[], b: VirtualServiceCo
 export function diffConfigs(a: Config, b: Config, serviceChanges?: string[]): ConfigDiff {
   const needsRestart: string[] = [];
   if (!same(a.transport, b.transport)) needsRestart.push('transport');
-  if (!same(a.ipvs.sync_daemon, b.ipvs.sync_daemon)) needsRestart.push('ipvs.sync_daemon');
+  // takeover_grace applies at the next takeover: the rest needs the sync daemon restarted.
+  const daemonOf = (c: Config) => (c.ipvs.sync_daemon ? { ...c.ipvs.sync_daemon, takeover_grace: undefined } : undefined);
+  if (!same(daemonOf(a), daemonOf(b))) needsRestart.push('ipvs.sync_daemon');
   const instances: ConfigDiff['instances'] = { added: [], removed: [], restarted: [], moved: [], reconfigured: [] };
   const olds = byName(a.instances, (i) => i.name);
   const news = byName(b.instances, (i) => i.name);

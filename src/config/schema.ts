@@ -451,6 +451,14 @@ export const configSchema = {
               description:
                 "Largest sync message (UDP payload; ipvsadm --sync-maxlen, Keepalived's maxlen); the kernel's default fills the interface's MTU. The kernel sends a message when the next connection does not fit in it, or after 2 s: under 80 bytes each message holds one connection (IPv4), which makes a new connection known to the peer as soon as the next one is synced, at one datagram per connection event.",
             },
+            takeover_grace: {
+              type: 'number',
+              minimum: 0,
+              maximum: 60,
+              default: 4,
+              description:
+                "Seconds after a takeover during which the new master drops, instead of resetting, the TCP packets of connections to its virtual services that IPVS does not know yet (an nftables table, inet tandem_grace; needs nft). Such a connection was opened through the old master just before the takeover, and the old master's sync message for it can come up to 3 s later (the kernel holds the last, partly filled message for 2 s and looks every 1 s): the client's next retransmission then goes through. 0 resets them at once. Reloadable.",
+            },
           },
           description:
             "The connection sync daemon, so connections survive a failover: it runs as master and as backup on every director from start to stop, so each side always sends its connections and receives the other's (Keepalived's lvs_sync_daemon switches roles with an instance's state, which drops the messages still queued at the switch).",

@@ -12,6 +12,7 @@ import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js
 import { InstanceSet } from './instance-set.js';
 import type { ReloadStep } from './reload-plan.js';
 import type { Seams } from './seams.js';
+import { GraceControl } from './grace-control.js';
 import { LocalServicesSide } from './services-side.js';
 import type { ServicesDeps, ServicesSide } from './services-side.js';
 import { SyncGroups } from './sync-groups.js';
@@ -49,6 +50,7 @@ export class Director {
   private groups?: SyncGroups;
   private readonly services: ServicesSide;
   private readonly deps: InstanceDeps;
+  private readonly grace: GraceControl;
   private transport?: AdvertTransport;
   private stopping?: Promise<void>;
   private applying?: Promise<void>;
@@ -74,6 +76,7 @@ export class Director {
       onQuorum: () => this.retrack(),
     };
     this.services = (options.servicesSide ?? ((deps) => new LocalServicesSide(deps)))(servicesDeps);
+    this.grace = new GraceControl(seams.grace, log, () => this.config, options.dryRun ?? false);
     // One object shared by every runner: a reload updates auth and garp in place.
     this.deps = {
       // Until open() has the transport, nothing sends (the instances are in INIT).
@@ -91,6 +94,7 @@ export class Director {
         this.groups?.onTransition(r, from, to);
       },
       groupHold: (r) => this.groups?.holdFor(r),
+      openGrace: (vips) => this.grace.open(vips),
     };
     this.runners = new InstanceSet(this.deps);
     this.intake = new AdvertIntake(seams, log, (vrid) => this.runners.forVrid(vrid));
@@ -142,6 +146,7 @@ export class Director {
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
   async start(): Promise<void> {
     await this.services.start(this.config);
+    await this.grace.start();
     this.retrack();
     for (const runner of this.runners.all()) runner.start();
     this.tracked.startScripts();
@@ -228,6 +233,8 @@ export class Director {
           this.loaded = next;
           if (step.auth) this.deps.auth = next.auth;
           if (step.garp) Object.assign(this.deps.garp, garpSettings(next.config));
+          // takeover_grace reloads (the rest of ipvs.sync_daemon needs a restart).
+          await this.grace.start();
           break;
         case 'stop-script':
           this.tracked.stopScript(step.name);
@@ -336,6 +343,7 @@ export class Director {
       await this.options.seams.hooks.drain();
       await this.options.seams.alerts.drain();
       await this.services.stop();
+      await this.grace.stop();
       this.options.seams.vips.close();
       this.options.seams.announcer.close();
       await this.transport?.close();

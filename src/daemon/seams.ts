@@ -10,6 +10,8 @@ import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
 import { IpVipManager } from '../net/vips.js';
 import type { VipManager } from '../net/vips.js';
+import { NftTakeoverGrace } from '../net/takeover-grace.js';
+import type { TakeoverGrace } from '../net/takeover-grace.js';
 import type { ReplayState } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
 import type { AdvertTransport, TransportOptions } from '../vrrp/transport.js';
@@ -50,6 +52,8 @@ export interface Seams {
   vips: VipManager;
   announcer: Announcer;
   ipvs: IpvsDriver;
+  /** The takeover grace's packet filter (none in the simulator). */
+  grace?: TakeoverGrace;
   watchLinks(ifaces: string[], onChange: (iface: string, down: string | undefined) => void): LinkWatch;
   /** The interface's own addresses (IPv4 and IPv6), in the order the system lists them. */
   addresses(iface: string): { family: 4 | 6; address: string }[];
@@ -71,6 +75,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     vips: overrides.vips ?? new IpVipManager(),
     announcer: overrides.announcer ?? new ArpingAnnouncer(),
     ipvs: overrides.ipvs ?? new IpvsadmDriver(),
+    grace: new NftTakeoverGrace(),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,

@@ -24,12 +24,18 @@ async function onPath(name: string, searchPath = process.env.PATH ?? ''): Promis
   return false;
 }
 
-/** The programs a config needs: `ip` for any VIP, `arping` for IPv4 VIPs announced by GARP. */
+/**
+ * The programs a config needs: `ip` for any VIP, `arping` for IPv4 VIPs announced by GARP, `nft`
+ * for the takeover grace of a pair with a sync daemon.
+ */
 export function neededTools(config: Config): Tool[] {
   const vips = config.instances.flatMap((i) => i.vips.map(parseVip));
   const tools: Tool[] = [];
   if (vips.length) tools.push({ name: 'ip', package: 'iproute2', why: 'to add and remove the VIPs' });
   if (vips.some((v) => v?.family === 4)) tools.push({ name: 'arping', package: 'iputils-arping', why: 'to announce IPv4 VIPs after a takeover (without it, clients keep the old MAC for minutes)' });
+  if (vips.length && config.ipvs.sync_daemon?.takeover_grace) {
+    tools.push({ name: 'nft', package: 'nftables', why: 'for the takeover grace (or set ipvs.sync_daemon.takeover_grace: 0)' });
+  }
   return tools;
 }
 

@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import { desiredTable } from '../../src/ipvs/desired.js';
 import { IpvsadmDriver } from '../../src/ipvs/driver.js';
 import { Reconciler } from '../../src/ipvs/reconciler.js';
+import { NftTakeoverGrace } from '../../src/net/takeover-grace.js';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { ROOT } from '../support/pair.js';
 
@@ -117,7 +118,75 @@ virtual_services:
     const answers = await requests(4);
     expect(answers.sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2']);
   });
+
+  /*
+   * The takeover grace's filter hooks input after IPVS: what IPVS forwards never meets it, and a
+   * packet of a connection IPVS does not know (a stray, here a bare ACK from the client) is
+   * dropped while the grace is open, where the director would otherwise answer with a reset.
+   */
+  describe('with the takeover grace open', () => {
+    const grace = new NftTakeoverGrace();
+    const VIP80 = { ports: [{ family: 4 as const, address: '203.0.113.100', port: 80 }], hosts: [] };
+    const dropped = async () => {
+      const listed = JSON.parse((await execa('nft', ['-j', 'list', 'chain', 'inet', 'tandem_grace', 'strays'])).stdout) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] };
+      return listed.nftables.flatMap((o) => o.rule?.expr ?? []).reduce((sum, e) => sum + (e.counter?.packets ?? 0), 0);
+    };
+    let port = 40_000;
+    // Answers 'reset' when the director resets the stray within `waitS` seconds, else 'none'.
+    const stray = async (waitS: number) =>
+      (await execa('ip', ['netns', 'exec', 'vmclient', 'python3', '-c', STRAY, '203.0.113.2', '203.0.113.100', String(++port), '80', String(waitS)], { timeout: 60_000 })).stdout.trim();
+
+    beforeAll(async () => {
+      await grace.install();
+      await grace.open(VIP80, 600);
+    });
+
+    afterAll(async () => {
+      await grace.remove().catch(() => undefined);
+    });
+
+    it('lets through every packet IPVS forwards, and holds a stray instead of resetting it', async () => {
+      expect((await requests(4)).sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2']);
+      expect(await dropped()).toBe(0);
+      expect(await stray(1)).toBe('none');
+      expect(await dropped()).toBe(1);
+    });
+
+    it('resets a stray again once the grace is over', async () => {
+      await grace.remove();
+      expect(await stray(10)).toBe('reset');
+    });
+  });
 });
+
+/** Sends one bare TCP ACK (src, dst, sport, dport) and says whether a reset came back within the wait. */
+const STRAY = `
+import socket, struct, sys, time
+src, dst, sport, dport, wait = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+tcp = struct.pack('!HHIIBBHHH', sport, dport, 1000, 2000, 5 << 4, 0x10, 65535, 0, 0)
+pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, socket.IPPROTO_TCP, len(tcp))
+tcp = tcp[:16] + struct.pack('!H', csum(pseudo + tcp)) + tcp[18:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+s.sendto(tcp, (dst, 0))
+end = time.time() + wait
+while end > time.time():
+    s.settimeout(end - time.time())
+    try:
+        pkt, addr = s.recvfrom(65535)
+    except socket.timeout:
+        break
+    ihl = (pkt[0] & 15) * 4
+    sp, dp = struct.unpack('!HH', pkt[ihl:ihl + 4])
+    if addr[0] == dst and sp == dport and dp == sport and pkt[ihl + 13] & 4:
+        print('reset')
+        sys.exit(0)
+print('none')
+`;
 
 describe('health checks on the real IPVS table', () => {
   let daemon: ResultPromise | undefined;

@@ -45,6 +45,14 @@ describe('config diff', () => {
     expect(diff(edit).summary).toEqual(summary);
   });
 
+  it('applies a new takeover grace by reload, and the rest of the sync daemon by restart', () => {
+    const synced = `${base}ipvs: { sync_daemon: { interface: eth1 } }\n`;
+    const grace = diffConfigs(parse(synced), parse(synced.replace('eth1 }', 'eth1, takeover_grace: 1 }')));
+    expect(grace.needsRestart).toEqual([]);
+    expect(grace.summary).toEqual(['ipvs.sync_daemon changed']);
+    expect(diffConfigs(parse(synced), parse(synced.replace('eth1 }', 'eth1, sync_id: 9 }'))).needsRestart).toEqual(['ipvs.sync_daemon']);
+  });
+
   it('sorts instances into added, removed, restarted and reconfigured', () => {
     const d = diff((t) => t.replace('advert_interval: 0.1', 'advert_interval: 0.2').replace('vrid: 52, priority: 150', 'vrid: 52, priority: 140'));
     expect(d.instances).toEqual({

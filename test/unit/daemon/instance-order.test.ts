@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { InstanceRunner } from '../../../src/daemon/instance.js';
+import type { InstanceDeps } from '../../../src/daemon/instance.js';
 import type { VipManager } from '../../../src/net/vips.js';
 import type { Advert } from '../../../src/vrrp/advert.js';
 import { decodeAdvert } from '../../../src/vrrp/codec.js';
@@ -14,6 +15,24 @@ instances:
 `,
   't.yaml',
 );
+
+/** A runner of VI_1 that writes what it does to `events`; `deps` replaces some of its seams. */
+function runnerWith(events: string[], deps: Partial<InstanceDeps>): InstanceRunner {
+  return new InstanceRunner(config.instances[0] as (typeof config.instances)[number], '192.0.2.1', {
+    // Backups advertise too (kind backup): only the master's adverts count here.
+    transport: { send: (packet) => void events.push(`advert ${(decodeAdvert(packet, { type: 'none' }) as { advert: Advert }).advert.kind}`) },
+    vips: { add: async () => void events.push('add'), remove: async () => void events.push('remove'), list: async () => [], close: () => undefined },
+    announcer: { announce: () => (events.push('garp'), { done: Promise.resolve() }), prepare: () => undefined, close: () => undefined },
+    hooks: { run: (argv) => void events.push(`hook ${argv.at(-2)}`), drain: async () => undefined },
+    auth: { type: 'none' },
+    epoch: 1,
+    garp: { repeat: 1, delayMs: 0, refreshMs: 0, refreshRepeat: 1, spacingMs: 0 },
+    log: pino({ level: 'silent' }),
+    clock: systemClock,
+    onTransition: () => undefined,
+    ...deps,
+  });
+}
 
 /*
  * What a new master does, in order, when its VIP add is slow (a second on a slow kernel): no
@@ -36,19 +55,7 @@ describe('a new master whose VIP add is slow', () => {
       list: async () => [],
       close: () => undefined,
     };
-    const runner = new InstanceRunner(config.instances[0] as (typeof config.instances)[number], '192.0.2.1', {
-      // Backups advertise too (kind backup): only the master's adverts count here.
-      transport: { send: (packet) => void events.push(`advert ${(decodeAdvert(packet, { type: 'none' }) as { advert: Advert }).advert.kind}`) },
-      vips,
-      announcer: { announce: () => ({ done: Promise.resolve() }), prepare: () => undefined, close: () => undefined },
-      hooks: { run: (argv) => void events.push(`hook ${argv.at(-2)}`), drain: async () => undefined },
-      auth: { type: 'none' },
-      epoch: 1,
-      garp: { repeat: 1, delayMs: 0, refreshMs: 0, refreshRepeat: 1, spacingMs: 0 },
-      log: pino({ level: 'silent' }),
-      clock: systemClock,
-      onTransition: () => undefined,
-    });
+    const runner = runnerWith(events, { vips });
     runner.start();
     await started;
     // Five advert intervals with the add still running.
@@ -56,8 +63,34 @@ describe('a new master whose VIP add is slow', () => {
     addDone();
     await new Promise((resolve) => setTimeout(resolve, 150));
     await runner.stop();
-    const upTo = events.indexOf('add done');
-    expect(events.slice(0, upTo).filter((e) => e !== 'advert backup')).toEqual(['hook BACKUP', 'add started']);
-    expect(events.slice(upTo, upTo + 3).sort()).toEqual(['add done', 'advert master', 'hook MASTER']);
+    const order = events.filter((e) => e !== 'garp');
+    const upTo = order.indexOf('add done');
+    expect(order.slice(0, upTo).filter((e) => e !== 'advert backup')).toEqual(['hook BACKUP', 'add started']);
+    expect(order.slice(upTo, upTo + 3).sort()).toEqual(['add done', 'advert master', 'hook MASTER']);
+  });
+
+  it('opens the takeover grace for its VIPs with the add, and announces them only once the grace is open', async () => {
+    const events: string[] = [];
+    let graceDone = () => undefined as void;
+    let graceStarted = () => undefined as void;
+    const started = new Promise<void>((resolve) => (graceStarted = resolve));
+    const runner = runnerWith(events, {
+      openGrace: (vips) => {
+        events.push(`grace ${vips.map((v) => v.address).join(',')}`);
+        graceStarted();
+        return new Promise<void>((resolve) => (graceDone = () => (events.push('grace open'), resolve())));
+      },
+    });
+    runner.start();
+    await started;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.filter((e) => e === 'garp' || e === 'advert master')).toEqual([]);
+    graceDone();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await runner.stop();
+    const open = events.indexOf('grace open');
+    expect(events.slice(0, open)).toContain('grace 192.0.2.100');
+    expect(events.slice(0, open)).toContain('add');
+    expect(events.slice(open)).toContain('garp');
   });
 });

@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Vip } from '../config/vip.js';
+import { graceEntries } from '../ipvs/takeover-grace.js';
+import type { TakeoverGrace } from '../net/takeover-grace.js';
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * When the takeover grace applies (a sync daemon, `takeover_grace` above 0, not a dry run) and
+ * what a failure means to the operator. A grace that cannot be had never stops a takeover: the
+ * VIPs come up all the same, and the error is logged once until it changes.
+ */
+export class GraceControl {
+  private installed = false;
+  private lastError?: string;
+
+  constructor(
+    private readonly grace: TakeoverGrace | undefined,
+    private readonly log: Logger,
+    private readonly config: () => Config,
+    private readonly dryRun: boolean,
+  ) {}
+
+  private get seconds(): number {
+    return this.config().ipvs.sync_daemon?.takeover_grace ?? 0;
+  }
+
+  /** Installs the filter if the config wants it (at start, and after a reload that turns it on). */
+  async start(): Promise<void> {
+    if (this.installed || !this.grace || this.dryRun || !this.seconds) return;
+    try {
+      await this.grace.install();
+      this.installed = true;
+      this.log.info({ takeoverGrace: this.seconds }, `takeover grace: for ${this.seconds} s after a takeover, packets of connections IPVS does not know yet are dropped, not reset (nftables table inet tandem_grace)`);
+    } catch (err) {
+      this.failed(`takeover grace: nftables refused the table (${message(err)}); a connection opened just before a takeover is reset. Install nftables (the nft command) and load nf_tables, or set ipvs.sync_daemon.takeover_grace: 0`);
+    }
+  }
+
+  /** Opens the grace for the services on `vips`, as they are taken over. Never rejects. */
+  async open(vips: Vip[]): Promise<void> {
+    if (!this.installed || !this.seconds) return;
+    const entries = graceEntries(this.config().virtual_services, vips);
+    try {
+      await this.grace?.open(entries, this.seconds);
+      this.lastError = undefined;
+    } catch (err) {
+      this.failed(`takeover grace: nft did not open it (${message(err)}); connections opened just before this takeover may be reset`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.installed) return;
+    this.installed = false;
+    await this.grace?.remove().catch((err: unknown) => this.log.error({ err: message(err) }, `takeover grace: the nftables table inet tandem_grace was not removed (${message(err)}): nft delete table inet tandem_grace`));
+  }
+
+  private failed(text: string): void {
+    if (text === this.lastError) return;
+    this.lastError = text;
+    this.log.error(text);
+  }
+}
