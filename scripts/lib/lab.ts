@@ -106,10 +106,13 @@ async function startServers(): Promise<void> {
     await inNs(name, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
   }
   for (const name of SERVERS) await execa(NET, ['start-rs', name]);
+  // Bounded, not a goal: in the real-IPVS guest three Node.js servers start on one busy CPU.
   await waitFor('the HTTP real servers', async () => {
-    const logs = await Promise.all(SERVERS.map((n) => readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')));
-    return logs.every((l) => l.includes('ready'));
-  }, 10_000, 50);
+    const logs = await Promise.all(SERVERS.map(async (n) => [n, await readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')] as const));
+    const waiting = logs.filter(([, log]) => !log.includes('ready')).map(([n, log]) => `${n} (${log.trim().split('\n').at(-1) || 'nothing logged'})`);
+    if (waiting.length) throw new Error(`not ready: ${waiting.join(', ')}`);
+    return true;
+  }, 60_000, 50);
 }
 
 /** MariaDB on db, on a data directory under .lab, with the check user the configs name. */

@@ -30,11 +30,16 @@ export class GraceControl {
   async start(): Promise<void> {
     if (this.installed || !this.grace || this.dryRun || !this.seconds) return;
     try {
-      await this.grace.install();
+      const { families, command } = await this.grace.install();
       this.installed = true;
-      this.log.info({ takeoverGrace: this.seconds }, `takeover grace: for ${this.seconds} s after a takeover, packets of connections IPVS does not know yet are dropped, not reset (nftables table inet tandem_grace)`);
+      this.log.info(
+        { takeoverGrace: this.seconds, command, families },
+        `takeover grace: for ${this.seconds} s after a takeover, the resets for packets of connections IPVS does not know yet are not sent (${command}, chain TANDEM-GRACE)${families.includes(6) ? '' : '; not for IPv6 VIPs: ip6tables did not take the chain'}`,
+      );
     } catch (err) {
-      this.failed(`takeover grace: nftables refused the table (${message(err)}); a connection opened just before a takeover is reset. Install nftables (the nft command) and load nf_tables, or set ipvs.sync_daemon.takeover_grace: 0`);
+      this.failed(
+        `takeover grace: iptables refused the chain TANDEM-GRACE (${message(err)}); a connection opened just before a takeover will be reset. Install iptables, or set ipvs.sync_daemon.takeover_grace: 0`,
+      );
     }
   }
 
@@ -46,14 +51,14 @@ export class GraceControl {
       await this.grace?.open(entries, this.seconds);
       this.lastError = undefined;
     } catch (err) {
-      this.failed(`takeover grace: nft did not open it (${message(err)}); connections opened just before this takeover may be reset`);
+      this.failed(`takeover grace: iptables-restore did not open it (${message(err)}); connections opened just before this takeover may be reset`);
     }
   }
 
   async stop(): Promise<void> {
     if (!this.installed) return;
     this.installed = false;
-    await this.grace?.remove().catch((err: unknown) => this.log.error({ err: message(err) }, `takeover grace: the nftables table inet tandem_grace was not removed (${message(err)}): nft delete table inet tandem_grace`));
+    await this.grace?.remove().catch((err: unknown) => this.log.error({ err: message(err) }, `takeover grace: the chain TANDEM-GRACE was not removed (${message(err)}): iptables -D OUTPUT -j TANDEM-GRACE; iptables -X TANDEM-GRACE`));
   }
 
   private failed(text: string): void {

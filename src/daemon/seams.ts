@@ -10,7 +10,7 @@ import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
 import { IpVipManager } from '../net/vips.js';
 import type { VipManager } from '../net/vips.js';
-import { NftTakeoverGrace } from '../net/takeover-grace.js';
+import { IptablesTakeoverGrace } from '../net/takeover-grace.js';
 import type { TakeoverGrace } from '../net/takeover-grace.js';
 import type { ReplayState } from '../vrrp/replay.js';
 import { UdpTransport } from '../vrrp/transport.js';
@@ -75,7 +75,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     vips: overrides.vips ?? new IpVipManager(),
     announcer: overrides.announcer ?? new ArpingAnnouncer(),
     ipvs: overrides.ipvs ?? new IpvsadmDriver(),
-    grace: new NftTakeoverGrace(),
+    grace: new IptablesTakeoverGrace(),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,

@@ -10,79 +10,71 @@ import { canonicalAddress } from '../vrrp/address.js';
  * partly filled message for 2 s and looks every 1 s). A reset would end it at once; a dropped
  * packet is sent again by the client, and the retry that comes after the sync goes through.
  *
- * The nftables chain hooks input after IPVS (priority 150; IPVS takes its packets at 98 and 99),
- * so it sees only what IPVS let through to the director's own stack, which has no listener on a
- * virtual service and would reset. SYNs pass: a new connection that IPVS refused is refused.
+ * The director's own stack sends those resets (IPVS passes up what it does not know, and nothing
+ * listens on a virtual service), so the grace is an iptables chain jumped to from OUTPUT that
+ * drops them: a reset from a VIP and service port without ACK is one that answers a segment of a
+ * connection (RFC 793: a reset that answers a SYN, a new connection refused, carries an ACK and
+ * still goes out). Nothing IPVS forwards passes OUTPUT.
  */
-export const GRACE_TABLE = 'tandem_grace';
+export const GRACE_CHAIN = 'TANDEM-GRACE';
 
-/** What a takeover opens the grace for: VIP and port of each TCP service, and VIPs of all-port services. */
-export interface GraceEntries {
-  ports: { family: 4 | 6; address: string; port: number }[];
-  hosts: { family: 4 | 6; address: string }[];
-}
-
-/** The table, built afresh (an earlier run's is replaced). */
-export function graceRuleset(): string {
-  return [
-    `table inet ${GRACE_TABLE} {}`,
-    `delete table inet ${GRACE_TABLE}`,
-    `table inet ${GRACE_TABLE} {`,
-    '  set ports4 { type ipv4_addr . inet_service; flags timeout; }',
-    '  set ports6 { type ipv6_addr . inet_service; flags timeout; }',
-    '  set hosts4 { type ipv4_addr; flags timeout; }',
-    '  set hosts6 { type ipv6_addr; flags timeout; }',
-    '  chain strays {',
-    '    type filter hook input priority 150; policy accept;',
-    '    tcp flags & syn == 0 ip daddr . tcp dport @ports4 counter drop',
-    '    tcp flags & syn == 0 ip6 daddr . tcp dport @ports6 counter drop',
-    '    tcp flags & syn == 0 ip daddr @hosts4 counter drop',
-    '    tcp flags & syn == 0 ip6 daddr @hosts6 counter drop',
-    '  }',
-    '}',
-    '',
-  ].join('\n');
-}
-
-export function graceRemoval(): string {
-  return `table inet ${GRACE_TABLE} {}\ndelete table inet ${GRACE_TABLE}\n`;
+export interface GraceEntry {
+  family: 4 | 6;
+  address: string;
+  /** 0: every port (an all-port persistent service). */
+  port: number;
 }
 
 /**
  * The TCP virtual services on `vips` (fwmark services are left out: their addresses are the
  * firewall's to know).
  */
-export function graceEntries(services: Config['virtual_services'], vips: Vip[]): GraceEntries {
+export function graceEntries(services: Config['virtual_services'], vips: Vip[]): GraceEntry[] {
   const held = new Map(vips.map((v) => [v.address, v.family]));
-  const entries: GraceEntries = { ports: [], hosts: [] };
+  const entries: GraceEntry[] = [];
   for (const s of services) {
     if (s.protocol !== 'tcp' || s.address === undefined || s.port === undefined) continue;
     const address = canonicalAddress(s.address);
     const family = held.get(address);
-    if (family === undefined) continue;
-    if (s.port === 0) entries.hosts.push({ family, address });
-    else entries.ports.push({ family, address, port: s.port });
+    if (family !== undefined) entries.push({ family, address, port: s.port });
   }
   return entries;
 }
 
+/** The chain's rule for one entry, as iptables arguments after `-A CHAIN`. */
+export function graceRule(e: GraceEntry): string[] {
+  return ['-s', `${e.address}/${e.family === 4 ? 32 : 128}`, '-p', 'tcp', ...(e.port ? ['--sport', String(e.port)] : []), '--tcp-flags', 'RST,ACK', 'RST', '-j', 'DROP'];
+}
+
 /**
- * The nft input that opens the grace for `seconds`, or renews it: each element is added, deleted
- * and added again in one transaction, since adding an element already there keeps its old
- * timeout. Empty when there is nothing to hold.
+ * The iptables-restore input that makes the chain hold exactly `entries` (with --noflush, the
+ * chain's line empties it first; the rest of the table is left alone).
  */
-export function graceOpening(entries: GraceEntries, seconds: number): string {
-  const ms = Math.max(1, Math.round(seconds * 1000));
-  const lines: string[] = [];
-  const put = (set: string, keys: string[]) => {
-    if (!keys.length) return;
-    const plain = keys.join(', ');
-    const timed = keys.map((k) => `${k} timeout ${ms}ms`).join(', ');
-    lines.push(`add element inet ${GRACE_TABLE} ${set} { ${timed} }`, `delete element inet ${GRACE_TABLE} ${set} { ${plain} }`, `add element inet ${GRACE_TABLE} ${set} { ${timed} }`);
-  };
-  for (const family of [4, 6] as const) {
-    put(`ports${family}`, entries.ports.filter((e) => e.family === family).map((e) => `${e.address} . ${e.port}`));
-    put(`hosts${family}`, entries.hosts.filter((e) => e.family === family).map((e) => e.address));
+export function graceRestore(entries: GraceEntry[]): string {
+  return ['*filter', `:${GRACE_CHAIN} - [0:0]`, ...entries.map((e) => `-A ${GRACE_CHAIN} ${graceRule(e).join(' ')}`), 'COMMIT', ''].join('\n');
+}
+
+/** Which entries are held until when (epoch ms): a takeover opens or renews them, time ends them. */
+export class GraceWindows {
+  private readonly until = new Map<string, { entry: GraceEntry; until: number }>();
+
+  open(entries: GraceEntry[], until: number): void {
+    for (const entry of entries) this.until.set(`${entry.address} ${entry.port}`, { entry, until });
   }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+
+  /** The entries still held at `now`, of one family (those over are forgotten). */
+  live(now: number, family: 4 | 6): GraceEntry[] {
+    for (const [key, w] of this.until) if (w.until <= now) this.until.delete(key);
+    return [...this.until.values()].filter((w) => w.entry.family === family).map((w) => w.entry);
+  }
+
+  /** When the next entry ends, if any is held. */
+  nextEnd(): number | undefined {
+    const ends = [...this.until.values()].map((w) => w.until);
+    return ends.length ? Math.min(...ends) : undefined;
+  }
+
+  clear(): void {
+    this.until.clear();
+  }
 }

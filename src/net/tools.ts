@@ -25,7 +25,7 @@ async function onPath(name: string, searchPath = process.env.PATH ?? ''): Promis
 }
 
 /**
- * The programs a config needs: `ip` for any VIP, `arping` for IPv4 VIPs announced by GARP, `nft`
+ * The programs a config needs: `ip` for any VIP, `arping` for IPv4 VIPs announced by GARP, `iptables`
  * for the takeover grace of a pair with a sync daemon.
  */
 export function neededTools(config: Config): Tool[] {
@@ -34,7 +34,7 @@ export function neededTools(config: Config): Tool[] {
   if (vips.length) tools.push({ name: 'ip', package: 'iproute2', why: 'to add and remove the VIPs' });
   if (vips.some((v) => v?.family === 4)) tools.push({ name: 'arping', package: 'iputils-arping', why: 'to announce IPv4 VIPs after a takeover (without it, clients keep the old MAC for minutes)' });
   if (vips.length && config.ipvs.sync_daemon?.takeover_grace) {
-    tools.push({ name: 'nft', package: 'nftables', why: 'for the takeover grace (or set ipvs.sync_daemon.takeover_grace: 0)' });
+    tools.push({ name: 'iptables-restore', package: 'iptables', why: 'for the takeover grace (or set ipvs.sync_daemon.takeover_grace: 0)' });
   }
   return tools;
 }

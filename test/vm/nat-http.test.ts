@@ -9,8 +9,9 @@ import { parseConfig } from '../../src/config/parse.js';
 import { desiredTable } from '../../src/ipvs/desired.js';
 import { IpvsadmDriver } from '../../src/ipvs/driver.js';
 import { Reconciler } from '../../src/ipvs/reconciler.js';
-import { NftTakeoverGrace } from '../../src/net/takeover-grace.js';
+import { IptablesTakeoverGrace } from '../../src/net/takeover-grace.js';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
+import { waitFor } from '../support/netns.js';
 import { ROOT } from '../support/pair.js';
 
 /*
@@ -120,16 +121,18 @@ virtual_services:
   });
 
   /*
-   * The takeover grace's filter hooks input after IPVS: what IPVS forwards never meets it, and a
-   * packet of a connection IPVS does not know (a stray, here a bare ACK from the client) is
-   * dropped while the grace is open, where the director would otherwise answer with a reset.
+   * The takeover grace: what IPVS forwards never meets its chain, and a packet of a connection
+   * IPVS does not know (a stray, here a bare ACK from the client) gets no reset from the
+   * director while the grace is open.
    */
   describe('with the takeover grace open', () => {
-    const grace = new NftTakeoverGrace();
-    const VIP80 = { ports: [{ family: 4 as const, address: '203.0.113.100', port: 80 }], hosts: [] };
-    const dropped = async () => {
-      const listed = JSON.parse((await execa('nft', ['-j', 'list', 'chain', 'inet', 'tandem_grace', 'strays'])).stdout) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] };
-      return listed.nftables.flatMap((o) => o.rule?.expr ?? []).reduce((sum, e) => sum + (e.counter?.packets ?? 0), 0);
+    const grace = new IptablesTakeoverGrace();
+    const VIP80 = [{ family: 4 as const, address: '203.0.113.100', port: 80 }];
+    let command = 'iptables';
+    // The packets the chain dropped, and its rules.
+    const chain = async () => {
+      const listed = (await execa(command, ['-w', '-L', 'TANDEM-GRACE', '-vnx'])).stdout.split('\n').slice(2).filter(Boolean);
+      return { dropped: listed.reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0]), 0), rules: listed.length };
     };
     let port = 40_000;
     // Answers 'reset' when the director resets the stray within `waitS` seconds, else 'none'.
@@ -137,23 +140,25 @@ virtual_services:
       (await execa('ip', ['netns', 'exec', 'vmclient', 'python3', '-c', STRAY, '203.0.113.2', '203.0.113.100', String(++port), '80', String(waitS)], { timeout: 60_000 })).stdout.trim();
 
     beforeAll(async () => {
-      await grace.install();
-      await grace.open(VIP80, 600);
+      ({ command } = await grace.install());
     });
 
     afterAll(async () => {
       await grace.remove().catch(() => undefined);
     });
 
-    it('lets through every packet IPVS forwards, and holds a stray instead of resetting it', async () => {
+    it('lets through every packet IPVS forwards, and sends no reset for a stray', async () => {
+      await grace.open(VIP80, 600);
+      expect(await chain()).toEqual({ dropped: 0, rules: 1 });
       expect((await requests(4)).sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2']);
-      expect(await dropped()).toBe(0);
+      expect(await chain()).toEqual({ dropped: 0, rules: 1 });
       expect(await stray(1)).toBe('none');
-      expect(await dropped()).toBe(1);
+      expect(await chain()).toEqual({ dropped: 1, rules: 1 });
     });
 
     it('resets a stray again once the grace is over', async () => {
-      await grace.remove();
+      await grace.open(VIP80, 1);
+      await waitFor('the grace to end', async () => (await chain()).rules === 0, 30_000, 100);
       expect(await stray(10)).toBe('reset');
     });
   });

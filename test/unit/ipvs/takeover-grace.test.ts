@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { parseVip } from '../../../src/config/vip.js';
 import type { Vip } from '../../../src/config/vip.js';
-import { graceEntries, graceOpening } from '../../../src/ipvs/takeover-grace.js';
+import { GraceWindows, graceEntries, graceRestore } from '../../../src/ipvs/takeover-grace.js';
+import type { GraceEntry } from '../../../src/ipvs/takeover-grace.js';
 
 const { config } = parseConfig(
   `auth: none
@@ -27,34 +28,47 @@ describe('the takeover grace', () => {
     expect(config.ipvs.sync_daemon?.takeover_grace).toBe(4);
   });
 
-  it('covers the TCP services on the VIPs taken over, an all-port service by its VIP', () => {
-    expect(graceEntries(config.virtual_services, vips('192.0.2.100/24', '2001:db8::100/64'))).toEqual({
-      ports: [
-        { family: 4, address: '192.0.2.100', port: 80 },
-        { family: 6, address: '2001:db8::100', port: 443 },
-      ],
-      hosts: [{ family: 4, address: '192.0.2.100' }],
-    });
+  it('covers the TCP services on the VIPs taken over, an all-port service with port 0', () => {
+    expect(graceEntries(config.virtual_services, vips('192.0.2.100/24', '2001:db8::100/64'))).toEqual([
+      { family: 4, address: '192.0.2.100', port: 80 },
+      { family: 4, address: '192.0.2.100', port: 0 },
+      { family: 6, address: '2001:db8::100', port: 443 },
+    ]);
   });
 
   it('covers nothing for VIPs without TCP services', () => {
-    expect(graceEntries(config.virtual_services, vips('198.51.100.1/24'))).toEqual({ ports: [], hosts: [] });
-    expect(graceOpening({ ports: [], hosts: [] }, 4)).toBe('');
+    expect(graceEntries(config.virtual_services, vips('198.51.100.1/24'))).toEqual([]);
   });
 
-  it('renews elements already there: add, delete and add again, in one nft input', () => {
-    const text = graceOpening(graceEntries(config.virtual_services, vips('192.0.2.100/24', '2001:db8::100/64')), 2.5);
-    expect(text.split('\n')).toEqual([
-      'add element inet tandem_grace ports4 { 192.0.2.100 . 80 timeout 2500ms }',
-      'delete element inet tandem_grace ports4 { 192.0.2.100 . 80 }',
-      'add element inet tandem_grace ports4 { 192.0.2.100 . 80 timeout 2500ms }',
-      'add element inet tandem_grace hosts4 { 192.0.2.100 timeout 2500ms }',
-      'delete element inet tandem_grace hosts4 { 192.0.2.100 }',
-      'add element inet tandem_grace hosts4 { 192.0.2.100 timeout 2500ms }',
-      'add element inet tandem_grace ports6 { 2001:db8::100 . 443 timeout 2500ms }',
-      'delete element inet tandem_grace ports6 { 2001:db8::100 . 443 }',
-      'add element inet tandem_grace ports6 { 2001:db8::100 . 443 timeout 2500ms }',
+  it('writes the whole chain in one iptables-restore input: the resets that answer a segment, not those that refuse a SYN', () => {
+    const [v4, all, v6] = graceEntries(config.virtual_services, vips('192.0.2.100/24', '2001:db8::100/64')) as [GraceEntry, GraceEntry, GraceEntry];
+    expect(graceRestore([v4, all]).split('\n')).toEqual([
+      '*filter',
+      ':TANDEM-GRACE - [0:0]',
+      '-A TANDEM-GRACE -s 192.0.2.100/32 -p tcp --sport 80 --tcp-flags RST,ACK RST -j DROP',
+      '-A TANDEM-GRACE -s 192.0.2.100/32 -p tcp --tcp-flags RST,ACK RST -j DROP',
+      'COMMIT',
       '',
     ]);
+    expect(graceRestore([v6])).toContain('-A TANDEM-GRACE -s 2001:db8::100/128 -p tcp --sport 443 --tcp-flags RST,ACK RST');
+    expect(graceRestore([])).toBe('*filter\n:TANDEM-GRACE - [0:0]\nCOMMIT\n');
+  });
+
+  it('holds each entry until its grace ends, a new takeover renewing it', () => {
+    const w = new GraceWindows();
+    const a = { family: 4 as const, address: '192.0.2.100', port: 80 };
+    const b = { family: 4 as const, address: '192.0.2.101', port: 80 };
+    const c = { family: 6 as const, address: '2001:db8::100', port: 443 };
+    w.open([a, c], 4000);
+    w.open([b], 5000);
+    expect(w.nextEnd()).toBe(4000);
+    expect(w.live(3999, 4)).toEqual([a, b]);
+    expect(w.live(3999, 6)).toEqual([c]);
+    w.open([a], 9000);
+    expect(w.live(4000, 4)).toEqual([a, b]);
+    expect(w.live(4000, 6)).toEqual([]);
+    expect(w.nextEnd()).toBe(5000);
+    expect(w.live(9000, 4)).toEqual([]);
+    expect(w.nextEnd()).toBeUndefined();
   });
 });

@@ -27,10 +27,10 @@ describe('the programs a takeover needs', () => {
     await expect(checkTools(config('2001:db8::100/64'), dir)).resolves.toBeUndefined();
   });
 
-  it('refuses to start without nft when a sync daemon has a takeover grace, and names the way out', async () => {
+  it('refuses to start without iptables when a sync daemon has a takeover grace, and names the way out', async () => {
     const synced = (grace: number) =>
       parseConfig(`auth: none\ninstances:\n  - { name: VI_1, interface: eth0, vrid: 51, priority: 100, vips: [2001:db8::100/64] }\nipvs: { sync_daemon: { interface: eth1, takeover_grace: ${grace} } }\n`, 't.yaml').config;
-    await expect(checkTools(synced(4), dir)).rejects.toThrow('nft is not installed (needed for the takeover grace (or set ipvs.sync_daemon.takeover_grace: 0)): apt-get install nftables');
+    await expect(checkTools(synced(4), dir)).rejects.toThrow('iptables-restore is not installed (needed for the takeover grace (or set ipvs.sync_daemon.takeover_grace: 0)): apt-get install iptables');
     await expect(checkTools(synced(0), dir)).resolves.toBeUndefined();
   });
 
