@@ -146,7 +146,9 @@ export class Director {
   /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
   async start(): Promise<void> {
     await this.services.start(this.config);
-    await this.grace.start();
+    // Not awaited: a slow iptables must not hold the election back (a takeover before it is
+    // in place has no grace).
+    void this.grace.start();
     this.retrack();
     for (const runner of this.runners.all()) runner.start();
     this.tracked.startScripts();
@@ -234,7 +236,7 @@ export class Director {
           if (step.auth) this.deps.auth = next.auth;
           if (step.garp) Object.assign(this.deps.garp, garpSettings(next.config));
           // takeover_grace reloads (the rest of ipvs.sync_daemon needs a restart).
-          await this.grace.start();
+          void this.grace.start();
           break;
         case 'stop-script':
           this.tracked.stopScript(step.name);

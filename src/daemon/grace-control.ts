@@ -13,6 +13,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  */
 export class GraceControl {
   private installed = false;
+  private installing?: Promise<void>;
   private lastError?: string;
 
   constructor(
@@ -27,10 +28,15 @@ export class GraceControl {
   }
 
   /** Installs the filter if the config wants it (at start, and after a reload that turns it on). */
-  async start(): Promise<void> {
-    if (this.installed || !this.grace || this.dryRun || !this.seconds) return;
+  start(): Promise<void> {
+    if (this.installed || !this.grace || this.dryRun || !this.seconds) return Promise.resolve();
+    this.installing ??= this.install(this.grace).finally(() => (this.installing = undefined));
+    return this.installing;
+  }
+
+  private async install(grace: TakeoverGrace): Promise<void> {
     try {
-      const { families, command } = await this.grace.install();
+      const { families, command } = await grace.install();
       this.installed = true;
       this.log.info(
         { takeoverGrace: this.seconds, command, families },
@@ -56,6 +62,7 @@ export class GraceControl {
   }
 
   async stop(): Promise<void> {
+    await this.installing;
     if (!this.installed) return;
     this.installed = false;
     await this.grace?.remove().catch((err: unknown) => this.log.error({ err: message(err) }, `takeover grace: the chain TANDEM-GRACE was not removed (${message(err)}): iptables -D OUTPUT -j TANDEM-GRACE; iptables -X TANDEM-GRACE`));

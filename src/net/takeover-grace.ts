@@ -1,6 +1,6 @@
 import type { GraceEntry } from '../ipvs/takeover-grace.js';
 import { GRACE_CHAIN, GraceWindows, graceRestore } from '../ipvs/takeover-grace.js';
-import { CommandError, run } from './exec.js';
+import { run } from './exec.js';
 import { warmCommand } from './warm.js';
 import type { Warm } from './warm.js';
 
@@ -25,7 +25,8 @@ const VARIANTS = [
 
 type Variant = (typeof VARIANTS)[number];
 
-const TIMEOUT_MS = 10_000;
+/** A bound, not a goal: in the real-IPVS guest one iptables command takes a second when idle. */
+const TIMEOUT_MS = 30_000;
 
 /**
  * The grace in iptables. A takeover rewrites the chain through an `iptables-restore` forked
@@ -58,15 +59,14 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
     throw firstError;
   }
 
-  /** The chain, empty, with a jump to it first in OUTPUT; a rule like its own tried once. */
+  /**
+   * The chain, empty, with a jump to it first in OUTPUT, and its kind of rule tried once: two
+   * commands (each takes a second on a slow kernel).
+   */
   private async setUp(command: string): Promise<void> {
-    const ipt = (...args: string[]) => run(command, ['-w', ...args], { timeoutMs: TIMEOUT_MS });
-    await ipt('-N', GRACE_CHAIN).catch((err: unknown) => {
-      if (!(err instanceof CommandError && /already exists/i.test(err.stderr))) throw err;
-    });
-    await ipt('-A', GRACE_CHAIN, '-p', 'tcp', '--tcp-flags', 'RST,ACK', 'RST', '-j', 'DROP');
-    await ipt('-F', GRACE_CHAIN);
-    if (!(await ipt('-C', 'OUTPUT', '-j', GRACE_CHAIN).then(() => true, () => false))) await ipt('-I', 'OUTPUT', '1', '-j', GRACE_CHAIN);
+    const jumps = await run(command, ['-w', '-C', 'OUTPUT', '-j', GRACE_CHAIN], { timeoutMs: TIMEOUT_MS }).then(() => true, () => false);
+    const input = ['*filter', `:${GRACE_CHAIN} - [0:0]`, `-A ${GRACE_CHAIN} -p tcp --tcp-flags RST,ACK RST -j DROP`, `-F ${GRACE_CHAIN}`, ...(jumps ? [] : [`-I OUTPUT 1 -j ${GRACE_CHAIN}`]), 'COMMIT', ''];
+    await run(`${command}-restore`, ['-w', '--noflush'], { input: input.join('\n'), timeoutMs: TIMEOUT_MS });
   }
 
   private warmFor(family: 4 | 6): Warm {
@@ -110,10 +110,11 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
     const errors: unknown[] = [];
     for (const family of this.families) {
       const command = this.variant?.[family] as string;
-      const ipt = (...args: string[]) => run(command, ['-w', ...args], { timeoutMs: TIMEOUT_MS });
-      // Every jump to it (an operator's iptables-restore may have doubled it), within reason.
-      for (let i = 0; i < 8; i++) if (!(await ipt('-D', 'OUTPUT', '-j', GRACE_CHAIN).then(() => true, () => false))) break;
-      await ipt('-F', GRACE_CHAIN).then(() => ipt('-X', GRACE_CHAIN)).catch((err: unknown) => errors.push(err));
+      const input = (jump: boolean) => ['*filter', ...(jump ? [`-D OUTPUT -j ${GRACE_CHAIN}`] : []), `-F ${GRACE_CHAIN}`, `-X ${GRACE_CHAIN}`, 'COMMIT', ''].join('\n');
+      // Without its jump (an operator's firewall reload took it), the chain still goes.
+      await run(`${command}-restore`, ['-w', '--noflush'], { input: input(true), timeoutMs: TIMEOUT_MS })
+        .catch(() => run(`${command}-restore`, ['-w', '--noflush'], { input: input(false), timeoutMs: TIMEOUT_MS }))
+        .catch((err: unknown) => errors.push(err));
     }
     this.families = [];
     if (errors.length) throw errors[0];
