@@ -29,7 +29,7 @@ export interface InstanceDeps {
   log: Logger;
   clock: Clock;
   onTransition: (instance: InstanceRunner, from: VrrpState, to: VrrpState) => void;
-  /** Opens the takeover grace for VIPs being taken over (GraceControl.open; never rejects). */
+  /** Opens the takeover grace for VIPs being taken over, as they are added (GraceControl.open; never rejects). */
   openGrace?: (vips: Vip[]) => Promise<void>;
   /** Why our sync group forbids a takeover by our own timer now (see SyncGroups.holdFor). */
   groupHold?: (instance: InstanceRunner) => string | undefined;
@@ -302,12 +302,12 @@ export class InstanceRunner {
         return;
       case 'addVips':
         this.vipsAdding += 1;
-        // The grace is in place before the gratuitous ARP brings the clients' packets here.
-        this.enqueue('add VIPs', () =>
-          this.timed('VIPs added', async () => {
-            await Promise.all([this.deps.vips.add(this.config.interface, this.vips), this.deps.openGrace?.(this.vips)]);
-          }).finally(() => (this.vipsAdding -= 1)),
-        );
+        this.enqueue('add VIPs', () => {
+          // Not awaited: on a slow kernel iptables can take seconds, and the adverts that wait
+          // for the VIPs must not wait for it too (the peer would take over again).
+          void this.deps.openGrace?.(this.vips);
+          return this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)).finally(() => (this.vipsAdding -= 1));
+        });
         return;
       case 'removeVips':
         this.garps.cancel();

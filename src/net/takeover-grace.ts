@@ -53,6 +53,8 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
       this.variant = variant;
       // An IPv6 VIP's grace needs ip6tables too; a kernel without it still has IPv4's.
       this.families = [4, ...(await this.setUp(variant[6]).then(() => [6 as const], () => []))];
+      // Left empty: a takeover with nothing to hold writes nothing.
+      for (const family of this.families) this.applied.set(family, graceRestore([]));
       for (const family of this.families) this.warmFor(family).arm();
       return { families: this.families, command: variant[4] };
     }

@@ -69,28 +69,25 @@ describe('a new master whose VIP add is slow', () => {
     expect(order.slice(upTo, upTo + 3).sort()).toEqual(['add done', 'advert master', 'hook MASTER']);
   });
 
-  it('opens the takeover grace for its VIPs with the add, and announces them only once the grace is open', async () => {
+  it('opens the takeover grace for its VIPs as it adds them, and waits for the grace in nothing', async () => {
     const events: string[] = [];
-    let graceDone = () => undefined as void;
     let graceStarted = () => undefined as void;
     const started = new Promise<void>((resolve) => (graceStarted = resolve));
     const runner = runnerWith(events, {
+      // A grace that never opens (iptables hung on a slow kernel).
       openGrace: (vips) => {
         events.push(`grace ${vips.map((v) => v.address).join(',')}`);
         graceStarted();
-        return new Promise<void>((resolve) => (graceDone = () => (events.push('grace open'), resolve())));
+        return new Promise<void>(() => undefined);
       },
     });
     runner.start();
     await started;
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(events.filter((e) => e === 'garp' || e === 'advert master')).toEqual([]);
-    graceDone();
-    await new Promise((resolve) => setTimeout(resolve, 150));
     await runner.stop();
-    const open = events.indexOf('grace open');
-    expect(events.slice(0, open)).toContain('grace 192.0.2.100');
-    expect(events.slice(0, open)).toContain('add');
-    expect(events.slice(open)).toContain('garp');
+    const order = events.filter((e) => e !== 'advert backup');
+    expect(order.indexOf('grace 192.0.2.100')).toBeLessThan(order.indexOf('add'));
+    expect(order.indexOf('add')).toBeLessThan(order.indexOf('garp'));
+    expect(order).toContain('advert master');
   });
 });
