@@ -69,7 +69,12 @@ const TIME_LIMITS: Record<string, string[]> = {
   link: ['--max-downtime', '1000'],
 };
 
-const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: 60_000 });
+/**
+ * How long the lab's setup may take at most, step by step: bounds, not goals. In the real-IPVS
+ * guest on a busy host a fork takes 0.1-1 s and MariaDB's install several minutes.
+ */
+const SETUP_BOUND_MS = 300_000;
+const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: SETUP_BOUND_MS });
 
 async function down(): Promise<void> {
   for (const d of DIRECTORS) {
@@ -106,13 +111,12 @@ async function startServers(): Promise<void> {
     await inNs(name, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
   }
   for (const name of SERVERS) await execa(NET, ['start-rs', name]);
-  // Bounded, not a goal: in the real-IPVS guest three Node.js servers start on one busy CPU.
   await waitFor('the HTTP real servers', async () => {
     const logs = await Promise.all(SERVERS.map(async (n) => [n, await readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')] as const));
     const waiting = logs.filter(([, log]) => !log.includes('ready')).map(([n, log]) => `${n} (${log.trim().split('\n').at(-1) || 'nothing logged'})`);
     if (waiting.length) throw new Error(`not ready: ${waiting.join(', ')}`);
     return true;
-  }, 60_000, 50);
+  }, SETUP_BOUND_MS, 50);
 }
 
 /** MariaDB on db, on a data directory under .lab, with the check user the configs name. */
@@ -122,14 +126,14 @@ async function startDatabase(password: string): Promise<void> {
   // A small buffer pool with a small ceiling: by default MariaDB reserves address space for an
   // 8 TiB pool, which User-mode Linux (the real-IPVS VM) cannot map.
   const pool = ['--innodb-buffer-pool-size=32M', '--innodb-buffer-pool-size-max=64M'];
-  await execa('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', ...pool], { timeout: 60_000 });
+  await execa('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', ...pool], { timeout: SETUP_BOUND_MS });
   const log = openSync(path.join(STATE, 'db.log'), 'a');
   spawn('ip', ['netns', 'exec', `${PREFIX}-db`, 'mariadbd', '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--port=3306', '--bind-address=198.51.100.21', '--user=root', '--skip-name-resolve', `--pid-file=${path.join(STATE, 'db.pid')}`, ...pool], {
     detached: true,
     stdio: ['ignore', log, log],
   }).unref();
-  const sql = (q: string) => execa('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 10_000 });
-  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), 30_000, 200);
+  const sql = (q: string) => execa('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 60_000 });
+  await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), SETUP_BOUND_MS, 200);
   await sql(`CREATE USER tandem@'%' IDENTIFIED BY '${password}'`);
 }
 
@@ -221,12 +225,11 @@ async function up(options: DrillOptions): Promise<void> {
     await execa(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
   }
-  // Bounded, not a goal: in the real-IPVS guest two daemons start on one slow CPU.
-  const first = await waitFor('a master to be elected', masterOf, 60_000, 100);
+  const first = await waitFor('a master to be elected', masterOf, SETUP_BOUND_MS, 100);
   await waitFor('the health checks to run', async () => {
     const s = JSON.parse(await tandem(first, ['status', '--json', '--state-dir', path.join(STATE, first)])) as { services: { servers: { checks: number }[] }[] };
     return s.services.every((svc) => svc.servers.every((r) => r.checks > 0));
-  }, 20_000, 200);
+  }, SETUP_BOUND_MS, 200);
   for (const d of DIRECTORS) {
     console.log(`\n== tandem status on ${d.name}`);
     console.log(await tandem(d.name, ['status', '--state-dir', path.join(STATE, d.name)]));
