@@ -457,7 +457,7 @@ export const configSchema = {
               maximum: 60,
               default: 4,
               description:
-                "Seconds after a takeover during which the new master does not reset the TCP connections to its virtual services that IPVS does not know yet (an iptables chain, TANDEM-GRACE, that drops the resets its own stack would send; needs iptables). Such a connection was opened through the old master just before the takeover, and the old master's sync message for it can come up to 3 s later (the kernel holds the last, partly filled message for 2 s and looks every 1 s): the client's next retransmission then goes through. 0 resets them at once. Reloadable.",
+                "Seconds after a takeover during which the new master does not reset the TCP connections to its virtual services that IPVS does not know yet (an iptables chain, TANDEM-GRACE, that drops the resets its own stack would send from a VIP on the kernel's recent list, where a takeover puts its VIPs; needs iptables and xt_recent). Such a connection was opened through the old master just before the takeover, and the old master's sync message for it can come up to 3 s later (the kernel holds the last, partly filled message for 2 s and looks every 1 s): the client's next retransmission then goes through. 0 resets them at once. Reloadable.",
             },
           },
           description:

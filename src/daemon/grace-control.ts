@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { parseVip } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
-import { graceEntries } from '../ipvs/takeover-grace.js';
+import { graceAddresses, graceEntries } from '../ipvs/takeover-grace.js';
 import type { TakeoverGrace } from '../net/takeover-grace.js';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -13,7 +14,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  */
 export class GraceControl {
   private installed = false;
-  private installing?: Promise<void>;
+  private configuring: Promise<void> = Promise.resolve();
   private lastError?: string;
 
   constructor(
@@ -27,24 +28,33 @@ export class GraceControl {
     return this.config().ipvs.sync_daemon?.takeover_grace ?? 0;
   }
 
-  /** Installs the filter if the config wants it (at start, and after a reload that turns it on). */
+  /**
+   * Sets the chain up for the config's services (at start, and after every reload: services,
+   * VIPs or the grace may have changed). One at a time.
+   */
   start(): Promise<void> {
-    if (this.installed || !this.grace || this.dryRun || !this.seconds) return Promise.resolve();
-    this.installing ??= this.install(this.grace).finally(() => (this.installing = undefined));
-    return this.installing;
+    const grace = this.grace;
+    if (!grace || this.dryRun || (!this.installed && !this.seconds)) return this.configuring;
+    this.configuring = this.configuring.then(() => this.configure(grace));
+    return this.configuring;
   }
 
-  private async install(grace: TakeoverGrace): Promise<void> {
+  private async configure(grace: TakeoverGrace): Promise<void> {
+    const config = this.config();
+    const vips = config.instances.flatMap((i) => i.vips.map((v) => parseVip(v) as Vip));
+    const entries = this.seconds ? graceEntries(config.virtual_services, vips) : [];
     try {
-      const { families, command } = await grace.install();
+      const { families, command } = await grace.configure(entries, this.seconds);
+      if (!this.installed) {
+        this.log.info(
+          { takeoverGrace: this.seconds, command, families },
+          `takeover grace: for ${this.seconds} s after a takeover, no reset for a connection IPVS does not know yet (${command}, chain TANDEM-GRACE)${families.includes(6) ? '' : '; not for IPv6 VIPs: ip6tables did not take the chain'}`,
+        );
+      }
       this.installed = true;
-      this.log.info(
-        { takeoverGrace: this.seconds, command, families },
-        `takeover grace: for ${this.seconds} s after a takeover, the resets for packets of connections IPVS does not know yet are not sent (${command}, chain TANDEM-GRACE)${families.includes(6) ? '' : '; not for IPv6 VIPs: ip6tables did not take the chain'}`,
-      );
     } catch (err) {
       this.failed(
-        `takeover grace: iptables refused the chain TANDEM-GRACE (${message(err)}); a connection opened just before a takeover will be reset. Install iptables, or set ipvs.sync_daemon.takeover_grace: 0`,
+        `takeover grace: iptables refused the chain TANDEM-GRACE (${message(err)}); a connection opened just before a takeover will be reset. Install iptables (and xt_recent: modprobe xt_recent), or set ipvs.sync_daemon.takeover_grace: 0`,
       );
     }
   }
@@ -53,16 +63,19 @@ export class GraceControl {
   async open(vips: Vip[]): Promise<void> {
     if (!this.installed || !this.seconds) return;
     const entries = graceEntries(this.config().virtual_services, vips);
+    if (!entries.length) return;
     try {
-      await this.grace?.open(entries, this.seconds);
+      await this.grace?.open(graceAddresses(entries));
       this.lastError = undefined;
+      const services = entries.map((e) => (e.family === 6 ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`));
+      this.log.info({ services, seconds: this.seconds }, `takeover grace open for ${this.seconds} s: ${services.join(', ')}`);
     } catch (err) {
-      this.failed(`takeover grace: iptables-restore did not open it (${message(err)}); connections opened just before this takeover may be reset`);
+      this.failed(`takeover grace: the VIPs did not go on the recent list (${message(err)}); connections opened just before this takeover may be reset`);
     }
   }
 
   async stop(): Promise<void> {
-    await this.installing;
+    await this.configuring;
     if (!this.installed) return;
     this.installed = false;
     await this.grace?.remove().catch((err: unknown) => this.log.error({ err: message(err) }, `takeover grace: the chain TANDEM-GRACE was not removed (${message(err)}): iptables -D OUTPUT -j TANDEM-GRACE; iptables -X TANDEM-GRACE`));

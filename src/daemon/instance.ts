@@ -303,8 +303,8 @@ export class InstanceRunner {
       case 'addVips':
         this.vipsAdding += 1;
         this.enqueue('add VIPs', () => {
-          // Not awaited: on a slow kernel iptables can take seconds, and the adverts that wait
-          // for the VIPs must not wait for it too (the peer would take over again).
+          // Not awaited: the adverts wait for the VIPs, and must wait for nothing else (a
+          // stalled master is one the peer takes over from).
           void this.deps.openGrace?.(this.vips);
           return this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)).finally(() => (this.vipsAdding -= 1));
         });

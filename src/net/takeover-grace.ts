@@ -1,15 +1,17 @@
+import { writeFile } from 'node:fs/promises';
 import type { GraceEntry } from '../ipvs/takeover-grace.js';
-import { GRACE_CHAIN, GraceWindows, graceRestore } from '../ipvs/takeover-grace.js';
+import { GRACE_CHAIN, GRACE_LIST, graceRestore } from '../ipvs/takeover-grace.js';
 import { run } from './exec.js';
-import { warmCommand } from './warm.js';
-import type { Warm } from './warm.js';
 
 /** The seam between the director and the takeover grace's packet filter (see src/ipvs/takeover-grace.ts). */
 export interface TakeoverGrace {
-  /** Creates the (empty) chain and its jump from OUTPUT; says which families have it. */
-  install(): Promise<{ families: (4 | 6)[]; command: string }>;
-  /** Holds stray packets to `entries` for `seconds` from now. */
-  open(entries: GraceEntry[], seconds: number): Promise<void>;
+  /**
+   * Makes the chain hold the rules of `entries` (every TCP service on a VIP), with its jump
+   * from OUTPUT; the first call creates it. Says which families have it.
+   */
+  configure(entries: GraceEntry[], seconds: number): Promise<{ families: (4 | 6)[]; command: string }>;
+  /** Starts the grace of these VIPs now. */
+  open(addresses: string[]): Promise<void>;
   /** Removes the chain and its jump. */
   remove(): Promise<void>;
 }
@@ -28,20 +30,27 @@ type Variant = (typeof VARIANTS)[number];
 /** A bound, not a goal: in the real-IPVS guest one iptables command takes a second when idle. */
 const TIMEOUT_MS = 30_000;
 
-/**
- * The grace in iptables. A takeover rewrites the chain through an `iptables-restore` forked
- * ahead of time, as the VIPs' `ip` is; a timer rewrites it again as entries end.
- */
+/** The grace in iptables and xt_recent: commands at start and reload only, a /proc write at a takeover. */
 export class IptablesTakeoverGrace implements TakeoverGrace {
   private variant?: Variant;
   private families: (4 | 6)[] = [];
-  private readonly windows = new GraceWindows();
-  private readonly warm = new Map<4 | 6, Warm>();
   private readonly applied = new Map<4 | 6, string>();
-  private timer?: NodeJS.Timeout;
-  private queue: Promise<void> = Promise.resolve();
 
-  async install(): Promise<{ families: (4 | 6)[]; command: string }> {
+  constructor(private readonly list = `/proc/net/xt_recent/${GRACE_LIST}`) {}
+
+  async configure(entries: GraceEntry[], seconds: number): Promise<{ families: (4 | 6)[]; command: string }> {
+    if (!this.variant) await this.install();
+    const variant = this.variant as Variant;
+    for (const family of this.families) {
+      const text = graceRestore(entries.filter((e) => e.family === family), seconds);
+      if (this.applied.get(family) === text) continue;
+      await run(`${variant[family]}-restore`, ['-w', '--noflush'], { input: text, timeoutMs: TIMEOUT_MS });
+      this.applied.set(family, text);
+    }
+    return { families: this.families, command: variant[4] };
+  }
+
+  private async install(): Promise<void> {
     let firstError: unknown;
     for (const variant of VARIANTS) {
       try {
@@ -53,62 +62,28 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
       this.variant = variant;
       // An IPv6 VIP's grace needs ip6tables too; a kernel without it still has IPv4's.
       this.families = [4, ...(await this.setUp(variant[6]).then(() => [6 as const], () => []))];
-      // Left empty: a takeover with nothing to hold writes nothing.
-      for (const family of this.families) this.applied.set(family, graceRestore([]));
-      for (const family of this.families) this.warmFor(family).arm();
-      return { families: this.families, command: variant[4] };
+      return;
     }
     throw firstError;
   }
 
   /**
-   * The chain, empty, with a jump to it first in OUTPUT, and its kind of rule tried once: two
-   * commands (each takes a second on a slow kernel).
+   * The chain, empty, with a jump to it first in OUTPUT, and its kind of rule tried once (the
+   * recent match needs xt_recent): two commands, each a second on a slow kernel.
    */
   private async setUp(command: string): Promise<void> {
     const jumps = await run(command, ['-w', '-C', 'OUTPUT', '-j', GRACE_CHAIN], { timeoutMs: TIMEOUT_MS }).then(() => true, () => false);
-    const input = ['*filter', `:${GRACE_CHAIN} - [0:0]`, `-A ${GRACE_CHAIN} -p tcp --tcp-flags RST,ACK RST -j DROP`, `-F ${GRACE_CHAIN}`, ...(jumps ? [] : [`-I OUTPUT 1 -j ${GRACE_CHAIN}`]), 'COMMIT', ''];
+    const probe = `-A ${GRACE_CHAIN} -p tcp --tcp-flags RST,ACK RST -m recent --name ${GRACE_LIST} --rsource --rcheck --seconds 1 -j DROP`;
+    const input = ['*filter', `:${GRACE_CHAIN} - [0:0]`, probe, `-F ${GRACE_CHAIN}`, ...(jumps ? [] : [`-I OUTPUT 1 -j ${GRACE_CHAIN}`]), 'COMMIT', ''];
     await run(`${command}-restore`, ['-w', '--noflush'], { input: input.join('\n'), timeoutMs: TIMEOUT_MS });
   }
 
-  private warmFor(family: 4 | 6): Warm {
-    let w = this.warm.get(family);
-    if (!w) this.warm.set(family, (w = warmCommand([`${this.variant?.[family] ?? VARIANTS[0][family]}-restore`, '-w', '--noflush'], { stdinProgram: true, timeoutMs: TIMEOUT_MS })));
-    return w;
-  }
-
-  open(entries: GraceEntry[], seconds: number): Promise<void> {
-    this.windows.open(entries, Date.now() + seconds * 1000);
-    return this.apply();
-  }
-
-  /** Writes each family's chain as the windows now stand, and times the next rewrite. */
-  private apply(): Promise<void> {
-    const work = this.queue.then(async () => {
-      clearTimeout(this.timer);
-      const now = Date.now();
-      await Promise.all(
-        this.families.map(async (family) => {
-          const text = graceRestore(this.windows.live(now, family));
-          if (this.applied.get(family) === text) return;
-          await this.warmFor(family).fire(text);
-          this.applied.set(family, text);
-        }),
-      );
-      const end = this.windows.nextEnd();
-      if (end !== undefined) this.timer = setTimeout(() => void this.apply().catch(() => undefined), Math.max(0, end - Date.now()));
-    });
-    this.queue = work.catch(() => undefined);
-    return work;
+  async open(addresses: string[]): Promise<void> {
+    // One address per write: the kernel reads one command from each.
+    for (const address of addresses) await writeFile(this.list, `+${address}\n`);
   }
 
   async remove(): Promise<void> {
-    clearTimeout(this.timer);
-    this.windows.clear();
-    await this.queue;
-    for (const w of this.warm.values()) w.close();
-    this.warm.clear();
-    this.applied.clear();
     const errors: unknown[] = [];
     for (const family of this.families) {
       const command = this.variant?.[family] as string;
@@ -119,6 +94,8 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
         .catch((err: unknown) => errors.push(err));
     }
     this.families = [];
+    this.variant = undefined;
+    this.applied.clear();
     if (errors.length) throw errors[0];
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { parseVip } from '../../../src/config/vip.js';
 import type { Vip } from '../../../src/config/vip.js';
-import { GraceWindows, graceEntries, graceRestore } from '../../../src/ipvs/takeover-grace.js';
+import { graceAddresses, graceEntries, graceRestore } from '../../../src/ipvs/takeover-grace.js';
 import type { GraceEntry } from '../../../src/ipvs/takeover-grace.js';
 
 const { config } = parseConfig(
@@ -40,35 +40,22 @@ describe('the takeover grace', () => {
     expect(graceEntries(config.virtual_services, vips('198.51.100.1/24'))).toEqual([]);
   });
 
-  it('writes the whole chain in one iptables-restore input: the resets that answer a segment, not those that refuse a SYN', () => {
+  it('writes the whole chain in one iptables-restore input: the resets that answer a segment, from a VIP on the recent list', () => {
     const [v4, all, v6] = graceEntries(config.virtual_services, vips('192.0.2.100/24', '2001:db8::100/64')) as [GraceEntry, GraceEntry, GraceEntry];
-    expect(graceRestore([v4, all]).split('\n')).toEqual([
+    const recent = '-m recent --name TANDEM-GRACE --rsource --rcheck --seconds 3 -j DROP';
+    expect(graceRestore([v4, all], 2.5).split('\n')).toEqual([
       '*filter',
       ':TANDEM-GRACE - [0:0]',
-      '-A TANDEM-GRACE -s 192.0.2.100/32 -p tcp --sport 80 --tcp-flags RST,ACK RST -j DROP',
-      '-A TANDEM-GRACE -s 192.0.2.100/32 -p tcp --tcp-flags RST,ACK RST -j DROP',
+      `-A TANDEM-GRACE -s 192.0.2.100/32 -p tcp --sport 80 --tcp-flags RST,ACK RST ${recent}`,
+      `-A TANDEM-GRACE -s 192.0.2.100/32 -p tcp --tcp-flags RST,ACK RST ${recent}`,
       'COMMIT',
       '',
     ]);
-    expect(graceRestore([v6])).toContain('-A TANDEM-GRACE -s 2001:db8::100/128 -p tcp --sport 443 --tcp-flags RST,ACK RST');
-    expect(graceRestore([])).toBe('*filter\n:TANDEM-GRACE - [0:0]\nCOMMIT\n');
+    expect(graceRestore([v6], 4)).toContain('-A TANDEM-GRACE -s 2001:db8::100/128 -p tcp --sport 443 --tcp-flags RST,ACK RST');
+    expect(graceRestore([], 4)).toBe('*filter\n:TANDEM-GRACE - [0:0]\nCOMMIT\n');
   });
 
-  it('holds each entry until its grace ends, a new takeover renewing it', () => {
-    const w = new GraceWindows();
-    const a = { family: 4 as const, address: '192.0.2.100', port: 80 };
-    const b = { family: 4 as const, address: '192.0.2.101', port: 80 };
-    const c = { family: 6 as const, address: '2001:db8::100', port: 443 };
-    w.open([a, c], 4000);
-    w.open([b], 5000);
-    expect(w.nextEnd()).toBe(4000);
-    expect(w.live(3999, 4)).toEqual([a, b]);
-    expect(w.live(3999, 6)).toEqual([c]);
-    w.open([a], 9000);
-    expect(w.live(4000, 4)).toEqual([a, b]);
-    expect(w.live(4000, 6)).toEqual([]);
-    expect(w.nextEnd()).toBe(5000);
-    expect(w.live(9000, 4)).toEqual([]);
-    expect(w.nextEnd()).toBeUndefined();
+  it('puts each VIP taken over on the recent list once', () => {
+    expect(graceAddresses(graceEntries(config.virtual_services, vips('192.0.2.100/24', '2001:db8::100/64')))).toEqual(['192.0.2.100', '2001:db8::100']);
   });
 });
