@@ -46,7 +46,7 @@ describe('the Debian package', () => {
     for (const dev of ['typescript', 'vitest', 'eslint', 'tsx']) expect(files).not.toContain(`./usr/lib/tandem/node_modules/${dev}/`);
     const control = (await execa('dpkg-deb', ['--field', deb, 'Architecture', 'Depends'])).stdout;
     expect(control).toMatch(/Architecture: all/);
-    expect(control).toMatch(/Depends: nodejs \(>= [\d.]+\), iproute2, iputils-arping, ipvsadm, procps/);
+    expect(control).toMatch(/Depends: nodejs \(>= [\d.]+\), iproute2, iputils-arping, ipvsadm, iptables, procps/);
   });
 
   it('installs with dpkg -i: the command runs, checks the example, and the state dir exists for root only', async () => {
