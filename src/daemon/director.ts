@@ -235,7 +235,8 @@ export class Director {
           this.loaded = next;
           if (step.auth) this.deps.auth = next.auth;
           if (step.garp) Object.assign(this.deps.garp, garpSettings(next.config));
-          // takeover_grace reloads (the rest of ipvs.sync_daemon needs a restart).
+          // The grace's rules follow the new services, VIPs and takeover_grace (the rest of
+          // ipvs.sync_daemon needs a restart); nothing is run when they are unchanged.
           void this.grace.start();
           break;
         case 'stop-script':
