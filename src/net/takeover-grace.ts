@@ -30,6 +30,9 @@ type Variant = (typeof VARIANTS)[number];
 /** A bound, not a goal: in the real-IPVS guest one iptables command takes a second when idle. */
 const TIMEOUT_MS = 30_000;
 
+/** Applies an iptables-restore input to the filter table, leaving what it does not name alone. */
+const restore = (command: string, input: string) => run(`${command}-restore`, ['-w', '--noflush'], { input, timeoutMs: TIMEOUT_MS });
+
 /** The grace in iptables and xt_recent: commands at start and reload only, a /proc write at a takeover. */
 export class IptablesTakeoverGrace implements TakeoverGrace {
   private variant?: Variant;
@@ -44,7 +47,7 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
     for (const family of this.families) {
       const text = graceRestore(entries.filter((e) => e.family === family), seconds);
       if (this.applied.get(family) === text) continue;
-      await run(`${variant[family]}-restore`, ['-w', '--noflush'], { input: text, timeoutMs: TIMEOUT_MS });
+      await restore(variant[family], text);
       this.applied.set(family, text);
     }
     return { families: this.families, command: variant[4] };
@@ -75,7 +78,7 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
     const jumps = await run(command, ['-w', '-C', 'OUTPUT', '-j', GRACE_CHAIN], { timeoutMs: TIMEOUT_MS }).then(() => true, () => false);
     const probe = `-A ${GRACE_CHAIN} -p tcp --tcp-flags RST,ACK RST -m recent --name ${GRACE_LIST} --rsource --rcheck --seconds 1 -j DROP`;
     const input = ['*filter', `:${GRACE_CHAIN} - [0:0]`, probe, `-F ${GRACE_CHAIN}`, ...(jumps ? [] : [`-I OUTPUT 1 -j ${GRACE_CHAIN}`]), 'COMMIT', ''];
-    await run(`${command}-restore`, ['-w', '--noflush'], { input: input.join('\n'), timeoutMs: TIMEOUT_MS });
+    await restore(command, input.join('\n'));
   }
 
   async open(addresses: string[]): Promise<void> {
@@ -89,8 +92,8 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
       const command = this.variant?.[family] as string;
       const input = (jump: boolean) => ['*filter', ...(jump ? [`-D OUTPUT -j ${GRACE_CHAIN}`] : []), `-F ${GRACE_CHAIN}`, `-X ${GRACE_CHAIN}`, 'COMMIT', ''].join('\n');
       // Without its jump (an operator's firewall reload took it), the chain still goes.
-      await run(`${command}-restore`, ['-w', '--noflush'], { input: input(true), timeoutMs: TIMEOUT_MS })
-        .catch(() => run(`${command}-restore`, ['-w', '--noflush'], { input: input(false), timeoutMs: TIMEOUT_MS }))
+      await restore(command, input(true))
+        .catch(() => restore(command, input(false)))
         .catch((err: unknown) => errors.push(err));
     }
     this.families = [];
