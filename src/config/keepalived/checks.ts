@@ -9,7 +9,8 @@ import { splitCommand } from './parse.js';
  * the first failure, so tandem's fall is retry + 1.
  */
 
-import type { Obj, Reporter } from './report.js';
+import type { NumberRule, Obj, Reporter } from './report.js';
+import { keepalivedNumber } from './report.js';
 
 const CHECKERS: Record<string, string> = {
   TCP_CHECK: 'tcp',
@@ -37,11 +38,19 @@ export function isChecker(keyword: string): boolean {
   return keyword in CHECKERS;
 }
 
-/** Takes a timer keyword into `timers`; false when the keyword is not a timer. */
-export function takeTimer(s: KStatement, timers: Obj): boolean {
+/** How Keepalived reads the timers: seconds with a fraction, retry a count. */
+const SECONDS: NumberRule = { min: 0, max: 2678400, decimal: true };
+const COUNT: NumberRule = { min: 0, max: 2147483647 };
+
+/**
+ * Takes a timer keyword into `timers`; false when the keyword is not a timer. A value Keepalived
+ * refuses leaves the timer as inherited, with a warning.
+ */
+export function takeTimer(s: KStatement, timers: Obj, where: string, r: Reporter): boolean {
   const key = TIMERS[s.keyword];
   if (!key) return false;
-  timers[key] = Number(s.args[0]);
+  const value = keepalivedNumber(r, s, where, key === 'retry' ? COUNT : SECONDS);
+  if (value !== undefined) timers[key] = value;
   return true;
 }
 
@@ -59,7 +68,7 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
       else ignoredOldRetry(s, here, r);
       continue;
     }
-    if (takeTimer(s, timers)) continue;
+    if (takeTimer(s, timers, here, r)) continue;
     switch (s.keyword) {
       case 'connect_ip':
         out.connect_address = s.args[0];

@@ -28,6 +28,28 @@ export function numberArg(s: KStatement, index = 0): number {
   return Number(s.args[index]);
 }
 
+/** The range Keepalived reads a keyword's number in; `decimal` where it takes a fraction (timers). */
+export interface NumberRule {
+  min: number;
+  max: number;
+  decimal?: boolean;
+}
+
+/**
+ * A number as Keepalived reads it: the whole word must be one (`100,x` is not), within the
+ * keyword's range. Anything else Keepalived logs and skips, leaving the keyword at its default;
+ * the import does the same, with a warning, and returns undefined.
+ */
+export function keepalivedNumber(r: Reporter, s: KStatement, where: string, rule: NumberRule, index = 0): number | undefined {
+  const word = s.args[index];
+  const pattern = rule.decimal ? /^\d+(\.\d+)?$/ : /^[-+]?\d+$/;
+  const value = word !== undefined && pattern.test(word) ? Number(word) : Number.NaN;
+  if (value >= rule.min && value <= rule.max) return value;
+  const what = word === undefined ? 'a missing number' : `"${word}"`;
+  r.note(s, where, `Keepalived refuses ${what} (it takes ${rule.decimal ? 'a number' : 'an integer'} from ${rule.min} to ${rule.max}), skips the line and keeps its default; so does this import`, 'warning');
+  return undefined;
+}
+
 /** Keepalived's <BOOL>: on|off|true|false|yes|no; a bare keyword is true. */
 export function boolArg(s: KStatement): boolean {
   const a = (s.args[0] ?? 'true').toLowerCase();

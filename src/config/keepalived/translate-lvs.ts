@@ -1,4 +1,5 @@
 import type { KStatement } from './parse.js';
+import { SCHEDULERS } from '../schema.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
 import { boolArg, numberArg } from './report.js';
@@ -84,7 +85,7 @@ export class LvsTranslator {
     const shared: Obj = {};
     const state = { method: 'nat', flags: [] as string[] };
     for (const s of block.children ?? []) {
-      if (takeTimer(s, timers)) continue;
+      if (takeTimer(s, timers, where, this.r)) continue;
       if (s.keyword === 'real_server') servers.push(s);
       else this.serviceSetting(s, where, out, shared, state);
     }
@@ -101,7 +102,7 @@ export class LvsTranslator {
     switch (s.keyword) {
       case 'lb_algo':
       case 'lvs_sched':
-        out.scheduler = s.args[0];
+        this.scheduler(s, where, out);
         return;
       case 'lb_kind':
       case 'lvs_method':
@@ -181,6 +182,17 @@ export class LvsTranslator {
   }
 
   /**
+   * Keepalived takes the schedulers it knows of and skips any other word, leaving its default
+   * (wlc, tandem's too).
+   */
+  private scheduler(s: KStatement, where: string, out: Obj): void {
+    const word = s.args[0] ?? '';
+    if ((SCHEDULERS as readonly string[]).includes(word)) out.scheduler = word;
+    else if (word === 'twos') this.r.untranslated(s, where, 'the twos scheduler (Linux 6.2): tandem does not offer it yet');
+    else this.r.note(s, where, `Keepalived refuses the scheduler "${word}" and keeps wlc; so does this import`, 'warning');
+  }
+
+  /**
    * Keepalived knows NAT, DR and TUN, in capitals only; anything else is a config error it
    * reports and skips, leaving the method as it was (NAT by default). So does the import.
    */
@@ -205,7 +217,7 @@ export class LvsTranslator {
     const notify: Obj = {};
     let check: Obj | undefined;
     for (const s of block.children ?? []) {
-      if (takeTimer(s, timers)) continue;
+      if (takeTimer(s, timers, here, this.r)) continue;
       if (s.keyword === 'weight') out.weight = numberArg(s);
       else if (s.keyword === 'uthreshold') out.upper_threshold = numberArg(s);
       else if (s.keyword === 'lthreshold') out.lower_threshold = numberArg(s);

@@ -1,7 +1,10 @@
+import { isIP } from 'node:net';
+import { isVip } from '../vip.js';
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
-import { boolArg, numberArg } from './report.js';
+import { boolArg, keepalivedNumber, numberArg } from './report.js';
+import type { NumberRule } from './report.js';
 import type { LvsTranslator } from './translate-lvs.js';
 
 /*
@@ -16,6 +19,18 @@ export const GARP_KEYS: Record<string, string> = {
 };
 
 export const VERSION_NOTE = 'dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem';
+
+/** The ranges Keepalived reads these keywords' numbers in. */
+const SCRIPT_NUMBERS: Record<string, NumberRule> = {
+  interval: { min: 0, max: 86400, decimal: true },
+  timeout: { min: 0, max: 86400, decimal: true },
+  rise: { min: 1, max: 2147483647 },
+  fall: { min: 1, max: 2147483647 },
+};
+const PRIORITY: NumberRule = { min: 1, max: 255 };
+const ADVERT_INT: NumberRule = { min: 0.01, max: 255, decimal: true };
+const PREEMPT_DELAY: NumberRule = { min: 0, max: 1000, decimal: true };
+const WEIGHT: NumberRule = { min: -253, max: 253 };
 
 const NOTIFY_KEYS: Record<string, string> = {
   notify_master: 'master',
@@ -44,7 +59,22 @@ export interface VrrpShared extends Reporter {
 }
 
 export class VrrpTranslator {
+  /** Each instance's track_script and track_process entries, checked once every script is known. */
+  private readonly scriptRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+
   constructor(private readonly t: VrrpShared) {}
+
+  /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
+  dropUnknownScripts(): void {
+    for (const { statement, where, owner } of this.scriptRefs) {
+      const name = statement.keyword;
+      if (name in this.t.scripts) continue;
+      this.t.note(statement, where, `Keepalived ignores "${name}": no vrrp_script or vrrp_track_process has that name; so does this import`, 'warning');
+      const left = (owner.track_scripts as unknown[]).filter((e) => (typeof e === 'string' ? e : (e as Obj).script) !== name);
+      if (left.length) owner.track_scripts = left;
+      else delete owner.track_scripts;
+    }
+  }
 
   script(block: KStatement): void {
     const name = block.args[0] ?? 'unnamed';
@@ -59,7 +89,7 @@ export class VrrpTranslator {
         case 'timeout':
         case 'rise':
         case 'fall':
-          out[s.keyword] = numberArg(s);
+          out[s.keyword] = keepalivedNumber(this.t, s, where, SCRIPT_NUMBERS[s.keyword] as NumberRule);
           break;
         case 'weight':
           out.weight = this.weight(s, where, 'the script fails');
@@ -79,8 +109,8 @@ export class VrrpTranslator {
   }
 
   /** `weight W [reverse]`: W; a reversed weight (added while `when`) is not translated. */
-  private weight(s: KStatement, where: string, when: string): number {
-    const weight = numberArg(s);
+  private weight(s: KStatement, where: string, when: string): number | undefined {
+    const weight = keepalivedNumber(this.t, s, where, WEIGHT);
     if (s.args[1] === 'reverse') this.t.untranslated(s, where, `a reversed weight (added while ${when})`);
     return weight;
   }
@@ -141,13 +171,15 @@ export class VrrpTranslator {
           out.interface = s.args[0];
           break;
         case 'virtual_router_id':
-          out.vrid = numberArg(s);
+          if (/^\d+$/.test(s.args[0] ?? '') && numberArg(s) >= 1 && numberArg(s) <= 255) out.vrid = numberArg(s);
+          // Keepalived drops such an instance; tandem's schema then refuses it for want of a vrid.
+          else this.t.untranslated(s, where, `"${s.args[0] ?? ''}" is not an integer from 1 to 255 (Keepalived drops the instance): fill it in`);
           break;
         case 'priority':
-          out.priority = numberArg(s);
+          out.priority = keepalivedNumber(this.t, s, where, PRIORITY);
           break;
         case 'advert_int':
-          out.advert_interval = numberArg(s);
+          out.advert_interval = keepalivedNumber(this.t, s, where, ADVERT_INT);
           break;
         case 'nopreempt':
           out.preempt = false;
@@ -156,17 +188,22 @@ export class VrrpTranslator {
           out.preempt = true;
           break;
         case 'preempt_delay':
-          out.preempt_delay = numberArg(s);
+          out.preempt_delay = keepalivedNumber(this.t, s, where, PREEMPT_DELAY);
           break;
         case 'unicast_src_ip':
         case 'mcast_src_ip':
           out.source_address = s.args[0];
           break;
         case 'unicast_peer':
-          out.unicast_peers = (s.children ?? []).map((p) => {
+          out.unicast_peers = (s.children ?? []).flatMap((p) => {
+            if (!isIP(p.keyword)) {
+              this.t.note(p, where, `Keepalived skips the malformed unicast peer "${p.keyword}"; so does this import`, 'warning');
+              return [];
+            }
             if (p.args.length) this.t.note(p, where, `options dropped: ${p.args.join(' ')} (tandem checks the peer's advert by its key)`);
-            return p.keyword;
+            return [p.keyword];
           });
+          if (!(out.unicast_peers as string[]).length) delete out.unicast_peers;
           break;
         case 'virtual_ipaddress':
         case 'virtual_ipaddress_excluded':
@@ -180,6 +217,7 @@ export class VrrpTranslator {
           });
           break;
         case 'track_script':
+          this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
           out.track_scripts = [...((out.track_scripts as unknown[] | undefined) ?? []), ...(s.children ?? []).map((t) => {
             if (t.args[0] !== 'weight') return t.keyword;
             if (t.args[2] === 'reverse') this.t.untranslated(t, where, 'a reversed weight (added while the script fails)');
@@ -187,6 +225,7 @@ export class VrrpTranslator {
           })];
           break;
         case 'track_process':
+          this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
           out.track_scripts = [
             ...((out.track_scripts as unknown[] | undefined) ?? []),
             ...(s.children ?? []).map((t) => (t.args[0] === 'weight' ? { script: t.keyword, weight: Number(t.args[1]) } : t.keyword)),
@@ -224,7 +263,7 @@ export class VrrpTranslator {
       }
     }
     if (out.interface === undefined && this.t.defaultInterface) out.interface = this.t.defaultInterface;
-    if (out.priority === undefined) out.priority = 100; // Keepalived's default
+    out.priority ??= 100; // Keepalived's default
     const list = vips.flatMap((s) => this.vips(s, where, out.interface as string | undefined));
     if (list.length) out.vips = list;
     if (!authSeen) this.t.unauthenticated = true;
@@ -243,6 +282,10 @@ export class VrrpTranslator {
   vips(block: KStatement, where: string, iface: string | undefined): string[] {
     const out: string[] = [];
     for (const v of block.children ?? []) {
+      if (!isVip(v.keyword)) {
+        this.t.note(v, where, `Keepalived skips "${v.keyword}", which is not an address; so does this import`, 'warning');
+        continue;
+      }
       const options = vipOptions(v.args);
       if (options.dev !== undefined && iface !== undefined && options.dev !== iface) {
         this.t.untranslated(v, where, `a VIP on another device (${options.dev}) than the instance's (${iface})`);

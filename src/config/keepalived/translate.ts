@@ -1,5 +1,6 @@
 import type { KStatement } from './parse.js';
 import type { ImportNote, Obj, Reporter } from './report.js';
+import { isKeepalivedKeyword } from './keywords.js';
 import { boolArg, numberArg } from './report.js';
 import { LvsTranslator } from './translate-lvs.js';
 import { GARP_KEYS, VERSION_NOTE, VrrpTranslator } from './translate-vrrp.js';
@@ -77,8 +78,12 @@ class Translator implements Reporter {
     this.note(s, where, message, 'differs');
   }
 
-  untranslated(s: KStatement, where: string, why = 'tandem has no equivalent'): void {
-    this.note(s, where, `not translated: ${why}`, 'untranslated');
+  untranslated(s: KStatement, where: string, why?: string): void {
+    if (why === undefined && !isKeepalivedKeyword(s.keyword, where)) {
+      this.note(s, where, `Keepalived does not know "${s.keyword}" and skips it${s.children ? ' with its block' : ''}; so does this import`, 'warning');
+      return;
+    }
+    this.note(s, where, `not translated: ${why ?? 'tandem has no equivalent'}`, 'untranslated');
   }
 
   top(statements: KStatement[]): void {
@@ -211,6 +216,7 @@ class Translator implements Reporter {
 export function translateKeepalived(statements: KStatement[]): ImportResult {
   const t = new Translator();
   t.top(statements);
+  t.vrrp.dropUnknownScripts();
   const config: Obj = {};
   if (!t.instances.length) {
     config.auth = 'none';

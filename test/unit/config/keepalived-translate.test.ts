@@ -205,6 +205,74 @@ virtual_server 10.0.0.9 80 {
     ]);
   });
 
+  it('skips what Keepalived skips as invalid (a bad number, address, peer, script or scheduler, an unknown word), keeping its defaults, with a warning', () => {
+    const r = imported(`global_defs {
+ garp_master_delay 3
+}
+vrrp_script chk {
+ script /bin/true
+ weight 300
+ interval 2s
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 7
+ priority 100,master
+ advert_int one
+ unicast_peer {
+  XX.XX.XX.116
+  192.0.2.3
+ }
+ virtual_ipaddress {
+  X.X.X.222
+  192.0.2.10/24
+ }
+ track_script {
+  chk
+  chk_missing
+ }
+}
+virtual_server 192.0.2.10 80 {
+ lb_algo loadbalance
+ net_mask 255.255.255.0
+ real_server 198.51.100.1 80 {
+  TCP_CHECK {
+   connetc_port 80
+   delay_before_retry x
+  }
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.strict).toBe(0);
+    const instance = r.config.instances[0];
+    expect(instance).toMatchObject({ priority: 100, unicast_peers: ['192.0.2.3'], vips: ['192.0.2.10/24'], track_scripts: ['chk'] });
+    expect(instance.advert_interval).toBeUndefined();
+    expect(r.config.scripts.chk).toEqual({ command: ['/bin/true'] });
+    expect(r.config.virtual_services[0].scheduler).toBeUndefined();
+    expect(r.config.virtual_services[0].real_servers[0].check.retry_delay).toBe(1);
+    expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
+      'k.conf:2: warning: global_defs > garp_master_delay: Keepalived does not know "garp_master_delay" and skips it; so does this import',
+      'k.conf:6: warning: vrrp_script chk > weight: Keepalived refuses "300" (it takes an integer from -253 to 253), skips the line and keeps its default; so does this import',
+      'k.conf:7: warning: vrrp_script chk > interval: Keepalived refuses "2s" (it takes a number from 0 to 86400), skips the line and keeps its default; so does this import',
+      'k.conf:12: warning: vrrp_instance A > priority: Keepalived refuses "100,master" (it takes an integer from 1 to 255), skips the line and keeps its default; so does this import',
+      'k.conf:13: warning: vrrp_instance A > advert_int: Keepalived refuses "one" (it takes a number from 0.01 to 255), skips the line and keeps its default; so does this import',
+      'k.conf:15: warning: vrrp_instance A > XX.XX.XX.116: Keepalived skips the malformed unicast peer "XX.XX.XX.116"; so does this import',
+      'k.conf:19: warning: vrrp_instance A > X.X.X.222: Keepalived skips "X.X.X.222", which is not an address; so does this import',
+      'k.conf:28: warning: virtual_server 192.0.2.10 80 > lb_algo: Keepalived refuses the scheduler "loadbalance" and keeps wlc; so does this import',
+      'k.conf:29: warning: virtual_server 192.0.2.10 80 > net_mask: Keepalived does not know "net_mask" and skips it; so does this import',
+      'k.conf:32: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > connetc_port: Keepalived does not know "connetc_port" and skips it; so does this import',
+      'k.conf:33: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > delay_before_retry: Keepalived refuses "x" (it takes a number from 0 to 2678400), skips the line and keeps its default; so does this import',
+      'k.conf:24: warning: vrrp_instance A > chk_missing: Keepalived ignores "chk_missing": no vrrp_script or vrrp_track_process has that name; so does this import',
+    ]);
+  });
+
+  it('an instance without a valid virtual_router_id (a template not filled in) is refused, its line named', () => {
+    const r = imported(`vrrp_instance A {\n interface eth0\n virtual_router_id VRID_1\n}\n`);
+    expect(r.problems.length).toBeGreaterThan(0);
+    expect(r.notes).toContain('k.conf:3: not translated: vrrp_instance A > virtual_router_id: "VRID_1" is not an integer from 1 to 255 (Keepalived drops the instance): fill it in');
+  });
+
   it('tracks a process with pgrep, its weight per instance kept', () => {
     const r = imported(`vrrp_track_process chk_haproxy {
  process haproxy
