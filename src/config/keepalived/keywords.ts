@@ -103,11 +103,21 @@ vrrp_rx_bufs_policy vrrp_skip_check_adv_addr vrrp_startup_delay vrrp_strict vrrp
 vrrp_vmac_garp_intvl
 `;
 
+/** Those that open a top-level block (install_keyword_root): any other word there is unknown. */
+const ROOT_WORDS = `
+SSL bfd_instance child_wait_time garp_group global_defs instance interface_up_down_delays
+linkbeat_interfaces linkbeat_use_polling namespace_with_ipsets net_namespace net_namespace_ipvs
+static_ipaddress static_routes static_rules track_file track_group use_pid_dir virtual_server
+virtual_server_group vrrp_instance vrrp_script vrrp_sync_group vrrp_track_file vrrp_track_process
+`;
+
 const words = (text: string) => new Set(text.split(/\s+/).filter(Boolean));
 const KNOWN = words(WORDS);
 const GLOBAL = words(GLOBAL_WORDS);
+const ROOT = words(ROOT_WORDS);
 
-/** Whether Keepalived knows `word` where it stands: in global_defs, or (any block) elsewhere. */
+/** Whether Keepalived knows `word` where it stands: at the top (where ''), in global_defs, or in any other block. */
 export function isKeepalivedKeyword(word: string, where: string): boolean {
-  return (where === 'global_defs' ? GLOBAL : KNOWN).has(word);
+  const known = where === '' ? ROOT : where === 'global_defs' ? GLOBAL : KNOWN;
+  return known.has(word);
 }

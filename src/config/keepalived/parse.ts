@@ -84,9 +84,11 @@ export function parseKeepalived(text: string, file: string, ctx: LanguageContext
     while (pos < tokens.length) {
       const t = tokens[pos] as Token;
       if (isBrace(t, '}')) {
-        if (depth === 0) throw new KeepalivedSyntaxError(file, t.line, 'unexpected "}"');
         pos++;
-        return out;
+        // Keepalived skips an unmatched "}" ("Unknown keyword") and reads on: kept for the translator to report.
+        if (depth > 0) return out;
+        out.push({ keyword: '}', args: [], line: t.line });
+        continue;
       }
       if (isBrace(t, '{')) throw new KeepalivedSyntaxError(file, t.line, 'a block needs a keyword before "{"');
       pos++;

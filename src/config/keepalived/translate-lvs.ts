@@ -33,6 +33,10 @@ export class LvsTranslator {
   syncDaemon(s: KStatement, ipvs: Obj): void {
     // lvs_sync_daemon INTERFACE INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR]
     const [iface, instance, ...rest] = s.args;
+    if (ipvs.sync_daemon) {
+      this.r.note(s, '', `Keepalived keeps the first sync daemon setting (interface ${String((ipvs.sync_daemon as Obj).interface)}) and ignores this one; so does this import`, 'warning');
+      return;
+    }
     const sync: Obj = { interface: iface };
     const other: string[] = [];
     for (let i = 0; i < rest.length; i++) {

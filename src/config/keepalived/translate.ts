@@ -110,6 +110,9 @@ class Translator implements Reporter {
         case 'virtual_server_group':
           this.lvs.group(s);
           break;
+        case '}':
+          this.note(s, '', 'a "}" that closes no block: Keepalived skips it; so does this import', 'warning');
+          break;
         default:
           this.untranslated(s, '');
       }

@@ -267,6 +267,18 @@ virtual_server 192.0.2.10 80 {
     ]);
   });
 
+  it('a virtual_server without its brace, then a stray "}", and a second lvs_sync_daemon: read on as Keepalived does', () => {
+    const r = imported(`global_defs {\n lvs_sync_daemon eth0 A\n lvs_sync_daemon eth1 A\n}\nvirtual_server 192.0.2.10 80\n delay_loop 5\n real_server 198.51.100.1 80 {\n  weight 1\n }\n}\n`);
+    expect(r.config.ipvs.sync_daemon.interface).toBe('eth0');
+    expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
+      'k.conf:3: warning: lvs_sync_daemon: Keepalived keeps the first sync daemon setting (interface eth0) and ignores this one; so does this import',
+      'k.conf:6: warning: delay_loop: Keepalived does not know "delay_loop" and skips it; so does this import',
+      'k.conf:7: warning: real_server: Keepalived does not know "real_server" and skips it with its block; so does this import',
+      'k.conf:10: warning: }: a "}" that closes no block: Keepalived skips it; so does this import',
+    ]);
+    expect(r.config.virtual_services[0]).toMatchObject({ address: '192.0.2.10', port: 80, real_servers: [] });
+  });
+
   it('an instance without a valid virtual_router_id (a template not filled in) is refused, its line named', () => {
     const r = imported(`vrrp_instance A {\n interface eth0\n virtual_router_id VRID_1\n}\n`);
     expect(r.problems.length).toBeGreaterThan(0);
