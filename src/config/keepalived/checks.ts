@@ -10,7 +10,7 @@ import { splitCommand } from './parse.js';
  */
 
 import type { NumberRule, Obj, Reporter } from './report.js';
-import { keepalivedNumber } from './report.js';
+import { keepalivedAddress, keepalivedNumber } from './report.js';
 
 const CHECKERS: Record<string, string> = {
   TCP_CHECK: 'tcp',
@@ -71,13 +71,13 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
     if (takeTimer(s, timers, here, r)) continue;
     switch (s.keyword) {
       case 'connect_ip':
-        out.connect_address = s.args[0];
+        out.connect_address = keepalivedAddress(r, s, here);
         break;
       case 'connect_port':
         out.connect_port = Number(s.args[0]);
         break;
       case 'bindto':
-        out.source_address = s.args[0];
+        out.source_address = keepalivedAddress(r, s, here);
         break;
       case 'url':
         if (type !== 'http' && type !== 'https') r.untranslated(s, here);
@@ -128,9 +128,9 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
         if (type === 'smtp' && !hostSeen) {
           hostSeen = true;
           for (const h of s.children ?? []) {
-            if (h.keyword === 'connect_ip') out.connect_address = h.args[0];
+            if (h.keyword === 'connect_ip') out.connect_address = keepalivedAddress(r, h, `${here} > host`);
             else if (h.keyword === 'connect_port') out.connect_port = Number(h.args[0]);
-            else if (h.keyword === 'bindto') out.source_address = h.args[0];
+            else if (h.keyword === 'bindto') out.source_address = keepalivedAddress(r, h, `${here} > host`);
             else r.untranslated(h, `${here} > host`);
           }
         } else r.untranslated(s, here, type === 'smtp' ? 'tandem checks one host per real server: the first is kept' : undefined);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { KStatement } from './parse.js';
 
 export type Obj = Record<string, unknown>;
@@ -47,6 +48,17 @@ export function keepalivedNumber(r: Reporter, s: KStatement, where: string, rule
   if (value >= rule.min && value <= rule.max) return value;
   const what = word === undefined ? 'a missing number' : `"${word}"`;
   r.note(s, where, `Keepalived refuses ${what} (it takes ${rule.decimal ? 'a number' : 'an integer'} from ${rule.min} to ${rule.max}), skips the line and keeps its default; so does this import`, 'warning');
+  return undefined;
+}
+
+/**
+ * An address as Keepalived reads it; a word that is none (a template's `<ip>`) Keepalived logs
+ * and skips, and so does the import, with a warning.
+ */
+export function keepalivedAddress(r: Reporter, s: KStatement, where: string, index = 0): string | undefined {
+  const word = s.args[index];
+  if (word !== undefined && isIP(word)) return word;
+  r.note(s, where, `Keepalived refuses ${word === undefined ? 'a missing address' : `"${word}", which is not an address,`} and skips the line; so does this import`, 'warning');
   return undefined;
 }
 

@@ -1,8 +1,9 @@
 import type { KStatement } from './parse.js';
+import { isIPv4 } from 'node:net';
 import { SCHEDULERS } from '../schema.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
-import { boolArg, numberArg } from './report.js';
+import { boolArg, keepalivedAddress, numberArg } from './report.js';
 import { ignoredOldRetry, isChecker, takeTimer, translateChecker } from './checks.js';
 
 /*
@@ -135,7 +136,10 @@ export class LvsTranslator {
         this.r.note(s, where, 'Keepalived 2 ignores nat_mask (an unknown keyword since 1.x); so does this import', 'warning');
         return;
       case 'persistence_granularity':
-        out.persistence = { timeout: DEFAULT_PERSISTENCE, ...(out.persistence as Obj | undefined), netmask: s.args[0] };
+        // An IPv4 mask, or an IPv6 prefix length; Keepalived skips anything else.
+        if (isIPv4(s.args[0] ?? '')) out.persistence = { timeout: DEFAULT_PERSISTENCE, ...(out.persistence as Obj | undefined), netmask: s.args[0] };
+        else if (/^\d{1,3}$/.test(s.args[0] ?? '')) this.r.untranslated(s, where, 'an IPv6 persistence prefix length: tandem takes an IPv4 netmask');
+        else this.r.note(s, where, `Keepalived refuses the granularity "${s.args[0] ?? ''}" and skips the line; so does this import`, 'warning');
         return;
       case 'sh-port':
       case 'sh-fallback':
@@ -146,9 +150,11 @@ export class LvsTranslator {
       case 'flag-3':
         state.flags.push(s.keyword);
         return;
-      case 'sorry_server':
-        out.sorry_server = { ...(out.sorry_server as Obj | undefined), address: s.args[0], port: Number(s.args[1] ?? 0) };
+      case 'sorry_server': {
+        const address = keepalivedAddress(this.r, s, where);
+        if (address) out.sorry_server = { ...(out.sorry_server as Obj | undefined), address, port: Number(s.args[1] ?? 0) };
         return;
+      }
       case 'quorum':
         out.quorum = numberArg(s);
         return;

@@ -3,7 +3,7 @@ import { isVip } from '../vip.js';
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
-import { boolArg, keepalivedNumber, numberArg } from './report.js';
+import { boolArg, keepalivedAddress, keepalivedNumber, numberArg } from './report.js';
 import type { NumberRule } from './report.js';
 import type { LvsTranslator } from './translate-lvs.js';
 
@@ -31,6 +31,8 @@ const PRIORITY: NumberRule = { min: 1, max: 255 };
 const ADVERT_INT: NumberRule = { min: 0.01, max: 255, decimal: true };
 const PREEMPT_DELAY: NumberRule = { min: 0, max: 1000, decimal: true };
 const WEIGHT: NumberRule = { min: -253, max: 253 };
+/** garp_master_delay, _repeat, _refresh, _refresh_repeat (seconds or counts). */
+export const GARP_NUMBER: NumberRule = { min: 0, max: 4294967, decimal: true };
 
 const NOTIFY_KEYS: Record<string, string> = {
   notify_master: 'master',
@@ -61,8 +63,25 @@ export interface VrrpShared extends Reporter {
 export class VrrpTranslator {
   /** Each instance's track_script and track_process entries, checked once every script is known. */
   private readonly scriptRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  /** Each sync group's members, checked once every instance is known. */
+  private readonly memberRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
 
   constructor(private readonly t: VrrpShared) {}
+
+  /**
+   * Keepalived ignores a sync group member that is no instance ("doesn't exist - ignoring"), and
+   * removes a group left with none: so does the import.
+   */
+  dropUnknownMembers(): void {
+    const names = new Set(this.t.instances.map((i) => i.name));
+    for (const { statement, where, owner } of this.memberRefs) {
+      if (names.has(statement.keyword)) continue;
+      this.t.note(statement, where, `Keepalived ignores "${statement.keyword}": no vrrp_instance has that name; so does this import`, 'warning');
+      owner.instances = (owner.instances as string[]).filter((m) => m !== statement.keyword);
+    }
+    const empty = this.t.groups.filter((g) => !(g.instances as string[]).length);
+    for (const g of empty) this.t.groups.splice(this.t.groups.indexOf(g), 1);
+  }
 
   /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
   dropUnknownScripts(): void {
@@ -192,7 +211,7 @@ export class VrrpTranslator {
           break;
         case 'unicast_src_ip':
         case 'mcast_src_ip':
-          out.source_address = s.args[0];
+          out.source_address = keepalivedAddress(this.t, s, where);
           break;
         case 'unicast_peer':
           out.unicast_peers = (s.children ?? []).flatMap((p) => {
@@ -244,6 +263,15 @@ export class VrrpTranslator {
         case 'version':
           this.t.note(s, where, VERSION_NOTE);
           break;
+        case 'accept':
+          this.t.note(s, where, 'not needed: tandem never drops traffic to the VIPs (Keepalived does only with vrrp_strict)');
+          break;
+        case 'no_accept':
+          this.t.differs(s, where, 'tandem never drops traffic to the VIPs');
+          break;
+        case 'debug':
+          this.t.note(s, where, 'not needed: tandem logs at the level its --log-level or TANDEM_LOG gives');
+          break;
         case 'authentication':
           authSeen = true;
           this.t.authenticated = true;
@@ -274,7 +302,8 @@ export class VrrpTranslator {
   /** tandem's garp settings are global: the first instance's value wins, a different one is noted. */
   instanceGarp(s: KStatement, where: string): void {
     const key = GARP_KEYS[s.keyword] as string;
-    const value = numberArg(s);
+    const value = keepalivedNumber(this.t, s, where, GARP_NUMBER);
+    if (value === undefined) return;
     if (this.t.garp[key] === undefined) this.t.garp[key] = value;
     else if (this.t.garp[key] !== value) this.t.differs(s, where, `tandem's garp.${key} is one value for all instances; keeping ${String(this.t.garp[key])}`);
   }
@@ -311,7 +340,10 @@ export class VrrpTranslator {
     const notify: Obj = {};
     for (const s of block.children ?? []) {
       const hook = NOTIFY_KEYS[s.keyword];
-      if (s.keyword === 'group') out.instances = (s.children ?? []).map((m) => m.keyword);
+      if (s.keyword === 'group') {
+        out.instances = (s.children ?? []).map((m) => m.keyword);
+        this.memberRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
+      }
       else if (hook && hook !== 'stop') notify[hook] = splitCommand(s.args.join(' '));
       else if (s.keyword === 'smtp_alert') {
         out.alert = boolArg(s);

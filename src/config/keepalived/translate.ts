@@ -1,9 +1,9 @@
 import type { KStatement } from './parse.js';
 import type { ImportNote, Obj, Reporter } from './report.js';
 import { isKeepalivedKeyword } from './keywords.js';
-import { boolArg, numberArg } from './report.js';
+import { boolArg, keepalivedNumber, numberArg } from './report.js';
 import { LvsTranslator } from './translate-lvs.js';
-import { GARP_KEYS, VERSION_NOTE, VrrpTranslator } from './translate-vrrp.js';
+import { GARP_KEYS, GARP_NUMBER, VERSION_NOTE, VrrpTranslator } from './translate-vrrp.js';
 
 /*
  * keepalived.conf tree -> a tandem config object. Every statement is translated, or reported
@@ -123,7 +123,8 @@ class Translator implements Reporter {
     for (const s of block.children ?? []) {
       const garpKey = GARP_KEYS[s.keyword.replace(/^vrrp_/, '')];
       if (garpKey && s.keyword.startsWith('vrrp_')) {
-        this.garp[garpKey] = numberArg(s);
+        const value = keepalivedNumber(this, s, 'global_defs', GARP_NUMBER);
+        if (value !== undefined) this.garp[garpKey] = value;
       } else if (s.keyword in GLOBAL_NOTES) {
         this.note(s, 'global_defs', GLOBAL_NOTES[s.keyword] as string);
       } else if (s.keyword in GLOBAL_DIFFERENCES) {
@@ -220,6 +221,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   const t = new Translator();
   t.top(statements);
   t.vrrp.dropUnknownScripts();
+  t.vrrp.dropUnknownMembers();
   const config: Obj = {};
   if (!t.instances.length) {
     config.auth = 'none';

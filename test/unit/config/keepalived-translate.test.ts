@@ -267,6 +267,49 @@ virtual_server 192.0.2.10 80 {
     ]);
   });
 
+  it('skips template words where an address or a garp figure goes, and sync group members that are no instance', () => {
+    const r = imported(`vrrp_sync_group G {
+ group {
+  A
+  B_MISSING
+ }
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 7
+ mcast_src_ip <ip>
+ garp_master_delay
+ accept
+ debug
+}
+virtual_server 192.0.2.10 80 {
+ persistence_granularity <NETMASK>
+ sorry_server SORRY_IP 80
+ real_server 198.51.100.1 80 {
+  TCP_CHECK {
+   bindto <ip>
+  }
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.strict).toBe(0);
+    expect(r.config.sync_groups).toEqual([{ name: 'G', instances: ['A'] }]);
+    expect(r.config.instances[0].source_address).toBeUndefined();
+    expect(r.config.garp).toBeUndefined();
+    expect(r.config.virtual_services[0].persistence).toBeUndefined();
+    expect(r.config.virtual_services[0].sorry_server).toBeUndefined();
+    expect(r.config.virtual_services[0].real_servers[0].check.source_address).toBeUndefined();
+    expect(r.notes.filter((n) => n.includes(': warning: ')).map((n) => n.replace(/: warning: .* > /, ': '))).toEqual([
+      'k.conf:10: mcast_src_ip: Keepalived refuses "<ip>", which is not an address, and skips the line; so does this import',
+      'k.conf:11: garp_master_delay: Keepalived refuses a missing number (it takes a number from 0 to 4294967), skips the line and keeps its default; so does this import',
+      'k.conf:16: persistence_granularity: Keepalived refuses the granularity "<NETMASK>" and skips the line; so does this import',
+      'k.conf:17: sorry_server: Keepalived refuses "SORRY_IP", which is not an address, and skips the line; so does this import',
+      'k.conf:20: bindto: Keepalived refuses "<ip>", which is not an address, and skips the line; so does this import',
+      'k.conf:4: B_MISSING: Keepalived ignores "B_MISSING": no vrrp_instance has that name; so does this import',
+    ]);
+  });
+
   it('a virtual_server without its brace, then a stray "}", and a second lvs_sync_daemon: read on as Keepalived does', () => {
     const r = imported(`global_defs {\n lvs_sync_daemon eth0 A\n lvs_sync_daemon eth1 A\n}\nvirtual_server 192.0.2.10 80\n delay_loop 5\n real_server 198.51.100.1 80 {\n  weight 1\n }\n}\n`);
     expect(r.config.ipvs.sync_daemon.interface).toBe('eth0');
