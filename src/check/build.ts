@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { CheckConfig, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
 import { lookupUser } from '../net/users.js';
-import { checkHttp } from './http.js';
+import { checkHttpUrls } from './http.js';
 import { parseDigest, parseStatusList } from './http-expect.js';
 import type { Timing } from './schedule.js';
 import { checkScript } from './script.js';
@@ -53,7 +53,8 @@ export function checkSpecs(services: VirtualServiceConfig[]): CheckSpec[] {
           type: check.type,
           timing: {
             intervalMs: check.interval * 1000,
-            timeoutMs: check.timeout * 1000,
+            // With several urls, the timeout is each request's, as Keepalived's connect_timeout.
+            timeoutMs: check.timeout * 1000 * (check.urls?.length ?? 1),
             retryDelayMs: (check.retry_delay ?? check.interval) * 1000,
             warmupMs: check.warmup * 1000,
           },
@@ -84,22 +85,25 @@ export async function buildChecker(spec: CheckSpec, env: NodeJS.ProcessEnv = pro
         return (signal) => checkTcp(target, signal);
       case 'http':
       case 'https': {
-        const opts = {
+        const common = {
           tls: c.type === 'https',
           method: c.method ?? 'GET',
-          path: c.path ?? '/',
-          host: c.host,
           servername: c.sni,
           verify: c.verify_tls ?? true,
           ca: c.ca_file ? await readFile(c.ca_file, 'utf8').catch((err: Error) => fail(`cannot read ca_file ${c.ca_file}: ${err.message}`)) : undefined,
-          expect: {
-            status: parseStatusList(c.status),
-            bodyMatch: c.body_match ? new RegExp(c.body_match) : undefined,
-            bodyNotMatch: c.body_not_match ? new RegExp(c.body_not_match) : undefined,
-            digest: parseDigest(c.digest),
-          },
         } as const;
-        return (signal) => checkHttp(target, opts, signal);
+        const requests = (c.urls ?? [c]).map((u) => ({
+          ...common,
+          path: u.path ?? '/',
+          host: u.host ?? c.host,
+          expect: {
+            status: parseStatusList(u.status),
+            bodyMatch: u.body_match ? new RegExp(u.body_match) : undefined,
+            bodyNotMatch: u.body_not_match ? new RegExp(u.body_not_match) : undefined,
+            digest: parseDigest(u.digest),
+          },
+        }));
+        return (signal) => checkHttpUrls(target, requests, signal);
       }
       case 'mysql': {
         const password = await mysqlPassword(c, env);

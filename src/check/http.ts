@@ -28,6 +28,19 @@ export interface HttpCheckOptions {
 const httpAgent = new http.Agent({ keepAlive: false });
 const httpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0 });
 
+/**
+ * Several requests in turn (Keepalived's `url` blocks), each on a fresh connection: the first
+ * that fails is the outcome, named by its path.
+ */
+export async function checkHttpUrls(target: CheckTarget, requests: HttpCheckOptions[], signal: AbortSignal): Promise<CheckOutcome> {
+  let last: CheckOutcome = { ok: false, message: 'no request to make' };
+  for (const opts of requests) {
+    last = await checkHttp(target, opts, signal);
+    if (!last.ok) return requests.length > 1 ? { ...last, message: `${opts.path}: ${last.message}` } : last;
+  }
+  return requests.length > 1 ? { ...last, message: `${requests.length} urls as expected` } : last;
+}
+
 /** Regular expressions look at the first MiB of a body; the digest covers all of it. */
 const BODY_CAP = 1 << 20;
 

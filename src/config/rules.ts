@@ -156,6 +156,7 @@ const ONLY_FOR: Record<string, CheckConfig['type'][]> = {
   body_match: ['http', 'https'],
   body_not_match: ['http', 'https'],
   digest: ['http', 'https'],
+  urls: ['http', 'https'],
   sni: ['https'],
   verify_tls: ['https'],
   ca_file: ['https'],
@@ -190,13 +191,21 @@ function checkCheck(c: CheckConfig, port: number | undefined, path: (string | nu
     if (c.type === 'mysql' && !c.user) errors.push({ path, message: 'missing required key "user" for a mysql check', rule: 'required' });
     if (c.type === 'script' && !c.command) errors.push({ path, message: 'missing required key "command" for a script check', rule: 'required' });
     if (c.password_file && c.password_env) errors.push({ path: [...path, 'password_env'], message: 'give password_file or password_env, not both', rule: 'check-option' });
-    for (const key of ['body_match', 'body_not_match'] as const) {
-      const source = c[key];
-      if (source === undefined) continue;
-      try {
-        new RegExp(source);
-      } catch (err) {
-        errors.push({ path: [...path, key], message: `not a valid regular expression: ${(err as Error).message}`, rule: 'regex' });
+    const requests: [typeof c | NonNullable<typeof c.urls>[number], (string | number)[]][] = [[c, path], ...(c.urls ?? []).map((u, i) => [u, [...path, 'urls', i]] as [typeof u, (string | number)[]])];
+    for (const [request, at] of requests) {
+      for (const key of ['body_match', 'body_not_match'] as const) {
+        const source = request[key];
+        if (source === undefined) continue;
+        try {
+          new RegExp(source);
+        } catch (err) {
+          errors.push({ path: [...at, key], message: `not a valid regular expression: ${(err as Error).message}`, rule: 'regex' });
+        }
+      }
+    }
+    if (c.urls) {
+      for (const key of ['path', 'status', 'body_match', 'body_not_match', 'digest'] as const) {
+        if (key in c) errors.push({ path: [...path, key], message: 'give it in each of `urls`, not beside them', rule: 'check-option' });
       }
     }
     if (c.connect_address && c.source_address && addressFamily(c.connect_address) !== addressFamily(c.source_address)) {

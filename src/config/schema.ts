@@ -191,6 +191,22 @@ const CHECK_TYPES = ['tcp', 'http', 'https', 'mysql', 'script', 'udp', 'ping', '
  * A health check. One flat shape for every type, so a typo is reported as an unknown key; the
  * rules (rules.ts) refuse an option given to a type it does not apply to.
  */
+const httpStatus = {
+  type: 'array',
+  minItems: 1,
+  items: {
+    hint: 'a status code like 200, or a range like "200-299"',
+    oneOf: [{ type: 'integer', minimum: 100, maximum: 599 }, { type: 'string', pattern: '^[1-5][0-9][0-9]-[1-5][0-9][0-9]$' }],
+  },
+  description: 'http/https: accepted status codes and ranges, e.g. `[200, "300-399"]` (default: 200-299).',
+} as const;
+
+const httpDigest = {
+  type: 'string',
+  pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})$',
+  description: "http/https: the body's digest in hex: 32 digits for MD5 (as Keepalived's genhash prints it), 64 for SHA-256.",
+} as const;
+
 const check = {
   type: 'object',
   additionalProperties: false,
@@ -210,21 +226,28 @@ const check = {
     path: { type: 'string', pattern: '^/', description: 'http/https: the path to request (default `/`).' },
     method: { enum: ['GET', 'HEAD'], description: 'http/https: the request method (default GET).' },
     host: { type: 'string', minLength: 1, description: 'http/https: the Host header (virtualhost; default: the address checked).' },
-    status: {
+    status: httpStatus,
+    body_match: { type: 'string', minLength: 1, description: 'http/https: a regular expression the body must match.' },
+    body_not_match: { type: 'string', minLength: 1, description: 'http/https: a regular expression the body must not match.' },
+    digest: httpDigest,
+    urls: {
       type: 'array',
       minItems: 1,
       items: {
-        hint: 'a status code like 200, or a range like "200-299"',
-        oneOf: [{ type: 'integer', minimum: 100, maximum: 599 }, { type: 'string', pattern: '^[1-5][0-9][0-9]-[1-5][0-9][0-9]$' }],
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: {
+          path: { type: 'string', pattern: '^/', description: 'The path to request.' },
+          host: { type: 'string', minLength: 1, description: "The Host header of this request (default: the check's `host`)." },
+          status: httpStatus,
+          body_match: { type: 'string', minLength: 1, description: 'A regular expression the body must match.' },
+          body_not_match: { type: 'string', minLength: 1, description: 'A regular expression the body must not match.' },
+          digest: httpDigest,
+        },
       },
-      description: 'http/https: accepted status codes and ranges, e.g. `[200, "300-399"]` (default: 200-299).',
-    },
-    body_match: { type: 'string', minLength: 1, description: 'http/https: a regular expression the body must match.' },
-    body_not_match: { type: 'string', minLength: 1, description: 'http/https: a regular expression the body must not match.' },
-    digest: {
-      type: 'string',
-      pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})$',
-      description: "http/https: the body's digest in hex: 32 digits for MD5 (as Keepalived's genhash prints it), 64 for SHA-256.",
+      description:
+        "http/https: several requests, one after the other on fresh connections, each with its own expectations; the server is up only when all pass (Keepalived: several `url` blocks). Instead of path, status, body_match, body_not_match and digest; `timeout` is for each request.",
     },
     sni: { type: 'string', minLength: 1, description: 'https: the TLS server name (default: `host`).' },
     verify_tls: { type: 'boolean', description: "https: verify the server's certificate chain and name (default true; Keepalived's SSL_GET does not)." },

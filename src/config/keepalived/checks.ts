@@ -61,6 +61,7 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
   const timers: Obj = { ...inherited };
   const out: Obj = { type };
   let hostSeen = false;
+  const urls: Obj[] = [];
   for (const s of block.children ?? []) {
     if (s.keyword === 'nb_get_retry') {
       // Keepalived 2 kept the old name of retry for HTTP_GET and SSL_GET only; elsewhere it is unknown.
@@ -81,8 +82,7 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
         break;
       case 'url':
         if (type !== 'http' && type !== 'https') r.untranslated(s, here);
-        else if ('path' in out) r.untranslated(s, here, 'tandem checks one url per server: the first is kept');
-        else translateUrl(s, out, here, r);
+        else urls.push(translateUrl(s, here, r));
         break;
       case 'virtualhost':
         out.host ??= s.args[0];
@@ -139,6 +139,9 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
         r.untranslated(s, here);
     }
   }
+  // One url is the check's own request; several are requested in turn, all to pass, as Keepalived does.
+  if (urls.length === 1) Object.assign(out, urls[0]);
+  else if (urls.length > 1) out.urls = urls.map((u) => ({ path: '/', ...u }));
   if (out.sni_from_host) {
     delete out.sni_from_host;
     if (out.host) out.sni = out.host;
@@ -158,8 +161,9 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
   };
 }
 
-function translateUrl(block: KStatement, out: Obj, where: string, r: Reporter): void {
+function translateUrl(block: KStatement, where: string, r: Reporter): Obj {
   const here = `${where} > url`;
+  const out: Obj = {};
   const status: (number | string)[] = [];
   let inverted = false;
   for (const s of block.children ?? []) {
@@ -191,6 +195,7 @@ function translateUrl(block: KStatement, out: Obj, where: string, r: Reporter): 
     out.body_not_match = out.body_match;
     delete out.body_match;
   }
+  return out;
 }
 
 /** nb_get_retry where Keepalived 2 does not know it: ignored there, so here too. */

@@ -123,7 +123,8 @@ const MAX_INCLUDE_DEPTH = 8;
 /**
  * Reads a keepalived.conf and the files its `include` statements name (glob patterns,
  * relative to the including file, at any level), in place of each include, as Keepalived does.
- * Statements from included files carry their file.
+ * Statements from included files carry their file; an include of a file that does not exist stays
+ * in the tree as it is.
  */
 export async function loadKeepalived(
   file: string,
@@ -143,7 +144,8 @@ export async function loadKeepalived(
       const pattern = s.args[0];
       if (!pattern) throw new KeepalivedSyntaxError(file, s.line, 'include needs a file or pattern');
       const files = (await glob(pattern, { cwd: path.dirname(file), absolute: true, onlyFiles: true })).sort();
-      if (!files.length && !/[*?[]/.test(pattern)) throw new KeepalivedSyntaxError(file, s.line, `include ${pattern}: no such file`);
+      // Keepalived logs an include that matches no file and runs on: the statement stays for the translator to report.
+      if (!files.length && !/[*?[]/.test(pattern)) out.push(s);
       for (const f of files) {
         const included = await loadKeepalived(f, ctx, read, depth + 1);
         out.push(...included.map((x) => tag(x, f)));

@@ -79,6 +79,10 @@ class Translator implements Reporter {
   }
 
   untranslated(s: KStatement, where: string, why?: string): void {
+    if (s.keyword === 'include') {
+      this.note(s, where, `no such file: ${s.args[0] ?? ''}; Keepalived runs without it, and so does this import (import on a director that has it)`, 'warning');
+      return;
+    }
     if (why === undefined && !isKeepalivedKeyword(s.keyword, where)) {
       this.note(s, where, `Keepalived does not know "${s.keyword}" and skips it${s.children ? ' with its block' : ''}; so does this import`, 'warning');
       return;

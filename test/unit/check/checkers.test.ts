@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHttp } from '../../../src/check/http.js';
+import { checkHttp, checkHttpUrls } from '../../../src/check/http.js';
 import type { HttpCheckOptions } from '../../../src/check/http.js';
 import { DEFAULT_STATUS, parseDigest } from '../../../src/check/http-expect.js';
 import { checkScript } from '../../../src/check/script.js';
@@ -120,6 +120,17 @@ describe('http checker', () => {
       expect(r.message).toMatch(/before the timeout/);
       expect(took).toBeLessThan(1000);
     }
+  });
+
+  it('requests several urls in turn, each on its own connection, and names the first that fails', async () => {
+    const before = seen.length;
+    const urls = (...paths: string[]) => paths.map((p) => opts({ path: p, host: `h${p.replace('/', '')}` }));
+    expect(await checkHttpUrls({ address: '127.0.0.1', port: httpPort }, urls('/', '/maintenance'), AbortSignal.timeout(2000))).toEqual({ ok: true, message: '2 urls as expected' });
+    expect(seen.slice(before).map((r) => r.host)).toEqual(['h', 'hmaintenance']);
+    const failed = await checkHttpUrls({ address: '127.0.0.1', port: httpPort }, urls('/', '/fail', '/maintenance'), AbortSignal.timeout(2000));
+    expect(failed).toEqual({ ok: false, message: '/fail: HTTP 500; expected 200-299' });
+    // The third url is not requested once the second has failed.
+    expect(seen.slice(before).map((r) => r.host)).toEqual(['h', 'hmaintenance', 'h', 'hfail']);
   });
 
   it('fails on a refused connection', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkSpecs } from '../../../src/check/build.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { errorsOf } from './errors-of.js';
 
@@ -62,6 +63,26 @@ describe('health check config', () => {
       expect.stringMatching(/^tandem\.yaml:15:73: virtual_services\[0\]\.real_servers\[0\]\.check\.body_match: not a valid regular expression: .* \[regex\]$/),
       'tandem.yaml:16:49: virtual_services[0].real_servers[1].check: missing required key "user" for a mysql check [required]',
       'tandem.yaml:16:97: virtual_services[0].real_servers[1].check.password_env: give password_file or password_env, not both [check-option]',
+    ]);
+  });
+
+  it('takes several urls, each with its own expectations, and refuses a path beside them or a bad regex in one', () => {
+    const { config } = parseConfig(
+      `${head}    check: { type: http, urls: [{ path: /a, status: [200] }, { path: /b, host: b.example, body_match: ok }] }
+    real_servers: [{ address: 10.0.0.1, port: 8080 }]
+`,
+      'tandem.yaml',
+    );
+    expect(config.virtual_services[0]?.check?.urls).toEqual([{ path: '/a', status: [200] }, { path: '/b', host: 'b.example', body_match: 'ok' }]);
+    // The timeout is each request's (Keepalived's connect_timeout): the runner's deadline covers both.
+    expect(checkSpecs(config.virtual_services)[0]?.timing.timeoutMs).toBe(4000);
+    expect(
+      errorsOf(`${head}    check: { type: http, path: /x, urls: [{ path: /a }, { path: /b, body_match: "(" }] }
+    real_servers: [{ address: 10.0.0.1, port: 8080 }]
+`),
+    ).toEqual([
+      expect.stringMatching(/^tandem\.yaml:14:\d+: virtual_services\[0\]\.check\.urls\[1\]\.body_match: not a valid regular expression: .* \[regex\]$/),
+      expect.stringMatching(/^tandem\.yaml:14:\d+: virtual_services\[0\]\.check\.path: give it in each of `urls`, not beside them \[check-option\]$/),
     ]);
   });
 

@@ -119,6 +119,9 @@ describe('keepalived.conf import', () => {
   it('translates the health checkers and their timers, nearest level first', () => {
     const r = importKeepalived(readFileSync('test/unit/config/fixtures/keepalived-checks.conf', 'utf8'), 'checks.conf');
     const [web, tls, db] = parse(r.yaml).virtual_services;
+    // The first server's two url blocks are both requested in turn; the second server has one.
+    const common = { type: 'http', connect_port: 8080, interval: 3, timeout: 2, fall: 4, retry_delay: 0.5, warmup: 5, initially: 'down', host: 'www.example.com' };
+    const health = { path: '/health', digest: '9b3a7d2b0ab1f0c2bbf5d1f2a4c6e8d0', status: [200, '300-302'], body_match: 'ready' };
     expect(web).toEqual({
       protocol: 'tcp',
       address: '192.0.2.100',
@@ -127,24 +130,9 @@ describe('keepalived.conf import', () => {
       quorum: 2,
       quorum_hysteresis: 1,
       notify: { quorum_up: ['/usr/local/bin/up.sh'] },
-      check: {
-        type: 'http',
-        path: '/health',
-        digest: '9b3a7d2b0ab1f0c2bbf5d1f2a4c6e8d0',
-        status: [200, '300-302'],
-        body_match: 'ready',
-        host: 'www.example.com',
-        connect_port: 8080,
-        interval: 3,
-        timeout: 2,
-        fall: 4,
-        retry_delay: 0.5,
-        warmup: 5,
-        initially: 'down',
-      },
       real_servers: [
-        { address: '198.51.100.1', port: 80, weight: 2, inhibit_on_failure: true, method: 'dr' },
-        { address: '198.51.100.2', port: 80, weight: 2, method: 'dr' },
+        { address: '198.51.100.1', port: 80, weight: 2, inhibit_on_failure: true, method: 'dr', check: { ...common, urls: [health, { path: '/other' }] } },
+        { address: '198.51.100.2', port: 80, weight: 2, method: 'dr', check: { ...common, ...health } },
       ],
     });
     expect(tls.real_servers[0].check).toEqual({
@@ -163,7 +151,6 @@ describe('keepalived.conf import', () => {
     });
     expect(db.real_servers[0].check).toEqual({ type: 'script', command: ['/usr/local/bin/check-db', '198.51.100.30'], dynamic: true, user: 'nobody', interval: 10, timeout: 4, fall: 1 });
     expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('checks.conf', n))).toEqual([
-      'checks.conf:30: not translated: virtual_server 192.0.2.100 80 > real_server 198.51.100.1 80 > HTTP_GET > url: tandem checks one url per server: the first is kept',
       'checks.conf:71: not translated: virtual_server 192.0.2.100 443 > real_server 198.51.100.20 443 > TCP_CHECK: tandem runs one check per real server: the first is kept',
     ]);
     expect(r.problems).toEqual([]);
@@ -185,8 +172,13 @@ describe('keepalived.conf import', () => {
       ]);
       writeFileSync(path.join(dir, 'loop.conf'), 'include loop.conf\n');
       await expect(importKeepalivedFile(path.join(dir, 'loop.conf'))).rejects.toThrow(/nested deeper than 8/);
-      writeFileSync(path.join(dir, 'missing.conf'), 'include nothere.conf\n');
-      await expect(importKeepalivedFile(path.join(dir, 'missing.conf'))).rejects.toThrow(/missing\.conf:1: include nothere\.conf: no such file/);
+      writeFileSync(path.join(dir, 'missing.conf'), 'include nothere.conf\nvirtual_server 192.0.2.5 80 {\n include vs.conf\n}\n');
+      const missing = await importKeepalivedFile(path.join(dir, 'missing.conf'));
+      expect(missing.problems).toEqual([]);
+      expect(missing.notes.filter((n) => n.kind === 'warning').map((n) => formatNote('missing.conf', n))).toEqual([
+        'missing.conf:1: warning: include: no such file: nothere.conf; Keepalived runs without it, and so does this import (import on a director that has it)',
+        'missing.conf:3: warning: virtual_server 192.0.2.5 80 > include: no such file: vs.conf; Keepalived runs without it, and so does this import (import on a director that has it)',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
