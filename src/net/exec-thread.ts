@@ -76,7 +76,7 @@ export class ExecThread {
       arm: () => {
         if (!closed) this.send({ op: 'arm', handle });
       },
-      fire: (input = '', signal?: AbortSignal) => (closed ? Promise.reject(new Error(`${argv[0]}: closed`)) : this.ask<void>((id) => ({ op: 'fire', id, handle, input }), signal)),
+      fire: (input = '', signal?: AbortSignal) => (closed ? Promise.reject(new Error(`${argv[0]}: closed`)) : this.ask<string>((id) => ({ op: 'fire', id, handle, input }), signal)),
       close: () => {
         closed = true;
         this.send({ op: 'close', handle });

@@ -5,7 +5,8 @@ import { CommandError } from './exec.js';
 /** A command ready to run at once (WarmCommand, here or on the daemon's exec thread). */
 export interface Warm {
   arm(): void;
-  fire(input?: string, signal?: AbortSignal): Promise<void>;
+  /** Resolves with what the command wrote on stderr (some, like ipvsadm -R, exit 0 on a refusal). */
+  fire(input?: string, signal?: AbortSignal): Promise<string>;
   close(): void;
 }
 
@@ -71,7 +72,7 @@ export class WarmCommand implements Warm {
   }
 
   /** Runs the command now (with `input` on its stdin for a stdin program); re-arms for next time. */
-  async fire(input = '', signal?: AbortSignal): Promise<void> {
+  async fire(input = '', signal?: AbortSignal): Promise<string> {
     if (this.closed) throw new Error(`${this.argv[0]}: closed`);
     this.arm();
     const child = this.waiting as ResultPromise;
@@ -88,11 +89,12 @@ export class WarmCommand implements Warm {
     signal?.addEventListener('abort', abort, { once: true });
     try {
       const result = await child;
-      if (signal?.aborted) return;
-      if (result.exitCode !== 0) {
-        const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-        throw new CommandError(this.argv, result.exitCode, stderr, result.signal === 'SIGKILL');
-      }
+      // A program that could not start (ENOENT) has its reason in the code, as run() reports it.
+      const code = (result as { code?: string }).code;
+      const stderr = typeof result.stderr === 'string' && result.stderr ? result.stderr : code ? `${code}: ${result.originalMessage ?? ''}` : '';
+      if (signal?.aborted) return stderr;
+      if (result.exitCode !== 0) throw new CommandError(this.argv, result.exitCode, stderr, result.signal === 'SIGKILL');
+      return stderr;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);

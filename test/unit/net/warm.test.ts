@@ -27,6 +27,17 @@ describe('warm command', () => {
     w.close();
   });
 
+  it('returns what a successful run wrote on stderr (ipvsadm -R exits 0 on a refused line), and says why a program could not start', async () => {
+    const w = new WarmCommand(['sh', '-c', 'cat >/dev/null; echo "line 2 refused" >&2'], { stdinProgram: true });
+    expect(await w.fire('a\nb\n')).toBe('line 2 refused');
+    w.close();
+    const missing = new WarmCommand(['/nonexistent/tandem-no-such-program'], { stdinProgram: true });
+    const err = await missing.fire('x\n').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect((err as CommandError).stderr).toMatch(/^ENOENT: /);
+    missing.close();
+  });
+
   it('kills a run that outlives its timeout, and refuses to fire once closed', async () => {
     const w = new WarmCommand(['sleep', '5'], { timeoutMs: 100 });
     await expect(w.fire()).rejects.toThrow(/timed out/);
