@@ -13,7 +13,7 @@
  * when the server dies); the time until rs1 is gone from the kernel's table is the removal
  * time, ideally 1.8 s. After a random 0-1 s it opens its port again; the time until it is back
  * is the return time. The table is read from /proc/PID/net/ip_vs of a
- * process in the director's namespace every 5 ms: no command is forked for it (a fork costs
+ * process in the director's namespace every 1 ms: no command is forked for it (a fork costs
  * ~0.1 s in this guest, and would load both daemons' checks alike but unevenly).
  */
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,7 +30,7 @@ type Impl = 'keepalived' | 'tandem';
 const VIP = '10.0.0.100';
 const RS = ['10.0.0.11', '10.0.0.12'];
 const RS_SCRIPT = path.join(ROOT, 'test/support/http-rs.mjs');
-const POLL_MS = 5;
+const POLL_MS = 1;
 const SETTLE_MS = 60_000;
 const CHANGE_MS = 30_000;
 const DEATH_AFTER_CHECK_MS = 200;

@@ -83,11 +83,12 @@ export class HealthMonitor {
     const last = health.last;
     if (last && !last.ok) this.options.log.debug({ service: spec.service, server: spec.server, message: last.message }, 'check failed');
     if (!changed) return;
+    // The table first, the log line after: a log write is a system call the change need not wait for.
+    this.options.onChange(spec, health);
     const weight = health.weight !== undefined ? ` (weight ${health.weight})` : '';
     this.options.log.info(
       { service: spec.service, server: spec.server, up: health.up, weight: health.weight, message: last?.message },
       `real server ${spec.server} of ${spec.service} is ${health.up ? 'up' : 'down'}${weight}: ${last?.message ?? ''}`,
     );
-    this.options.onChange(spec, health);
   }
 }

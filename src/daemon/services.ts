@@ -75,8 +75,9 @@ export class ServiceSupervisor {
     this.monitor = new HealthMonitor({
       log: options.log,
       onChange: (spec, health) => {
-        this.serverChanged(spec.service, spec.server, health);
         this.schedule();
+        // Hooks and alerts after the new table is on its way: a notify_down fork must not delay it.
+        options.clock.defer(() => this.serverChanged(spec.service, spec.server, health));
       },
       clock: options.clock,
       ...options.monitor,
@@ -88,6 +89,7 @@ export class ServiceSupervisor {
     await this.watchMaintenance();
     this.evaluate();
     const update = await this.monitor.update(checkSpecs(this.config.virtual_services));
+    this.schedule();
     if (update.started.length) this.options.log.info({ checks: update.started.length }, `health checks started for ${update.started.length} real server(s)`);
   }
 
@@ -197,9 +199,15 @@ export class ServiceSupervisor {
     return null;
   }
 
+  /**
+   * A server whose check has no runner yet (the first table, made before the checks start) is
+   * as its check starts it: `initially: down` (Keepalived's alpha) keeps it out until its first
+   * success.
+   */
   private stateOf(vs: VirtualServiceConfig, rs: RealServerConfig): ServerState {
     const health: Health | undefined = this.monitor.health(`${serviceName(vs)} ${serverLabel(rs)}`);
-    return { healthy: health?.up ?? true, drained: this.drainedBy(rs) !== null, weight: health?.up ? health.weight : undefined };
+    const initially = (rs.check ?? vs.check)?.initially ?? 'up';
+    return { healthy: health?.up ?? initially === 'up', drained: this.drainedBy(rs) !== null, weight: health?.up ? health.weight : undefined };
   }
 
   /** Many changes in one turn (a switch failing takes out many servers) make one new table. */
