@@ -5,6 +5,7 @@
 // seconds a new Node.js takes to start on a slow kernel. With HTTP_RS_LOG set, each request
 // prints "hit".
 import http from 'node:http';
+import { setInterval } from 'node:timers';
 
 const [port, mode, name] = process.argv.slice(2);
 // Idle keep-alive connections stay 65 s, as web servers keep them (Node's own default is 5 s,
@@ -23,8 +24,6 @@ process.on('SIGUSR1', () => {
 });
 process.on('SIGUSR2', () => {
   if (!server.listening) open();
-// Signal listeners hold no handle: without this the process would end once its port is closed.
-setInterval(() => {}, 1 << 30);
 });
 open();
 // Signal listeners hold no handle: without this the process would end once its port is closed.
