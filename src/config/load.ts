@@ -3,6 +3,7 @@ import type { Auth } from '../vrrp/advert.js';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
 import { parseConfig } from './parse.js';
+import { missingPrograms } from './programs.js';
 import type { Problem } from './parse.js';
 import type { Config } from './schema.js';
 
@@ -34,6 +35,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   if ('problem' in resolved) throw new ConfigError([parsed.locate(resolved.problem)]);
   if (resolved.warning) warnings.push(parsed.locate(resolved.warning));
   for (const problem of await openSecrets(parsed.config)) warnings.push(parsed.locate(problem));
+  for (const problem of await missingPrograms(parsed.config)) warnings.push(parsed.locate(problem));
   return { file, config: parsed.config, auth: resolved.auth, warnings };
 }
 

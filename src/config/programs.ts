@@ -1,0 +1,44 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { Problem } from './parse.js';
+import type { Config } from './schema.js';
+
+/*
+ * Tracking scripts and script checks whose program cannot be run here: warned about at load
+ * (`tandem check`, start, reload). Such a script fails every time; Keepalived, given a script
+ * it cannot access, disables the check instead and keeps the server in, so a migrated config
+ * whose scripts were not copied over would behave otherwise.
+ */
+
+/** Where argv[0] runs from: itself when it has a slash, else the first PATH entry that has it. */
+export async function findProgram(program: string, envPath = process.env.PATH ?? '/usr/bin:/bin'): Promise<string | undefined> {
+  const candidates = program.includes('/') ? [program] : envPath.split(':').filter(Boolean).map((dir) => path.join(dir, program));
+  for (const file of candidates) {
+    if (await access(file, constants.X_OK).then(() => true, () => false)) return file;
+  }
+  return undefined;
+}
+
+export async function missingPrograms(config: Config, envPath?: string): Promise<Problem[]> {
+  const uses: { path: Problem['path']; program: string; effect: string }[] = [];
+  for (const [name, script] of Object.entries(config.scripts)) {
+    uses.push({ path: ['scripts', name, 'command'], program: script.command[0] as string, effect: 'the script fails every time, as if what it tracks were down' });
+  }
+  config.virtual_services.forEach((vs, v) => {
+    const checks: [Problem['path'], typeof vs.check][] = [[['virtual_services', v, 'check', 'command'], vs.check]];
+    vs.real_servers.forEach((rs, r) => checks.push([['virtual_services', v, 'real_servers', r, 'check', 'command'], rs.check]));
+    for (const [at, check] of checks) {
+      if (check?.type === 'script' && check.command) {
+        uses.push({ path: at, program: check.command[0] as string, effect: 'the check fails every time and its real servers stay out (Keepalived would disable the check and keep them in)' });
+      }
+    }
+  });
+  const problems: Problem[] = [];
+  for (const use of uses) {
+    if (!(await findProgram(use.program, envPath))) {
+      problems.push({ path: use.path, message: `${use.program} cannot be run here (not found, or not executable): ${use.effect}`, rule: 'program' });
+    }
+  }
+  return problems;
+}
