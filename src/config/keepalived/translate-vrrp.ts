@@ -270,7 +270,7 @@ export class VrrpTranslator {
           this.t.differs(s, where, 'tandem never drops traffic to the VIPs');
           break;
         case 'debug':
-          this.t.note(s, where, 'not needed: tandem logs at the level its --log-level or TANDEM_LOG gives');
+          this.t.note(s, where, 'not needed: tandem logs at the level TANDEM_LOG_LEVEL gives (info by default; debug for detail)');
           break;
         case 'authentication':
           authSeen = true;
