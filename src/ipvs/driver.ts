@@ -48,6 +48,8 @@ export interface IpvsDriver {
   read(): Promise<VirtualService[]>;
   /** Applies the commands in one batch; rejects with IpvsError if any was refused. */
   applyBatch(commands: IpvsCommand[]): Promise<void>;
+  /** Lets go of what the driver keeps ready (a waiting process); a later call starts afresh. */
+  close?(): void;
   /** Applies one command on its own (to pinpoint a refused rule). */
   applyOne(command: IpvsCommand): Promise<void>;
   setTimeouts(tcp: number, tcpfin: number, udp: number): Promise<void>;
@@ -94,6 +96,12 @@ export class IpvsadmDriver implements IpvsDriver {
       throw classify(err);
     }
     if (stderr.trim()) throw new IpvsError('refused', `ipvsadm -R refused part of a batch of ${commands.length}: ${stderr.trim().split('\n')[0]}`);
+  }
+
+  close(): void {
+    // The waiting ipvsadm -R sees its stdin end and exits without applying anything.
+    this.restore?.close();
+    this.restore = undefined;
   }
 
   async applyOne(command: IpvsCommand): Promise<void> {

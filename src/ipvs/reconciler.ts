@@ -124,6 +124,7 @@ export class Reconciler {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clear(this.timer);
+    this.driver.close?.();
   }
 
   private arm(ms: number): void {

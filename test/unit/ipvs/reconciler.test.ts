@@ -12,6 +12,16 @@ const log = pino({ level: 'silent' });
 const options = { exclusive: false, repairIntervalMs: 3_600_000, dryRun: false, log };
 
 describe('reconciler', () => {
+  it('lets its driver go at stop (a waiting ipvsadm -R exits)', async () => {
+    const ipvs = new FakeIpvs();
+    let closed = 0;
+    const r = new Reconciler(Object.assign(ipvs, { close: () => void closed++ }), options);
+    await r.setDesired([web]);
+    expect(closed).toBe(0);
+    r.stop();
+    expect(closed).toBe(1);
+  });
+
   it('applies the difference in one batch and then has nothing to do', async () => {
     const ipvs = new FakeIpvs();
     const r = new Reconciler(ipvs, options);
