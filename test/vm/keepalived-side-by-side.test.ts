@@ -93,9 +93,16 @@ class Side {
     });
   }
 
-  /** The kernel's table as /proc shows it (read without a fork). */
+  /**
+   * The kernel's table as /proc shows it (read without a fork), without the connection counts
+   * (a check that connects through a virtual service moves them; the table is the same).
+   */
   async procTable(): Promise<string> {
-    return (await readFile(`/proc/${this.anchor?.pid}/net/ip_vs`, 'utf8')).split('\n').slice(3).join('\n').trim();
+    const lines = (await readFile(`/proc/${this.anchor?.pid}/net/ip_vs`, 'utf8')).split('\n').slice(3);
+    return lines
+      .map((l) => (l.trim().startsWith('->') ? l.trim().split(/\s+/).slice(0, 4).join(' ') : l.trim()))
+      .join('\n')
+      .trim();
   }
 
   async saved(): Promise<string[]> {
