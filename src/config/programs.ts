@@ -34,9 +34,12 @@ export async function missingPrograms(config: Config, envPath?: string): Promise
       }
     }
   });
+  // One look-up per program, however many checks run it (a service's thousand servers).
+  const found = new Map<string, Promise<string | undefined>>();
+  const lookUp = (program: string) => found.get(program) ?? found.set(program, findProgram(program, envPath)).get(program);
   const problems: Problem[] = [];
   for (const use of uses) {
-    if (!(await findProgram(use.program, envPath))) {
+    if (!(await lookUp(use.program))) {
       problems.push({ path: use.path, message: `${use.program} cannot be run here (not found, or not executable): ${use.effect}`, rule: 'program' });
     }
   }

@@ -177,6 +177,19 @@ const ONLY_FOR: Record<string, CheckConfig['type'][]> = {
   connect_port: ['tcp', 'http', 'https', 'mysql', 'udp', 'dns', 'smtp'],
 };
 
+/** A request's body patterns compile. */
+function checkRegexes(request: { body_match?: string; body_not_match?: string }, path: (string | number)[], errors: Problem[]): void {
+  for (const key of ['body_match', 'body_not_match'] as const) {
+    const source = request[key];
+    if (source === undefined) continue;
+    try {
+      new RegExp(source);
+    } catch (err) {
+      errors.push({ path: [...path, key], message: `not a valid regular expression: ${(err as Error).message}`, rule: 'regex' });
+    }
+  }
+}
+
 /**
  * A check's options fit its type (`shape`: a service's check is checked for it once), and it
  * has a port to check on the real server `port` (undefined: not known here).
@@ -191,18 +204,8 @@ function checkCheck(c: CheckConfig, port: number | undefined, path: (string | nu
     if (c.type === 'mysql' && !c.user) errors.push({ path, message: 'missing required key "user" for a mysql check', rule: 'required' });
     if (c.type === 'script' && !c.command) errors.push({ path, message: 'missing required key "command" for a script check', rule: 'required' });
     if (c.password_file && c.password_env) errors.push({ path: [...path, 'password_env'], message: 'give password_file or password_env, not both', rule: 'check-option' });
-    const requests: [typeof c | NonNullable<typeof c.urls>[number], (string | number)[]][] = [[c, path], ...(c.urls ?? []).map((u, i) => [u, [...path, 'urls', i]] as [typeof u, (string | number)[]])];
-    for (const [request, at] of requests) {
-      for (const key of ['body_match', 'body_not_match'] as const) {
-        const source = request[key];
-        if (source === undefined) continue;
-        try {
-          new RegExp(source);
-        } catch (err) {
-          errors.push({ path: [...at, key], message: `not a valid regular expression: ${(err as Error).message}`, rule: 'regex' });
-        }
-      }
-    }
+    checkRegexes(c, path, errors);
+    c.urls?.forEach((u, i) => checkRegexes(u, [...path, 'urls', i], errors));
     if (c.urls) {
       for (const key of ['path', 'status', 'body_match', 'body_not_match', 'digest'] as const) {
         if (key in c) errors.push({ path: [...path, key], message: 'give it in each of `urls`, not beside them', rule: 'check-option' });

@@ -89,7 +89,6 @@ export class ServiceSupervisor {
     await this.watchMaintenance();
     this.evaluate();
     const update = await this.monitor.update(checkSpecs(this.config.virtual_services));
-    this.schedule();
     if (update.started.length) this.options.log.info({ checks: update.started.length }, `health checks started for ${update.started.length} real server(s)`);
   }
 

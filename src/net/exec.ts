@@ -15,6 +15,12 @@ export class CommandError extends Error {
   }
 }
 
+/** What a finished command said on stderr; for one that could not start (ENOENT), why. */
+export function stderrOf(result: { stderr?: unknown; code?: string; originalMessage?: string }): string {
+  if (typeof result.stderr === 'string' && result.stderr) return result.stderr;
+  return result.code ? `${result.code}: ${result.originalMessage ?? ''}` : '';
+}
+
 export interface RunOptions {
   timeoutMs?: number;
   input?: string;
@@ -93,8 +99,7 @@ export async function runHere(file: string, args: string[], options: RunOptions 
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (err) {
     if (err instanceof ExecaError) {
-      const stderr = typeof err.stderr === 'string' && err.stderr ? err.stderr : err.code ? `${err.code}: ${err.originalMessage}` : '';
-      throw new CommandError([file, ...args], groupKilled ? undefined : err.exitCode, stderr, err.timedOut || groupKilled, { cause: err });
+      throw new CommandError([file, ...args], groupKilled ? undefined : err.exitCode, stderrOf(err), err.timedOut || groupKilled, { cause: err });
     }
     throw err;
   } finally {

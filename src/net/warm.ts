@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
-import { CommandError } from './exec.js';
+import { CommandError, stderrOf } from './exec.js';
 
 /** A command ready to run at once (WarmCommand, here or on the daemon's exec thread). */
 export interface Warm {
@@ -89,9 +89,7 @@ export class WarmCommand implements Warm {
     signal?.addEventListener('abort', abort, { once: true });
     try {
       const result = await child;
-      // A program that could not start (ENOENT) has its reason in the code, as run() reports it.
-      const code = (result as { code?: string }).code;
-      const stderr = typeof result.stderr === 'string' && result.stderr ? result.stderr : code ? `${code}: ${result.originalMessage ?? ''}` : '';
+      const stderr = stderrOf(result as Parameters<typeof stderrOf>[0]);
       if (signal?.aborted) return stderr;
       if (result.exitCode !== 0) throw new CommandError(this.argv, result.exitCode, stderr, result.signal === 'SIGKILL');
       return stderr;

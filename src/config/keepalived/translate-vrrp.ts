@@ -73,25 +73,25 @@ export class VrrpTranslator {
    * removes a group left with none: so does the import.
    */
   dropUnknownMembers(): void {
-    const names = new Set(this.t.instances.map((i) => i.name));
-    for (const { statement, where, owner } of this.memberRefs) {
-      if (names.has(statement.keyword)) continue;
-      this.t.note(statement, where, `Keepalived ignores "${statement.keyword}": no vrrp_instance has that name; so does this import`, 'warning');
-      owner.instances = (owner.instances as string[]).filter((m) => m !== statement.keyword);
-    }
-    const empty = this.t.groups.filter((g) => !(g.instances as string[]).length);
+    this.dropUnknown(this.memberRefs, new Set(this.t.instances.map((i) => i.name as string)), 'instances', 'vrrp_instance');
+    const empty = this.t.groups.filter((g) => !g.instances);
     for (const g of empty) this.t.groups.splice(this.t.groups.indexOf(g), 1);
   }
 
   /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
   dropUnknownScripts(): void {
-    for (const { statement, where, owner } of this.scriptRefs) {
+    this.dropUnknown(this.scriptRefs, new Set(Object.keys(this.t.scripts)), 'track_scripts', 'vrrp_script or vrrp_track_process');
+  }
+
+  /** Takes each reference to a name not in `known` out of its owner's list (the list goes when empty), with a warning. */
+  private dropUnknown(refs: { statement: KStatement; where: string; owner: Obj }[], known: Set<string>, key: string, what: string): void {
+    for (const { statement, where, owner } of refs) {
       const name = statement.keyword;
-      if (name in this.t.scripts) continue;
-      this.t.note(statement, where, `Keepalived ignores "${name}": no vrrp_script or vrrp_track_process has that name; so does this import`, 'warning');
-      const left = (owner.track_scripts as unknown[]).filter((e) => (typeof e === 'string' ? e : (e as Obj).script) !== name);
-      if (left.length) owner.track_scripts = left;
-      else delete owner.track_scripts;
+      if (known.has(name)) continue;
+      this.t.note(statement, where, `Keepalived ignores "${name}": no ${what} has that name; so does this import`, 'warning');
+      const left = ((owner[key] as unknown[] | undefined) ?? []).filter((e) => (typeof e === 'string' ? e : (e as Obj).script) !== name);
+      if (left.length) owner[key] = left;
+      else delete owner[key];
     }
   }
 
