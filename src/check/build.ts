@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { CheckConfig, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
+import type { CheckConfig, Config, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
 import { lookupUser } from '../net/users.js';
+import { fileChecker } from './file.js';
 import { checkHttpUrls } from './http.js';
 import { parseDigest, parseStatusList } from './http-expect.js';
 import type { Timing } from './schedule.js';
@@ -30,6 +31,8 @@ export interface CheckSpec {
   config: CheckConfig;
   target: CheckTarget;
   realServer: RealServerConfig;
+  /** A file check's file (from the config's `files`) and multiplier. */
+  file?: { path: string; multiplier: number };
 }
 
 export function serverLabel(rs: { address: string; port: number }): string {
@@ -37,7 +40,7 @@ export function serverLabel(rs: { address: string; port: number }): string {
 }
 
 /** The checks a config asks for: each real server with a check of its own or its service's. */
-export function checkSpecs(services: VirtualServiceConfig[]): CheckSpec[] {
+export function checkSpecs(services: VirtualServiceConfig[], files: Config['files'] = {}): CheckSpec[] {
   return services.flatMap((vs) =>
     vs.real_servers.flatMap((rs) => {
       const check = rs.check ?? vs.check;
@@ -45,6 +48,8 @@ export function checkSpecs(services: VirtualServiceConfig[]): CheckSpec[] {
       const service = serviceName(vs);
       const server = serverLabel(rs);
       const target: CheckTarget = { address: check.connect_address ?? rs.address, port: check.connect_port ?? rs.port, source: check.source_address };
+      const tracked = check.file !== undefined ? files[check.file] : undefined;
+      const file = tracked && { path: tracked.path, multiplier: check.file_weight ?? tracked.weight };
       return [
         {
           id: `${service} ${server}`,
@@ -61,10 +66,11 @@ export function checkSpecs(services: VirtualServiceConfig[]): CheckSpec[] {
           rise: check.rise,
           fall: check.fall,
           initially: check.initially,
-          fingerprint: JSON.stringify([check, target, rs.address, rs.port]),
+          fingerprint: JSON.stringify([check, target, rs.address, rs.port, ...(file ? [rs.weight, file] : [])]),
           config: check,
           target,
           realServer: rs,
+          file,
         },
       ];
     }),
@@ -145,6 +151,10 @@ export async function buildChecker(spec: CheckSpec, env: NodeJS.ProcessEnv = pro
       case 'smtp': {
         const helo = c.helo ?? os.hostname();
         return (signal) => checkSmtp(target, helo, signal);
+      }
+      case 'file': {
+        const file = spec.file ?? fail(`no file named "${c.file}" in files`);
+        return fileChecker({ path: file.path, multiplier: file.multiplier, baseWeight: spec.realServer.weight });
       }
     }
   } catch (err) {

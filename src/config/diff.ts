@@ -18,7 +18,8 @@ export interface ConfigDiff {
   needsRestart: string[];
   /** moved: to another interface or source address, state kept (the VIPs follow a master). */
   instances: { added: string[]; removed: string[]; restarted: InstanceChange[]; moved: InstanceChange[]; reconfigured: InstanceChange[] };
-  scripts: { added: string[]; removed: string[]; changed: string[] };
+  scripts: NamedChanges;
+  files: NamedChanges;
   syncGroups: boolean;
   garp: boolean;
   auth: boolean;
@@ -47,7 +48,7 @@ function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string
   const added = b.vips.filter((v) => !a.vips.includes(v));
   const removed = a.vips.filter((v) => !b.vips.includes(v));
   if (added.length || removed.length) reconfigure.push(`VIPs ${[...added.map((v) => `+${v}`), ...removed.map((v) => `-${v}`)].join(' ')}`);
-  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_own_interface', 'track_scripts', 'track_services', 'notify', 'alert'] as const) {
+  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_own_interface', 'track_scripts', 'track_files', 'track_services', 'notify', 'alert'] as const) {
     if (!same(a[k], b[k])) reconfigure.push(k);
   }
   return { restart, move: change(a, b, PLACE), reconfigure };
@@ -130,18 +131,15 @@ export function diffConfigs(a: Config, b: Config, serviceChanges?: string[]): Co
     else if (move.length) instances.moved.push({ name, changes: [...move, ...reconfigure] });
     else if (reconfigure.length) instances.reconfigured.push({ name, changes: reconfigure });
   }
-  const scripts: ConfigDiff['scripts'] = { added: [], removed: [], changed: [] };
-  for (const name of Object.keys(a.scripts)) if (!(name in b.scripts)) scripts.removed.push(name);
-  for (const [name, s] of Object.entries(b.scripts)) {
-    if (!(name in a.scripts)) scripts.added.push(name);
-    else if (!same(a.scripts[name], s)) scripts.changed.push(name);
-  }
+  const scripts = namedChanges(a.scripts, b.scripts);
+  const files = namedChanges(a.files, b.files);
   const ipvs = (['exclusive', 'repair_interval', 'timeouts', 'sync_daemon'] as const).filter((k) => !same(a.ipvs[k], b.ipvs[k]));
   const services = serviceChanges ?? changesInServices(a.virtual_services, b.virtual_services);
   const diff: ConfigDiff = {
     needsRestart,
     instances,
     scripts,
+    files,
     syncGroups: !same(a.sync_groups, b.sync_groups),
     garp: !same(a.garp, b.garp),
     auth: !same(a.auth, b.auth),
@@ -154,6 +152,23 @@ export function diffConfigs(a: Config, b: Config, serviceChanges?: string[]): Co
   return diff;
 }
 
+export interface NamedChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+/** The entries of a name-keyed map (scripts, files) added, removed and changed. */
+function namedChanges<T>(a: Record<string, T>, b: Record<string, T>): NamedChanges {
+  const out: NamedChanges = { added: [], removed: [], changed: [] };
+  for (const name of Object.keys(a)) if (!(name in b)) out.removed.push(name);
+  for (const [name, value] of Object.entries(b)) {
+    if (!(name in a)) out.added.push(name);
+    else if (!same(a[name], value)) out.changed.push(name);
+  }
+  return out;
+}
+
 function summarize(d: ConfigDiff): string[] {
   const out: string[] = [];
   for (const n of d.instances.added) out.push(`instance ${n} added`);
@@ -162,6 +177,7 @@ function summarize(d: ConfigDiff): string[] {
   for (const c of d.instances.moved) out.push(`instance ${c.name} moved: ${c.changes.join(', ')}`);
   for (const c of d.instances.reconfigured) out.push(`instance ${c.name}: ${c.changes.join(', ')}`);
   for (const [kind, names] of Object.entries(d.scripts)) for (const n of names) out.push(`script ${n} ${kind}`);
+  for (const [kind, names] of Object.entries(d.files)) for (const n of names) out.push(`tracked file ${n} ${kind}`);
   if (d.syncGroups) out.push('sync groups changed');
   if (d.garp) out.push('garp settings changed');
   if (d.auth) out.push('advert authentication changed');

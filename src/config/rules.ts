@@ -35,6 +35,10 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
         errors.push({ path: at('track_scripts', s), message: `no script named "${name}" in scripts (defined: ${known.join(', ') || 'none'})`, rule: 'unknown-script' });
       }
     });
+    inst.track_files.forEach((t, f) => {
+      const name = typeof t === 'string' ? t : t.file;
+      if (!(name in config.files)) errors.push({ path: at('track_files', f), message: unknownFile(name, config), rule: 'unknown-file' });
+    });
     const peerFamilies = new Set((inst.unicast_peers ?? []).map(addressFamily));
     if (peerFamilies.size > 1 || (inst.source_address && peerFamilies.size && !peerFamilies.has(addressFamily(inst.source_address)))) {
       errors.push({ path: at('unicast_peers'), message: 'unicast peers must all be of the source address\'s family (IPv4 or IPv6): adverts leave from one socket', rule: 'family' });
@@ -42,7 +46,7 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     if (inst.source_address && isLinkLocal6(inst.source_address)) {
       errors.push({ path: at('source_address'), message: 'a link-local IPv6 source cannot be bound without its zone; give a global or unique local IPv6 address', rule: 'family' });
     }
-    const tracks = inst.track_interfaces.length + inst.track_scripts.length;
+    const tracks = inst.track_interfaces.length + inst.track_scripts.length + inst.track_files.length;
     if (inst.priority === 255 && tracks > 0) {
       warnings.push({ path: at('priority'), message: 'an address owner (255) keeps its priority: tracking weights do not apply, only FAULT does', rule: 'owner-tracking' });
     }
@@ -69,6 +73,12 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     }
   });
   checkVirtualServices(config, errors, warnings);
+  config.virtual_services.forEach((vs, v) => {
+    const checks: [CheckConfig | undefined, (string | number)[]][] = [[vs.check, ['virtual_services', v, 'check']], ...vs.real_servers.map((rs, r): [CheckConfig | undefined, (string | number)[]] => [rs.check, ['virtual_services', v, 'real_servers', r, 'check']])];
+    for (const [c, path] of checks) {
+      if (c?.file !== undefined && !(c.file in config.files)) errors.push({ path: [...path, 'file'], message: unknownFile(c.file, config), rule: 'unknown-file' });
+    }
+  });
   const services = new Set(config.virtual_services.map(serviceName));
   config.instances.forEach((inst, i) => {
     inst.track_services.forEach((t, k) => {
@@ -148,6 +158,10 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
   });
 }
 
+function unknownFile(name: string, config: Config): string {
+  return `no file named "${name}" in files (defined: ${Object.keys(config.files).join(', ') || 'none'})`;
+}
+
 const ONLY_FOR: Record<string, CheckConfig['type'][]> = {
   path: ['http', 'https'],
   method: ['http', 'https'],
@@ -169,6 +183,8 @@ const ONLY_FOR: Record<string, CheckConfig['type'][]> = {
   read_only: ['mysql'],
   command: ['script'],
   dynamic: ['script'],
+  file: ['file'],
+  file_weight: ['file'],
   payload: ['udp'],
   require_reply: ['udp'],
   query_name: ['dns'],
@@ -203,6 +219,7 @@ function checkCheck(c: CheckConfig, port: number | undefined, path: (string | nu
     }
     if (c.type === 'mysql' && !c.user) errors.push({ path, message: 'missing required key "user" for a mysql check', rule: 'required' });
     if (c.type === 'script' && !c.command) errors.push({ path, message: 'missing required key "command" for a script check', rule: 'required' });
+    if (c.type === 'file' && !c.file) errors.push({ path, message: 'missing required key "file" for a file check', rule: 'required' });
     if (c.password_file && c.password_env) errors.push({ path: [...path, 'password_env'], message: 'give password_file or password_env, not both', rule: 'check-option' });
     checkRegexes(c, path, errors);
     c.urls?.forEach((u, i) => checkRegexes(u, [...path, 'urls', i], errors));
@@ -215,7 +232,7 @@ function checkCheck(c: CheckConfig, port: number | undefined, path: (string | nu
       errors.push({ path: [...path, 'source_address'], message: `an IPv${addressFamily(c.source_address)} source for an IPv${addressFamily(c.connect_address)} connect_address`, rule: 'family' });
     }
   }
-  if (port === 0 && c.type !== 'script' && c.type !== 'ping' && c.connect_port === undefined) {
+  if (port === 0 && c.type !== 'script' && c.type !== 'ping' && c.type !== 'file' && c.connect_port === undefined) {
     errors.push({ path, message: `a ${c.type} check of a real server on port 0 (a firewall-mark service) needs connect_port`, rule: 'check-port' });
   }
 }

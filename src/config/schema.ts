@@ -148,6 +148,27 @@ const instance = {
       },
       description: 'Entries in `scripts` that adjust this instance\'s priority: a name (the script\'s own weight), or `{script, weight}`.',
     },
+    track_files: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: {
+        hint: 'a file name from `files`, or a map with `file` and `weight`',
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['file', 'weight'],
+            properties: {
+              file: { type: 'string', minLength: 1 },
+              weight: { type: 'integer', minimum: -254, maximum: 254, description: "This instance's multiplier for the file's value, instead of the file's own weight." },
+            },
+          },
+        ],
+      },
+      description: "Entries in `files` whose value adjusts this instance's priority (Keepalived: track_file): a name (the file's own weight), or `{file, weight}`.",
+    },
     track_own_interface: {
       type: 'boolean',
       default: true,
@@ -185,7 +206,27 @@ const script = {
   },
 } as const;
 
-const CHECK_TYPES = ['tcp', 'http', 'https', 'mysql', 'script', 'udp', 'ping', 'dns', 'smtp'] as const;
+/** A file holding a number that tracks something outside tandem (Keepalived's track_file). */
+const trackedFile = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path'],
+  properties: {
+    path: { type: 'string', pattern: '^/', description: 'Absolute path of the file. It holds an integer (decimal, `0x` hex or `0` octal, read as C strtol reads it); a missing file, or one that starts with no number, reads as 0; a number beyond 32 bits keeps the last value.' },
+    weight: {
+      type: 'integer',
+      minimum: -65535,
+      maximum: 65535,
+      default: 1,
+      description:
+        'Multiplies the value read. Instances: the product, within -254..253, is added to the priority, and -254 or less means FAULT; 0 means any value but 0 is FAULT. Checks: the product is added to the real server\'s weight; 0 means any value but 0 takes the server out.',
+    },
+    init: { type: 'integer', description: 'Written to the file at start when it does not exist (Keepalived: init_file).' },
+    init_overwrite: { type: 'boolean', default: false, description: 'Write `init` at start even when the file exists (init_file VALUE overwrite).' },
+  },
+} as const;
+
+const CHECK_TYPES = ['tcp', 'http', 'https', 'mysql', 'script', 'udp', 'ping', 'dns', 'smtp', 'file'] as const;
 
 /**
  * A health check. One flat shape for every type, so a typo is reported as an unknown key; the
@@ -265,6 +306,8 @@ const check = {
     read_only: { type: 'boolean', description: 'mysql: `true` wants a read-only server (a replica pool), `false` a writable one (the primary).' },
     command: { ...argv, description: 'script: the command (argument array, no shell); exit 0 is up. TANDEM_RS_ADDRESS, TANDEM_RS_PORT and TANDEM_SERVICE are in its environment.' },
     dynamic: { type: 'boolean', description: "script: exit 0 up, 1 down, 2-255 up with weight (status - 2), as Keepalived's misc_dynamic." },
+    file: { type: 'string', minLength: 1, description: "file: the entry in `files` to read at each interval (Keepalived: FILE_CHECK's track_file). The real server's weight becomes its own plus the value times the weight (at least 0)." },
+    file_weight: { type: 'integer', minimum: -65535, maximum: 65535, description: "file: the multiplier for the value, instead of the file's own weight." },
     payload: { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', description: 'udp: the datagram sent, in hex (default: empty; Keepalived: payload).' },
     require_reply: { type: 'boolean', description: 'udp: only a reply is up (default false: silence is up, an ICMP unreachable is down).' },
     query_name: { type: 'string', minLength: 1, description: 'dns: the name asked for (default `.`; Keepalived: name).' },
@@ -428,6 +471,13 @@ export const configSchema = {
         interval: { type: 'number', minimum: 0, maximum: 10, default: 0, description: 'Seconds between the gratuitous ARPs (or NAs) of one round, on one interface; 0 sends them at once (vrrp_garp_interval, vrrp_gna_interval).' },
       },
     },
+    files: {
+      type: 'object',
+      default: {},
+      propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+      additionalProperties: trackedFile,
+      description: "Tracked files by name (Keepalived's track_file): read at start and whenever they change, for instances' `track_files` and `file` checks.",
+    },
     scripts: {
       type: 'object',
       default: {},
@@ -574,6 +624,7 @@ export const configSchema = {
 export type Config = FromSchema<typeof configSchema>;
 export type InstanceConfig = Config['instances'][number];
 export type ScriptConfig = Config['scripts'][string];
+export type TrackedFileConfig = Config['files'][string];
 export type SyncGroupConfig = Config['sync_groups'][number];
 export type VirtualServiceConfig = Config['virtual_services'][number];
 export type RealServerConfig = VirtualServiceConfig['real_servers'][number];

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
-import type { Config, InstanceConfig, ScriptConfig } from '../config/schema.js';
+import type { Config, InstanceConfig, ScriptConfig, TrackedFileConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
 import { groupAlert, instanceAlert } from '../observe/alerts.js';
 import type { Auth } from '../vrrp/advert.js';
@@ -140,6 +140,7 @@ export class Director {
     this.rebuildSyncGroups();
     await this.cleanLeftoverVips(endpoints.sources);
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
+    for (const [name, file] of Object.entries(config.files)) await this.tracked.addFile(name, file);
     await this.tracked.watchLinks(config);
   }
 
@@ -199,6 +200,7 @@ export class Director {
     const effects = trackInstances(this.config, {
       linkDown: (iface) => this.tracked.linkDownWhy(iface),
       scriptUp: (name) => this.tracked.scriptUp(name),
+      fileValue: (name) => this.tracked.fileValue(name),
       hasQuorum: (service) => this.services.hasQuorum(service),
     });
     for (const runner of this.runners.all()) {
@@ -244,6 +246,12 @@ export class Director {
           break;
         case 'start-script':
           this.tracked.addScript(step.name, this.config.scripts[step.name] as ScriptConfig, true);
+          break;
+        case 'stop-file':
+          this.tracked.stopFile(step.name);
+          break;
+        case 'start-file':
+          await this.tracked.addFile(step.name, this.config.files[step.name] as TrackedFileConfig);
           break;
         case 'stop-instance': {
           // It still hears adverts while it leaves: its successor's first one lets go of the VIPs.

@@ -16,6 +16,8 @@ export type ReloadStep =
   | { do: 'adopt-config'; auth: boolean; garp: boolean }
   | { do: 'stop-script'; name: string }
   | { do: 'start-script'; name: string }
+  | { do: 'stop-file'; name: string }
+  | { do: 'start-file'; name: string }
   /** Graceful stop: priority 0, VIPs released once a successor is heard. */
   | { do: 'stop-instance'; name: string; why: 'removed' | 'restarted' }
   | { do: 'reconfigure-instance'; name: string }
@@ -55,7 +57,7 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints,
   const summary = keyChanged && !diff.auth ? [...diff.summary, 'advert key changed'] : diff.summary;
   if (diff.needsRestart.length) return { refused: diff.needsRestart.map((k) => RESTART_ONLY[k] ?? `${k} changed: restart tandem to apply it`), steps: [], summary };
 
-  const { instances, scripts } = diff;
+  const { instances, scripts, files } = diff;
   const restarted = instances.restarted.map((c) => c.name);
   const created = [...instances.added, ...restarted];
   const steps: ReloadStep[] = [
@@ -63,6 +65,8 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints,
     { do: 'adopt-config', auth: diff.auth || keyChanged, garp: diff.garp },
     ...[...scripts.removed, ...scripts.changed].map((name): ReloadStep => ({ do: 'stop-script', name })),
     ...[...scripts.added, ...scripts.changed].map((name): ReloadStep => ({ do: 'start-script', name })),
+    ...[...files.removed, ...files.changed].map((name): ReloadStep => ({ do: 'stop-file', name })),
+    ...[...files.added, ...files.changed].map((name): ReloadStep => ({ do: 'start-file', name })),
     ...instances.removed.map((name): ReloadStep => ({ do: 'stop-instance', name, why: 'removed' })),
     ...restarted.map((name): ReloadStep => ({ do: 'stop-instance', name, why: 'restarted' })),
     ...instances.reconfigured.map((c): ReloadStep => ({ do: 'reconfigure-instance', name: c.name })),
@@ -74,7 +78,8 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints,
   steps.push({ do: 'watch-links' }, { do: 'retrack' });
   for (const i of next.instances) if (created.includes(i.name)) steps.push({ do: 'start-instance', name: i.name });
   if (created.length || instances.removed.length || instances.reconfigured.length || instances.moved.length) steps.push({ do: 'write-ledger' });
-  if (diff.services.length || diff.health) steps.push({ do: 'services' });
+  // A file's new path or weight reaches the file checks that read it.
+  if (diff.services.length || diff.health || files.changed.length) steps.push({ do: 'services' });
   if (diff.ipvs.some((k) => k === 'exclusive' || k === 'repair_interval')) steps.push({ do: 'ipvs-options' });
   if (diff.ipvs.includes('timeouts') && next.ipvs.timeouts) steps.push({ do: 'ipvs-timeouts' });
   steps.push({ do: 'release-transport', sources: endpoints.sources, joinOn: endpoints.joinOn });

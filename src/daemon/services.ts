@@ -88,7 +88,7 @@ export class ServiceSupervisor {
     this.drains = new Set(await this.options.state.readDrains());
     await this.watchMaintenance();
     this.evaluate();
-    const update = await this.monitor.update(checkSpecs(this.config.virtual_services));
+    const update = await this.monitor.update(checkSpecs(this.config.virtual_services, this.config.files));
     if (update.started.length) this.options.log.info({ checks: update.started.length }, `health checks started for ${update.started.length} real server(s)`);
   }
 
@@ -99,7 +99,7 @@ export class ServiceSupervisor {
   async reconfigure(config: Config): Promise<MonitorUpdate> {
     this.config = config;
     await this.watchMaintenance();
-    const update = await this.monitor.update(checkSpecs(config.virtual_services));
+    const update = await this.monitor.update(checkSpecs(config.virtual_services, config.files));
     this.evaluate();
     this.options.log.info(
       { started: update.started.length, kept: update.kept.length, stopped: update.stopped.length },

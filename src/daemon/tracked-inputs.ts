@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
-import type { Config, ScriptConfig } from '../config/schema.js';
+import type { Config, ScriptConfig, TrackedFileConfig } from '../config/schema.js';
+import { FileTracker } from './file-tracker.js';
 import type { LinkWatch, Seams } from './seams.js';
 import { ScriptTracker } from './script-tracker.js';
 import { trackedInterfaces } from './tracking.js';
 
 /**
- * What the instances track, kept live: the links of their interfaces (watched) and the
- * tracking scripts (run on their intervals). Any change calls `onChange`; the director then
+ * What the instances track, kept live: the links of their interfaces (watched), the tracking
+ * scripts (run on their intervals) and the tracked files (read when they change). Any change calls `onChange`; the director then
  * recomputes the priorities (tracking.ts).
  */
 export class TrackedInputs {
   private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly files = new Map<string, FileTracker>();
   private linkDown = new Map<string, string | undefined>();
   private linkKey = '';
   private links?: LinkWatch;
@@ -46,6 +48,22 @@ export class TrackedInputs {
     for (const script of this.scripts.values()) script.start();
   }
 
+  fileValue(name: string): number {
+    return this.files.get(name)?.value ?? 0;
+  }
+
+  /** Starts keeping a tracked file read (its first value is read before this resolves). */
+  async addFile(name: string, config: TrackedFileConfig): Promise<void> {
+    const file = new FileTracker(name, config, { log: this.log, clock: this.seams.clock }, this.onChange);
+    this.files.set(name, file);
+    await file.start();
+  }
+
+  stopFile(name: string): void {
+    this.files.get(name)?.stop();
+    this.files.delete(name);
+  }
+
   /** Watches the interfaces the config's instances use or track; a new set replaces the old. */
   async watchLinks(config: Config): Promise<void> {
     const ifaces = trackedInterfaces(config);
@@ -70,5 +88,6 @@ export class TrackedInputs {
   stop(): void {
     this.links?.stop();
     for (const s of this.scripts.values()) s.stop();
+    for (const f of this.files.values()) f.stop();
   }
 }

@@ -8,13 +8,17 @@ export interface Tracked {
   weight: number;
   /** Why it is down, for the fault list (default: "NAME down"). */
   why?: string;
+  /** Added to the priority whatever `up` says (a tracked file's value × weight). */
+  delta?: number;
 }
 
 export function trackedEffect(base: number, tracked: Tracked[]): { priority: number; faults: string[] } {
   let priority = base;
   const faults: string[] = [];
   for (const t of tracked) {
-    if (t.weight === 0) {
+    if (t.delta !== undefined) {
+      priority += t.delta;
+    } else if (t.weight === 0) {
       if (!t.up) faults.push(t.why ?? `${t.name} down`);
     } else if (t.weight > 0 && t.up) {
       priority += t.weight;
@@ -51,6 +55,21 @@ export interface TrackingInputs {
   linkDown(iface: string): string | undefined;
   scriptUp(name: string): boolean;
   hasQuorum(service: string): boolean;
+  /** A tracked file's value (0 until read). */
+  fileValue(name: string): number;
+}
+
+/**
+ * What a tracked file's value does with a weight (pure), as Keepalived's track_file: with weight
+ * 0, any value but 0 is a fault; otherwise value × weight, within -254..253, is added to the
+ * priority, and -254 (or less) is a fault.
+ */
+export function trackedFile(name: string, value: number, weight: number): Tracked {
+  const label = `file ${name}`;
+  if (weight === 0) return { name: label, up: value === 0, weight: 0, why: `${label} holds ${value}, not 0` };
+  const status = Math.min(253, Math.max(-254, value * weight));
+  if (status === -254) return { name: label, up: false, weight: 0, why: `${label} holds ${value}: ${value} × ${weight} is -254 or less` };
+  return { name: label, up: true, weight, delta: status };
 }
 
 /** Every instance's effective priority and faults from what it tracks (pure). */
@@ -64,6 +83,10 @@ export function trackInstances(config: Config, inputs: TrackingInputs): Map<stri
       ...inst.track_scripts.map((t) => {
         const name = trackedScriptName(t);
         return { name: `script ${name}`, up: inputs.scriptUp(name), weight: typeof t === 'string' ? (config.scripts[name]?.weight ?? 0) : t.weight };
+      }),
+      ...inst.track_files.map((t) => {
+        const name = typeof t === 'string' ? t : t.file;
+        return trackedFile(name, inputs.fileValue(name), typeof t === 'string' ? (config.files[name]?.weight ?? 1) : t.weight);
       }),
       ...inst.track_services.map((t) => {
         const name = typeof t === 'string' ? t : t.service;

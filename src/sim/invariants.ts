@@ -200,6 +200,8 @@ export class Invariants {
           linkDown: (iface) => (node.host.linkUp(iface) ? undefined : `${iface} down`),
           scriptUp: (name) => node.host.scriptsUp.get(name) ?? true,
           hasQuorum: () => quorum,
+          // Simulated hosts have no tracked files: a file reads as missing, 0.
+          fileValue: () => 0,
         });
         const group = config.sync_groups.find((g) => g.instances.includes(runner.name));
         const faulted = (group?.instances ?? [runner.name]).some((name) => (effects.get(name)?.faults.length ?? 0) > 0);

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, waitFor } from '../support/netns.js';
@@ -6,8 +6,9 @@ import { TandemNodes, pairConfig } from '../support/pair.js';
 
 /*
  * Tracking scripts move the VIPs (a weight lowers the master below its peer), a weight-0 script
- * failure puts a whole sync group in FAULT, and notify hooks run with Keepalived's arguments.
- * The "health" of each director is a file the test creates and removes; the script is `test -e`.
+ * failure puts a whole sync group in FAULT, tracked files adjust priorities by their value, and
+ * notify hooks run with Keepalived's arguments. The "health" of each director is a file the test
+ * creates and removes; the script is `test -e`.
  */
 describe('tracking, sync groups and notify hooks', () => {
   let lab: Lab;
@@ -19,6 +20,8 @@ describe('tracking, sync groups and notify hooks', () => {
     pairConfig({
       priority,
       extra: {
+        // Keepalived's track_file: the value × -1 is added to the priority; init writes 0 at start.
+        files: { load: { path: flag(host, 'load'), weight: -1, init: 0 } },
         scripts: {
           chk_service: { command: ['test', '-e', flag(host, 'service')], interval: 0.1, weight: -60, fall: 2, rise: 2 },
           chk_gateway: { command: ['test', '-e', flag(host, 'gateway')], interval: 0.1, weight: 0 },
@@ -32,6 +35,7 @@ describe('tracking, sync groups and notify hooks', () => {
             advert_interval: 0.1,
             vips: ['192.0.2.100/24'],
             track_scripts: ['chk_service'],
+            track_files: ['load'],
             // Each line ends with whether the VIP was on eth0 as the hook ran (1 or 0).
             notify: { any: ['sh', '-c', `echo "$* $(ip -o addr show dev eth0 | grep -c ' 192.0.2.100/')" >> ${hookLog(host)}`, 'notify'] },
           },
@@ -88,6 +92,21 @@ describe('tracking, sync groups and notify hooks', () => {
     await nodes.waitState('dir2', 'MASTER', 5000, 'VI_GW');
     await writeFile(flag('dir1', 'service'), '');
     await nodes.waitState('dir1', 'MASTER', 5000, 'VI_EXT');
+    await nodes.waitState('dir1', 'MASTER', 5000, 'VI_GW');
+  });
+
+  it('a tracked file lowers the priority by its value × weight, read when it changes; 0 gives it back', async () => {
+    // init wrote 0 at start (the file did not exist).
+    expect(await readFile(flag('dir1', 'load'), 'utf8')).toBe('0\n');
+    await writeFile(flag('dir1', 'load'), '40\n');
+    const ext = await nodes.waitState('dir1', 'BACKUP', 5000, 'VI_EXT');
+    expect(ext.priority).toBe(110);
+    await nodes.waitState('dir2', 'MASTER', 5000, 'VI_GW');
+    // A write by rename (as editors and `mv` do) is seen too; hex as strtol reads it.
+    await writeFile(`${flag('dir1', 'load')}.new`, '0x0');
+    await rename(`${flag('dir1', 'load')}.new`, flag('dir1', 'load'));
+    const back = await nodes.waitState('dir1', 'MASTER', 5000, 'VI_EXT');
+    expect(back.priority).toBe(150);
     await nodes.waitState('dir1', 'MASTER', 5000, 'VI_GW');
   });
 

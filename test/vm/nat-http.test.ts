@@ -226,6 +226,18 @@ virtual_services:
     real_servers:
       - {address: 198.51.100.11, port: 8080, method: nat}
       - {address: 198.51.100.12, port: 8080, method: nat}
+  - name: files
+    protocol: tcp
+    address: 203.0.113.100
+    port: 81
+    scheduler: wlc
+    real_servers:
+      # Port 9090: no server listens there (a file check connects to nothing), and the web
+      # service's test looks for 8080 in the whole table.
+      - {address: 198.51.100.11, port: 9090, method: nat, weight: 10, check: {type: file, file: capacity, interval: 0.2}}
+      - {address: 198.51.100.12, port: 9090, method: nat, weight: 10, check: {type: file, file: capacity, file_weight: 0, interval: 0.2}}
+files:
+  capacity: { path: ${path.join(dir, 'capacity')}, weight: -2, init: 0 }
 `,
     );
     daemon = execa(process.execPath, [path.join(ROOT, 'bin/tandem.js'), 'run', '--config', path.join(dir, 'tandem.yaml'), '--state-dir', path.join(dir, 'state')], {
@@ -262,6 +274,16 @@ virtual_services:
     await until('rs2 back in the kernel table', async () => (await table()).includes('198.51.100.12:8080'), 60_000);
     expect((await requests(2)).sort()).toEqual(['rs1', 'rs2']);
     expect(removed).toBe(true);
+  });
+
+  it('set the weight to the own weight plus value × weight, and take a weight-0 server out on a value but 0', async () => {
+    // Both servers of port 81 at their own weight while the file holds its init value, 0.
+    const port81 = async () => (await execa('ipvsadm', ['-Ln', '-t', '203.0.113.100:81'])).stdout;
+    await until('port 81 with both servers at weight 10', async () => /198\.51\.100\.11:9090\s+Masq\s+10\b/.test(await port81()) && /198\.51\.100\.12:9090\s+Masq\s+10\b/.test(await port81()), 60_000);
+    await writeFile(path.join(dir, 'capacity'), '3\n');
+    await until('rs1 at weight 10 - 3 × 2 = 4 and rs2 out', async () => /198\.51\.100\.11:9090\s+Masq\s+4\b/.test(await port81()) && !(await port81()).includes('198.51.100.12:9090'), 60_000);
+    await writeFile(path.join(dir, 'capacity'), '0\n');
+    await until('both back at weight 10', async () => /198\.51\.100\.11:9090\s+Masq\s+10\b/.test(await port81()) && /198\.51\.100\.12:9090\s+Masq\s+10\b/.test(await port81()), 60_000);
   });
 });
 

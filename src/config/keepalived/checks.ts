@@ -21,6 +21,7 @@ const CHECKERS: Record<string, string> = {
   PING_CHECK: 'ping',
   DNS_CHECK: 'dns',
   SMTP_CHECK: 'smtp',
+  FILE_CHECK: 'file',
 };
 
 const DNS_TYPES = new Set(['A', 'AAAA', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT']);
@@ -41,6 +42,7 @@ export function isChecker(keyword: string): boolean {
 /** How Keepalived reads the timers: seconds with a fraction, retry a count. */
 const SECONDS: NumberRule = { min: 0, max: 2678400, decimal: true };
 const COUNT: NumberRule = { min: 0, max: 2147483647 };
+const FILE_CHECK_WEIGHT: NumberRule = { min: -2147483647, max: 2147483647 };
 
 /**
  * Takes a timer keyword into `timers`; false when the keyword is not a timer. A value Keepalived
@@ -119,6 +121,20 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
         if (type === 'dns') out.query_name = s.args[0];
         else r.untranslated(s, here);
         break;
+      case 'track_file':
+        if (type === 'file') out.file = s.args[0];
+        else r.untranslated(s, here);
+        break;
+      case 'weight': {
+        const weight = type === 'file' ? keepalivedNumber(r, s, here, FILE_CHECK_WEIGHT) : undefined;
+        if (weight !== undefined) out.file_weight = Math.max(-65535, Math.min(65535, s.args[1] === 'reverse' ? -weight : weight));
+        else if (type !== 'file') r.untranslated(s, here);
+        break;
+      }
+      case 'dynamic':
+        if (type === 'file') r.note(s, here, "the adjusted weight counts toward the service's quorum, as with dynamic");
+        else r.untranslated(s, here);
+        break;
       case 'helo_name':
         if (type === 'smtp') out.helo = s.args[0];
         else r.untranslated(s, here);
@@ -138,6 +154,11 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
       default:
         r.untranslated(s, here);
     }
+  }
+  if (type === 'file') {
+    // Keepalived reads the file when inotify says it changed; tandem reads it every second.
+    r.note(block, where, 'the file is read every second (Keepalived reads it when it changes)');
+    return { ...out, interval: 1, timeout: 1, fall: 1 };
   }
   // One url is the check's own request; several are requested in turn, all to pass, as Keepalived does.
   if (urls.length === 1) Object.assign(out, urls[0]);

@@ -31,6 +31,10 @@ const PRIORITY: NumberRule = { min: 1, max: 255 };
 const ADVERT_INT: NumberRule = { min: 0.01, max: 255, decimal: true };
 const PREEMPT_DELAY: NumberRule = { min: 0, max: 1000, decimal: true };
 const WEIGHT: NumberRule = { min: -253, max: 253 };
+/** A track_file's own weight; tandem's ±65535 saturates IPVS and VRRP weights alike, so a larger one is clamped. */
+const FILE_WEIGHT: NumberRule = { min: -2147483647, max: 2147483647 };
+const FILE_INIT: NumberRule = { min: -2147483648, max: 2147483647 };
+const TRACK_FILE_WEIGHT: NumberRule = { min: -254, max: 254 };
 /** garp_master_delay, _repeat, _refresh, _refresh_repeat (seconds or counts). */
 export const GARP_NUMBER: NumberRule = { min: 0, max: 4294967, decimal: true };
 
@@ -49,6 +53,7 @@ const KNOWN_GROUP_KEYWORDS: Record<string, true> = { global_tracking: true, sync
 export interface VrrpShared extends Reporter {
   readonly garp: Obj;
   readonly scripts: Obj;
+  readonly files: Obj;
   readonly instances: Obj[];
   readonly groups: Obj[];
   readonly ipvs: Obj;
@@ -63,6 +68,8 @@ export interface VrrpShared extends Reporter {
 export class VrrpTranslator {
   /** Each instance's track_script and track_process entries, checked once every script is known. */
   private readonly scriptRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  /** Each instance's track_file entries, checked once every file is known. */
+  private readonly fileRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
   /** Each sync group's members, checked once every instance is known. */
   private readonly memberRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
 
@@ -81,6 +88,7 @@ export class VrrpTranslator {
   /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
   dropUnknownScripts(): void {
     this.dropUnknown(this.scriptRefs, new Set(Object.keys(this.t.scripts)), 'track_scripts', 'vrrp_script or vrrp_track_process');
+    this.dropUnknown(this.fileRefs, new Set(Object.keys(this.t.files)), 'track_files', 'track_file');
   }
 
   /** Takes each reference to a name not in `known` out of its owner's list (the list goes when empty), with a warning. */
@@ -89,7 +97,7 @@ export class VrrpTranslator {
       const name = statement.keyword;
       if (known.has(name)) continue;
       this.t.note(statement, where, `Keepalived ignores "${name}": no ${what} has that name; so does this import`, 'warning');
-      const left = ((owner[key] as unknown[] | undefined) ?? []).filter((e) => (typeof e === 'string' ? e : (e as Obj).script) !== name);
+      const left = ((owner[key] as unknown[] | undefined) ?? []).filter((e) => (typeof e === 'string' ? e : ((e as Obj).script ?? (e as Obj).file)) !== name);
       if (left.length) owner[key] = left;
       else delete owner[key];
     }
@@ -177,6 +185,42 @@ export class VrrpTranslator {
     this.t.scripts[name] = out;
   }
 
+  /**
+   * track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] } (or its old
+   * name vrrp_track_file): a tandem tracked file. A reversed weight is the weight negated.
+   */
+  trackFile(block: KStatement): void {
+    const name = block.args[0] ?? 'unnamed';
+    const where = `${block.keyword} ${name}`;
+    const out: Obj = {};
+    for (const s of block.children ?? []) {
+      switch (s.keyword) {
+        case 'file':
+          out.path = s.args[0];
+          break;
+        case 'weight': {
+          const weight = keepalivedNumber(this.t, s, where, FILE_WEIGHT);
+          if (weight !== undefined) out.weight = Math.max(-65535, Math.min(65535, s.args[1] === 'reverse' ? -weight : weight));
+          break;
+        }
+        case 'init_file': {
+          const value = s.args[0] !== undefined && s.args[0] !== 'overwrite' ? keepalivedNumber(this.t, s, where, FILE_INIT) : 0;
+          out.init = value ?? 0;
+          if (s.args.includes('overwrite')) out.init_overwrite = true;
+          break;
+        }
+        default:
+          this.t.untranslated(s, where);
+      }
+    }
+    if (typeof out.path !== 'string') {
+      this.t.note(block, '', 'Keepalived ignores a track_file without a `file`; so does this import', 'warning');
+      return;
+    }
+    if (!out.path.startsWith('/')) this.t.untranslated(block, '', `a relative file path (${out.path}): give it from /`);
+    this.t.files[name] = out;
+  }
+
   instance(block: KStatement): void {
     const name = block.args[0] ?? 'unnamed';
     const where = `vrrp_instance ${name}`;
@@ -248,6 +292,18 @@ export class VrrpTranslator {
           out.track_scripts = [
             ...((out.track_scripts as unknown[] | undefined) ?? []),
             ...(s.children ?? []).map((t) => (t.args[0] === 'weight' ? { script: t.keyword, weight: Number(t.args[1]) } : t.keyword)),
+          ];
+          break;
+        case 'track_file':
+          this.fileRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
+          out.track_files = [
+            ...((out.track_files as unknown[] | undefined) ?? []),
+            ...(s.children ?? []).map((t) => {
+              if (t.args[0] !== 'weight') return t.keyword;
+              const weight = keepalivedNumber(this.t, t, where, TRACK_FILE_WEIGHT, 1);
+              if (weight === undefined) return t.keyword;
+              return { file: t.keyword, weight: t.args[2] === 'reverse' ? -weight : weight };
+            }),
           ];
           break;
         case 'dont_track_primary':

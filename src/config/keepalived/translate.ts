@@ -53,6 +53,7 @@ class Translator implements Reporter {
   readonly notes: ImportNote[] = [];
   readonly garp: Obj = {};
   readonly scripts: Obj = {};
+  readonly files: Obj = {};
   readonly instances: Obj[] = [];
   readonly groups: Obj[] = [];
   readonly ipvs: Obj = {};
@@ -101,6 +102,10 @@ class Translator implements Reporter {
           break;
         case 'vrrp_track_process':
           this.vrrp.trackProcess(s);
+          break;
+        case 'track_file':
+        case 'vrrp_track_file':
+          this.vrrp.trackFile(s);
           break;
         case 'vrrp_instance':
           this.vrrp.instance(s);
@@ -240,6 +245,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   }
   t.alerts(config);
   if (Object.keys(t.garp).length) config.garp = t.garp;
+  if (Object.keys(t.files).length) config.files = t.files;
   if (Object.keys(t.scripts).length) config.scripts = t.scripts;
   if (t.instances.length) config.instances = t.instances;
   else if (t.lvs.services.length) t.notes.push({ line: 0, where: 'vrrp_instance', message: 'no VRRP instance: a checker-only director (it checks the real servers and keeps the IPVS table; another system moves the VIPs)', kind: 'note' });

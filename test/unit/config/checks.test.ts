@@ -101,4 +101,31 @@ virtual_services:
       'tandem.yaml:3:99: instances[0].track_services[0]: no virtual service named "mail" (named: fwmark 7); give the service a `name` [unknown-service]',
     ]);
   });
+
+  it('a file check names an entry of files, which an instance may track too; unknown names are refused', () => {
+    const text = `auth: none
+files:
+  capacity: { path: /run/capacity, weight: 2 }
+instances:
+  - { name: VI_1, interface: eth0, vrid: 51, priority: 150, vips: [192.0.2.100], track_files: [capacity, maint] }
+virtual_services:
+  - protocol: tcp
+    address: 192.0.2.100
+    port: 80
+    check: { type: file, file: capacity, file_weight: 3 }
+    real_servers:
+      - { address: 10.0.0.1, port: 80, weight: 4 }
+      - { address: 10.0.0.2, port: 80, check: { type: file, file: nothing } }
+      - { address: 10.0.0.3, port: 80, check: { type: tcp, file: capacity } }
+      - { address: 10.0.0.4, port: 80, check: { type: file } }
+`;
+    expect(errorsOf(text)).toEqual([
+      expect.stringMatching(/^tandem\.yaml:5:\d+: instances\[0\]\.track_files\[1\]: no file named "maint" in files \(defined: capacity\) \[unknown-file\]$/),
+      expect.stringMatching(/^tandem\.yaml:14:\d+: virtual_services\[0\]\.real_servers\[2\]\.check\.file: applies to file checks, not tcp \[check-option\]$/),
+      expect.stringMatching(/^tandem\.yaml:15:\d+: virtual_services\[0\]\.real_servers\[3\]\.check: missing required key "file" for a file check \[required\]$/),
+      expect.stringMatching(/^tandem\.yaml:13:\d+: virtual_services\[0\]\.real_servers\[1\]\.check\.file: no file named "nothing" in files \(defined: capacity\) \[unknown-file\]$/),
+    ]);
+    const { config } = parseConfig(text.split('\n').slice(0, 12).join('\n').replace(', maint', ''), 'tandem.yaml');
+    expect(checkSpecs(config.virtual_services, config.files)[0]?.file).toEqual({ path: '/run/capacity', multiplier: 3 });
+  });
 });

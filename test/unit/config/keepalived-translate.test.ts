@@ -353,5 +353,41 @@ vrrp_instance A {
     expect(r.config.instances[0].track_scripts).toEqual(['chk_x', { script: 'chk_haproxy', weight: 20 }]);
     expect(r.strict).toBe(0);
   });
-});
 
+  it('track_file becomes a tracked file: its weight (reverse negates it), init_file, the instances\' weights, and FILE_CHECK', () => {
+    const r = imported(`track_file maint {
+ file /run/keepalived/maint
+ weight 5 reverse
+ init_file 0 overwrite
+}
+vrrp_track_file capacity {
+ file "/run/keepalived/capacity"
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 1
+ track_file {
+  maint
+  capacity weight 2 reverse
+  missing
+ }
+}
+virtual_server 192.0.2.10 80 {
+ delay_loop 6
+ real_server 198.51.100.1 80 {
+  weight 10
+  FILE_CHECK {
+   track_file capacity
+   weight 3
+  }
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.files).toEqual({ maint: { path: '/run/keepalived/maint', weight: -5, init: 0, init_overwrite: true }, capacity: { path: '/run/keepalived/capacity' } });
+    expect(r.config.instances[0].track_files).toEqual(['maint', { file: 'capacity', weight: -2 }]);
+    expect(r.notes).toContain('k.conf:15: warning: vrrp_instance A > missing: Keepalived ignores "missing": no track_file has that name; so does this import');
+    expect(r.config.virtual_services[0].real_servers[0].check).toEqual({ type: 'file', file: 'capacity', file_weight: 3, interval: 1, timeout: 1, fall: 1 });
+    expect(r.strict).toBe(0);
+  });
+});

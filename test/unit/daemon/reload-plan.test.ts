@@ -46,4 +46,14 @@ describe('the reload plan', () => {
   it('nothing changed: nothing but the checks of the senders', () => {
     expect(kinds(plan((t) => t))).toEqual(['prepare-transport', 'adopt-config', 'watch-links', 'retrack', 'release-transport']);
   });
+
+  it('a tracked file added, tracked and later moved: started, retracked; a move restarts it and reaches the file checks', () => {
+    const withFile = (t: string) => `${t}files:\n  maint: { path: /run/maint }\n`.replace('vips: [192.0.2.100/24] }', 'vips: [192.0.2.100/24], track_files: [maint] }');
+    const added = plan(withFile);
+    expect(kinds(added)).toEqual(['prepare-transport', 'adopt-config', 'start-file maint', 'reconfigure-instance VI_1', 'watch-links', 'retrack', 'write-ledger', 'release-transport']);
+    expect(added.summary).toContain('tracked file maint added');
+    const [a, b] = [parseConfig(withFile(base), 't.yaml').config, parseConfig(withFile(base).replace('/run/maint', '/run/other'), 't.yaml').config];
+    const moved = planReload(b, diffConfigs(a, b), advertEndpoints(b, addresses));
+    expect(moved.steps.map((s) => ('name' in s ? `${s.do} ${s.name}` : s.do))).toEqual(['prepare-transport', 'adopt-config', 'stop-file maint', 'start-file maint', 'watch-links', 'retrack', 'services', 'release-transport']);
+  });
 });

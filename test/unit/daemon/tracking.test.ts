@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/clock.js';
+import { parseConfig } from '../../../src/config/parse.js';
+import { FileTracker } from '../../../src/daemon/file-tracker.js';
 import { riseFallStep } from '../../../src/check/rise-fall.js';
 import type { RiseFall } from '../../../src/check/rise-fall.js';
-import { groupTracked, trackedEffect } from '../../../src/daemon/tracking.js';
+import { groupTracked, trackedEffect, trackedFile, trackInstances } from '../../../src/daemon/tracking.js';
 import { runScript } from '../../../src/daemon/script-tracker.js';
 import { pino } from 'pino';
 
@@ -67,6 +70,92 @@ describe('a tracked process (an imported vrrp_track_process)', () => {
     } finally {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a tracked file (Keepalived\'s track_file)', () => {
+  it('adds value × weight, within -254..253; -254 or less is a fault; weight 0 faults on any value but 0', () => {
+    expect(trackedFile('f', 3, -10)).toMatchObject({ up: true, delta: -30 });
+    expect(trackedFile('f', 0, 5)).toMatchObject({ up: true, delta: 0 });
+    expect(trackedFile('f', 1000, 1)).toMatchObject({ up: true, delta: 253 });
+    expect(trackedFile('f', 300, -1)).toMatchObject({ up: false, weight: 0, why: 'file f holds 300: 300 × -1 is -254 or less' });
+    expect(trackedFile('f', 0, 0)).toMatchObject({ up: true });
+    expect(trackedFile('f', 2, 0)).toMatchObject({ up: false, why: 'file f holds 2, not 0' });
+    expect(trackedEffect(100, [trackedFile('a', 3, -10), trackedFile('b', 2, 5), { name: 's', up: false, weight: -5 }])).toEqual({ priority: 75, faults: [] });
+  });
+
+  it('weighs on an instance by name, with the file\'s weight or the instance\'s own', () => {
+    const config = parseConfig(
+      `auth: none
+files:
+  maint: { path: /run/maint, weight: -2 }
+instances:
+  - { name: A, interface: eth0, vrid: 1, priority: 100, vips: [192.0.2.1], track_files: [maint] }
+  - { name: B, interface: eth0, vrid: 2, priority: 100, vips: [192.0.2.2], track_files: [{ file: maint, weight: 0 }] }
+`,
+      't.yaml',
+    ).config;
+    const effects = trackInstances(config, { linkDown: () => undefined, scriptUp: () => true, hasQuorum: () => true, fileValue: () => 7 });
+    expect(effects.get('A')).toEqual({ priority: 86, faults: [] });
+    expect(effects.get('B')).toEqual({ priority: 100, faults: ['file maint holds 7, not 0'] });
+  });
+});
+
+describe('the file tracker', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-file-tracker-'));
+  const log = pino({ level: 'silent' });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Waits (bounded) until `tracker.value` is `value`; the test checks values, not timing. */
+  const until = async (tracker: FileTracker, value: number) => {
+    for (let i = 0; i < 200 && tracker.value !== value; i++) await new Promise((r) => setTimeout(r, 25));
+    return tracker.value;
+  };
+
+  it('writes its init value when the file is missing, then follows writes and renames', async () => {
+    const file = path.join(dir, 'weight');
+    const seen: number[] = [];
+    const tracker: FileTracker = new FileTracker('w', { path: file, weight: 1, init: 5, init_overwrite: false }, { log, clock: systemClock }, () => seen.push(tracker.value));
+    await tracker.start();
+    try {
+      expect(readFileSync(file, 'utf8')).toBe('5\n');
+      expect(tracker.value).toBe(5);
+      writeFileSync(file, '12');
+      expect(await until(tracker, 12)).toBe(12);
+      writeFileSync(`${file}.tmp`, '-3');
+      renameSync(`${file}.tmp`, file);
+      expect(await until(tracker, -3)).toBe(-3);
+      rmSync(file);
+      expect(await until(tracker, 0)).toBe(0);
+      expect(seen).toEqual([5, 12, -3, 0]);
+    } finally {
+      tracker.stop();
+    }
+  });
+
+  it('keeps an existing file unless init_overwrite, and reads a file whose directory is missing by polling', async () => {
+    const file = path.join(dir, 'kept');
+    writeFileSync(file, '9');
+    const keep = new FileTracker('k', { path: file, weight: 1, init: 0, init_overwrite: false }, { log, clock: systemClock }, () => undefined);
+    await keep.start();
+    keep.stop();
+    expect(keep.value).toBe(9);
+    const over = new FileTracker('o', { path: file, weight: 1, init: 1, init_overwrite: true }, { log, clock: systemClock }, () => undefined);
+    await over.start();
+    over.stop();
+    expect(over.value).toBe(1);
+
+    const later = path.join(dir, 'later', 'value');
+    const polled = new FileTracker('p', { path: later, weight: 1, init_overwrite: false }, { log, clock: systemClock }, () => undefined);
+    await polled.start();
+    try {
+      expect(polled.value).toBe(0);
+      mkdirSync(path.dirname(later));
+      writeFileSync(later, '2');
+      expect(await until(polled, 2)).toBe(2);
+    } finally {
+      polled.stop();
     }
   });
 });
