@@ -33,7 +33,7 @@ export interface ConfigDiff {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Settings that make an instance a different VRRP router: a change restarts the instance. */
-const IDENTITY = ['vrid', 'advert_interval'] as const;
+const IDENTITY = ['vrid', 'advert_interval', 'virtual_mac', 'virtual_mac_interface'] as const;
 /** Where the instance lives: a change moves it there, state kept. */
 const PLACE = ['interface', 'source_address'] as const;
 
@@ -43,6 +43,8 @@ const change = <K extends keyof InstanceConfig>(a: InstanceConfig, b: InstanceCo
 function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string[]; move: string[]; reconfigure: string[] } {
   const restart = change(a, b, IDENTITY);
   if ((a.priority === 255) !== (b.priority === 255)) restart.push(`priority ${a.priority} -> ${b.priority} (address owner)`);
+  // A virtual MAC is made on its interface: on another one it is made anew, which a move cannot do.
+  if ((a.virtual_mac || b.virtual_mac) && a.interface !== b.interface) restart.push(`interface ${a.interface} -> ${b.interface} (virtual MAC)`);
   const reconfigure: string[] = [];
   if (!restart.length && a.priority !== b.priority) reconfigure.push(`priority ${a.priority} -> ${b.priority}`);
   const added = b.vips.filter((v) => !a.vips.includes(v));

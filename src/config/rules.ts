@@ -39,6 +39,16 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       const name = typeof t === 'string' ? t : t.file;
       if (!(name in config.files)) errors.push({ path: at('track_files', f), message: unknownFile(name, config), rule: 'unknown-file' });
     });
+    if (inst.virtual_mac_interface !== undefined && !inst.virtual_mac) {
+      errors.push({ path: at('virtual_mac_interface'), message: 'a virtual MAC interface name without `virtual_mac: true`: add it, or remove the name', rule: 'virtual-mac' });
+    }
+    if (inst.virtual_mac) {
+      const v6 = inst.vips.findIndex((text) => parseVip(text)?.family === 6);
+      if (v6 >= 0) errors.push({ path: at('vips', v6), message: 'virtual_mac holds IPv4 VIPs only (the IPv6 virtual MAC is not supported): give IPv6 VIPs an instance of their own', rule: 'virtual-mac' });
+      const name = inst.virtual_mac_interface ?? `vrrp.${inst.vrid}`;
+      claim('virtual MAC interface', name, `instance ${inst.name}`, at('virtual_mac_interface'), 'unique-vmac');
+      if (name === inst.interface) errors.push({ path: at('virtual_mac_interface'), message: `the virtual MAC interface cannot be the instance's own interface (${name})`, rule: 'virtual-mac' });
+    }
     const peerFamilies = new Set((inst.unicast_peers ?? []).map(addressFamily));
     if (peerFamilies.size > 1 || (inst.source_address && peerFamilies.size && !peerFamilies.has(addressFamily(inst.source_address)))) {
       errors.push({ path: at('unicast_peers'), message: 'unicast peers must all be of the source address\'s family (IPv4 or IPv6): adverts leave from one socket', rule: 'family' });

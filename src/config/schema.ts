@@ -101,6 +101,13 @@ const instance = {
       items: { type: 'string', format: 'vip' },
       description: 'Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6. An instance without VIPs only elects (for its notify hooks and alerts).',
     },
+    virtual_mac: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Hold the VIPs on a VRRP virtual MAC, 00:00:5e:00:01:VRID (Keepalived: use_vmac): a macvlan on `interface` that both directors create, so clients and switches keep one MAC for the VIPs across a failover. IPv4 VIPs only.",
+    },
+    virtual_mac_interface: { ...ifname, description: 'Name of the virtual MAC interface (default `vrrp.VRID`).' },
     track_interfaces: {
       type: 'array',
       default: [],

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig, TrackedFileConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
+import { virtualMacAddress, virtualMacSpec, vipInterface } from '../net/vmac.js';
 import { groupAlert, instanceAlert } from '../observe/alerts.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
@@ -48,6 +49,8 @@ export class Director {
   private readonly intake: AdvertIntake;
   private readonly tracked: TrackedInputs;
   private groups?: SyncGroups;
+  /** Instances whose virtual MAC interface could not be made, and why: a fault of theirs. */
+  private readonly vmacFaults = new Map<string, string>();
   private readonly services: ServicesSide;
   private readonly deps: InstanceDeps;
   private readonly grace: GraceControl;
@@ -139,6 +142,7 @@ export class Director {
     for (const inst of config.instances) this.runners.add(inst, endpoints.byInstance.get(inst.name) as string);
     this.rebuildSyncGroups();
     await this.cleanLeftoverVips(endpoints.sources);
+    for (const inst of config.instances) await this.ensureVirtualMac(inst);
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
     for (const [name, file] of Object.entries(config.files)) await this.tracked.addFile(name, file);
     await this.tracked.watchLinks(config);
@@ -191,6 +195,35 @@ export class Director {
     await this.writeLedger();
   }
 
+  /**
+   * Makes an instance's virtual MAC interface, if it has one. A failure is a fault of the
+   * instance (shown in status, the VIPs left to the peer), not a daemon that will not start.
+   */
+  private async ensureVirtualMac(inst: InstanceConfig): Promise<void> {
+    const spec = virtualMacSpec(inst);
+    const vmacs = this.options.seams.vmacs;
+    if (!spec || !vmacs) return;
+    try {
+      await vmacs.ensure(spec);
+      this.vmacFaults.delete(inst.name);
+      this.options.log.info({ instance: inst.name, vmac: spec.name, mac: virtualMacAddress(spec.vrid) }, `virtual MAC ${virtualMacAddress(spec.vrid)} up on ${spec.name} (on ${spec.parent})`);
+    } catch (err) {
+      const why = `virtual MAC ${spec.name}: ${(err as Error).message}`;
+      this.vmacFaults.set(inst.name, why);
+      this.options.log.error({ instance: inst.name, vmac: spec.name }, `instance ${inst.name}: cannot make its ${why}`);
+    }
+  }
+
+  /** Removes the virtual MAC interfaces of `before` that `after` does not have (all of them at stop). */
+  private async removeVirtualMacs(before: Config, after?: Config): Promise<void> {
+    const kept = new Set((after?.instances ?? []).map((i) => virtualMacSpec(i)?.name).filter(Boolean));
+    for (const inst of before.instances) {
+      const spec = virtualMacSpec(inst);
+      if (!spec || kept.has(spec.name)) continue;
+      await this.options.seams.vmacs?.remove(spec.name).catch((err: Error) => this.options.log.warn({ vmac: spec.name }, `cannot remove the virtual MAC interface ${spec.name}: ${err.message}`));
+    }
+  }
+
   private writeLedger(): Promise<void> {
     return this.options.seams.store.writeLedger(vipLedger(this.config));
   }
@@ -209,6 +242,8 @@ export class Director {
       const before = runner.ownFaults().join('|');
       runner.setPriority(effect.priority);
       runner.setFaults('tracking', effect.faults);
+      const vmac = this.vmacFaults.get(runner.name);
+      runner.setFaults('virtual-mac', vmac ? [vmac] : []);
       if (runner.ownFaults().join('|') !== before) this.groups?.onFaultsChanged(runner);
     }
   }
@@ -227,6 +262,7 @@ export class Director {
 
   private async execute(next: Pick<LoadedConfig, 'config' | 'auth'>, steps: ReloadStep[]): Promise<void> {
     const stopping: Promise<void>[] = [];
+    const before = this.config;
     for (const step of steps) {
       switch (step.do) {
         case 'prepare-transport':
@@ -267,6 +303,7 @@ export class Director {
         case 'create-instance':
           // A restarted instance's old runner has let go of its VIPs before the new one starts.
           await Promise.all(stopping.splice(0));
+          await this.ensureVirtualMac(this.instanceConfig(step.name));
           this.runners.add(this.instanceConfig(step.name), step.source);
           break;
         case 'rebuild-sync-groups':
@@ -296,6 +333,8 @@ export class Director {
           break;
         case 'release-transport':
           await Promise.all(stopping.splice(0));
+          // The instances that held them have let go of their VIPs.
+          await this.removeVirtualMacs(before, this.config);
           await this.transport?.retain(step.sources, step.joinOn);
           break;
       }
@@ -351,6 +390,7 @@ export class Director {
       this.tracked.stop();
       await this.services.stopChecks();
       await Promise.all(this.runners.all().map((r) => r.stop()));
+      await this.removeVirtualMacs(this.config);
       await this.options.seams.hooks.drain();
       await this.options.seams.alerts.drain();
       await this.services.stop();
@@ -367,6 +407,6 @@ export class Director {
 /** The VIPs of a config by interface: what a later start removes if this run is killed. */
 function vipLedger(config: Config): Record<string, string[]> {
   const ledger: Record<string, string[]> = {};
-  for (const inst of config.instances) (ledger[inst.interface] ??= []).push(...inst.vips);
+  for (const inst of config.instances) (ledger[vipInterface(inst)] ??= []).push(...inst.vips);
   return ledger;
 }

@@ -25,6 +25,8 @@ export interface InstanceStatus {
   /** How long a silent master is waited out now: longer while adverts are being lost. */
   masterDownMs: number;
   vips: string[];
+  /** The interface the VIPs go on: `interface`, or its virtual MAC's (virtual_mac). */
+  vipInterface: string;
   /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
   vipsHeld: boolean;
   faults: string[];

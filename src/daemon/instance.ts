@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config, InstanceConfig } from '../config/schema.js';
 import type { Vip } from '../config/vip.js';
 import { parseVip } from '../config/vip.js';
+import { vipInterface } from '../net/vmac.js';
 import type { Announcer } from '../net/garp.js';
 import type { VipManager } from '../net/vips.js';
 import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
@@ -77,7 +78,7 @@ export class InstanceRunner {
     this.epoch = resume?.epoch ?? deps.epoch;
     this.seq = resume?.seq ?? 0;
     this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
-    this.garps = new GarpRounds(deps, this.log, () => ({ iface: this.current.interface, vips: this.vips }));
+    this.garps = new GarpRounds(deps, this.log, () => ({ iface: vipInterface(this.current), vips: this.vips }));
     this.machine = createMachine({
       vrid: config.vrid,
       address: addressNow,
@@ -111,7 +112,7 @@ export class InstanceRunner {
     this.current = config;
     this.vips = config.vips.map((v) => parseVip(v) as Vip);
     this.retired = before.filter((old) => !this.vips.some((v) => v.address === old.address));
-    this.deps.announcer.prepare(config.interface, this.vips, this.deps.garp.repeat);
+    this.deps.announcer.prepare(vipInterface(config), this.vips, this.deps.garp.repeat);
     this.feed({ type: 'configure', preempt: config.preempt, preemptDelayMs: config.preempt_delay * 1000, vips: this.vips.map((v) => v.address) });
   }
 
@@ -126,17 +127,18 @@ export class InstanceRunner {
    * round of gratuitous ARP, and its next advert leaves from the new address at once.
    */
   move(config: InstanceConfig, address: string): void {
-    const from = { iface: this.current.interface, vips: this.vips };
+    const from = { iface: vipInterface(this.current), vips: this.vips };
+    const to = vipInterface(config);
     this.reconfigure(config);
     this.addressNow = address;
-    this.deps.vips.prepare?.(config.interface);
-    if (this.vipsHeld && from.iface !== config.interface) {
+    this.deps.vips.prepare?.(to);
+    if (this.vipsHeld && from.iface !== to) {
       const moved = this.vips;
       const signal = this.garps.signal;
       this.enqueue('move VIPs', async () => {
-        await this.deps.vips.add(config.interface, moved);
+        await this.deps.vips.add(to, moved);
         await this.deps.vips.remove(from.iface, from.vips);
-        this.log.info({ from: from.iface, to: config.interface }, `VIPs moved from ${from.iface} to ${config.interface}`);
+        this.log.info({ from: from.iface, to }, `VIPs moved from ${from.iface} to ${to}`);
       });
       this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal));
     }
@@ -177,8 +179,8 @@ export class InstanceRunner {
 
   start(): void {
     // Fork the takeover's helpers now, so that becoming master pays no fork.
-    this.deps.vips.prepare?.(this.config.interface);
-    this.deps.announcer.prepare(this.config.interface, this.vips, this.deps.garp.repeat);
+    this.deps.vips.prepare?.(vipInterface(this.config));
+    this.deps.announcer.prepare(vipInterface(this.config), this.vips, this.deps.garp.repeat);
     this.feed({ type: 'start' });
   }
 
@@ -235,6 +237,7 @@ export class InstanceRunner {
       name: this.name,
       vrid: this.config.vrid,
       interface: this.config.interface,
+      vipInterface: vipInterface(this.config),
       address: this.address,
       state: m.state,
       priority: m.priority,
@@ -306,12 +309,12 @@ export class InstanceRunner {
           // Not awaited: the adverts wait for the VIPs, and must wait for nothing else (a
           // stalled master is one the peer takes over from).
           void this.deps.openGrace?.(this.vips);
-          return this.timed('VIPs added', () => this.deps.vips.add(this.config.interface, this.vips)).finally(() => (this.vipsAdding -= 1));
+          return this.timed('VIPs added', () => this.deps.vips.add(vipInterface(this.config), this.vips)).finally(() => (this.vipsAdding -= 1));
         });
         return;
       case 'removeVips':
         this.garps.cancel();
-        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.deps.vips.remove(this.config.interface, this.vips)));
+        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.deps.vips.remove(vipInterface(this.config), this.vips)));
         return;
       case 'garp': {
         // After the addresses are in place; the arping processes themselves are not waited for.
@@ -330,9 +333,9 @@ export class InstanceRunner {
         const add = this.vips.filter((v) => action.add.includes(v.address));
         const remove = this.retired.filter((v) => action.remove.includes(v.address));
         const signal = this.garps.signal;
-        if (remove.length) this.enqueue('remove VIPs', () => this.deps.vips.remove(this.config.interface, remove));
+        if (remove.length) this.enqueue('remove VIPs', () => this.deps.vips.remove(vipInterface(this.config), remove));
         if (add.length) {
-          this.enqueue('add VIPs', () => this.deps.vips.add(this.config.interface, add));
+          this.enqueue('add VIPs', () => this.deps.vips.add(vipInterface(this.config), add));
           this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal, add));
         }
         this.log.info({ added: action.add, removed: action.remove }, `VIPs changed by reload: ${[...action.add.map((a) => `+${a}`), ...action.remove.map((r) => `-${r}`)].join(' ')}`);

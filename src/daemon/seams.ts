@@ -9,6 +9,8 @@ import { ArpingAnnouncer } from '../net/garp.js';
 import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
 import { IpVipManager } from '../net/vips.js';
+import { IpVirtualMacs } from '../net/vmac.js';
+import type { VirtualMacs } from '../net/vmac.js';
 import type { VipManager } from '../net/vips.js';
 import { IptablesTakeoverGrace } from '../net/takeover-grace.js';
 import type { TakeoverGrace } from '../net/takeover-grace.js';
@@ -54,6 +56,8 @@ export interface Seams {
   ipvs: IpvsDriver;
   /** The takeover grace's packet filter (none in the simulator). */
   grace?: TakeoverGrace;
+  /** Virtual MAC interfaces (virtual_mac; none in the simulator, whose VIPs go on the named interface). */
+  vmacs?: VirtualMacs;
   watchLinks(ifaces: string[], onChange: (iface: string, down: string | undefined) => void): LinkWatch;
   /** The interface's own addresses (IPv4 and IPv6), in the order the system lists them. */
   addresses(iface: string): { family: 4 | 6; address: string }[];
@@ -76,6 +80,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     announcer: overrides.announcer ?? new ArpingAnnouncer(),
     ipvs: overrides.ipvs ?? new IpvsadmDriver(),
     grace: new IptablesTakeoverGrace(),
+    vmacs: new IpVirtualMacs(),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,

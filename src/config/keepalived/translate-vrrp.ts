@@ -186,6 +186,30 @@ export class VrrpTranslator {
   }
 
   /**
+   * use_vmac [[name] NAME] [MAC] [netlink_notify_msg] [group ID]: a virtual MAC, named NAME or
+   * vrrp.VRID. A MAC other than the VRRP one, or a link group, is not translated.
+   */
+  private useVmac(s: KStatement, where: string, out: Obj): void {
+    out.virtual_mac = true;
+    const args = [...s.args];
+    for (let i = 0; i < args.length; i++) {
+      const word = args[i] as string;
+      if (word === 'netlink_notify_msg') continue;
+      if (word === 'group') {
+        this.t.untranslated(s, where, `the link group ${args[i + 1] ?? ''}: tandem makes the virtual MAC in the default group`);
+        i += 1;
+      } else if (/^([0-9a-f]{2}:){4,5}[0-9a-f]{2}$/i.test(word)) {
+        this.t.untranslated(s, where, `the MAC address ${word}: tandem uses the VRRP one, 00:00:5e:00:01:VRID`);
+      } else if (word === 'name') {
+        out.virtual_mac_interface = args[i + 1];
+        i += 1;
+      } else {
+        out.virtual_mac_interface = word;
+      }
+    }
+  }
+
+  /**
    * track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] } (or its old
    * name vrrp_track_file): a tandem tracked file. A reversed weight is the weight negated.
    */
@@ -305,6 +329,12 @@ export class VrrpTranslator {
               return { file: t.keyword, weight: t.args[2] === 'reverse' ? -weight : weight };
             }),
           ];
+          break;
+        case 'use_vmac':
+          this.useVmac(s, where, out);
+          break;
+        case 'vmac_xmit_base':
+          this.t.note(s, where, "tandem sends the adverts from the instance's interface in any case");
           break;
         case 'dont_track_primary':
           out.track_own_interface = false;

@@ -159,10 +159,10 @@ ${VS('')}`);
   });
 
   it('--strict fails on what tandem would do otherwise, and only on that', () => {
-    const loose = imported(`global_defs {\n vrrp_strict\n router_id x\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n}\n`);
+    const loose = imported(`global_defs {\n vrrp_strict\n router_id x\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_ipvlan\n}\n`);
     expect(loose.strict).toBe(2);
     expect(loose.notes).toContain('k.conf:2: differs: global_defs > vrrp_strict: vrrp_strict also drops all traffic to the VIPs with iptables and refuses unicast and authentication; tandem does none of this');
-    expect(loose.notes).toContain('k.conf:8: not translated: vrrp_instance A > use_vmac: tandem has no equivalent');
+    expect(loose.notes).toContain('k.conf:8: not translated: vrrp_instance A > use_ipvlan: tandem has no equivalent');
   });
 
   it('drops a sync group whose members are outside `group { }`, as Keepalived does', () => {
@@ -389,5 +389,19 @@ virtual_server 192.0.2.10 80 {
     expect(r.notes).toContain('k.conf:15: warning: vrrp_instance A > missing: Keepalived ignores "missing": no track_file has that name; so does this import');
     expect(r.config.virtual_services[0].real_servers[0].check).toEqual({ type: 'file', file: 'capacity', file_weight: 3, interval: 1, timeout: 1, fall: 1 });
     expect(r.strict).toBe(0);
+  });
+
+  it('use_vmac becomes a virtual MAC, its name kept; another MAC or a link group is not translated', () => {
+    const vmac = (line: string) => imported(`vrrp_instance A {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.5\n }\n ${line}\n vmac_xmit_base\n}\n`);
+    const bare = vmac('use_vmac');
+    expect(bare.problems).toEqual([]);
+    expect(bare.config.instances[0]).toMatchObject({ virtual_mac: true });
+    expect(bare.config.instances[0].virtual_mac_interface).toBeUndefined();
+    expect(bare.strict).toBe(0);
+    expect(vmac('use_vmac vrrp51 netlink_notify_msg').config.instances[0]).toMatchObject({ virtual_mac: true, virtual_mac_interface: 'vrrp51' });
+    expect(vmac('use_vmac name group').config.instances[0]).toMatchObject({ virtual_mac_interface: 'group' });
+    const other = vmac('use_vmac vm1 02:00:00:00:00:01 group 3');
+    expect(other.notes).toContain('k.conf:7: not translated: vrrp_instance A > use_vmac: the MAC address 02:00:00:00:00:01: tandem uses the VRRP one, 00:00:5e:00:01:VRID');
+    expect(other.notes).toContain('k.conf:7: not translated: vrrp_instance A > use_vmac: the link group 3: tandem makes the virtual MAC in the default group');
   });
 });

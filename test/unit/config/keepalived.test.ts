@@ -161,14 +161,14 @@ describe('keepalived.conf import', () => {
     try {
       writeFileSync(path.join(dir, 'keepalived.conf'), 'global_defs {\n  router_id lb1\n}\ninclude conf.d/*.conf\n');
       mkdirSync(path.join(dir, 'conf.d'));
-      writeFileSync(path.join(dir, 'conf.d', 'a.conf'), 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 192.0.2.5\n }\n use_vmac\n}\n');
+      writeFileSync(path.join(dir, 'conf.d', 'a.conf'), 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 192.0.2.5\n }\n use_ipvlan\n}\n');
       writeFileSync(path.join(dir, 'conf.d', 'b.conf'), 'virtual_server 192.0.2.5 80 {\n  real_server 198.51.100.1 80 {\n  }\n}\n');
       const r = await importKeepalivedFile(path.join(dir, 'keepalived.conf'));
       const config = parse(r.yaml);
       expect(config.instances.map((i: { name: string }) => i.name)).toEqual(['A']);
       expect(config.virtual_services[0].real_servers).toEqual([{ address: '198.51.100.1', port: 80, method: 'nat' }]);
       expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('keepalived.conf', n))).toEqual([
-        `${path.join(dir, 'conf.d', 'a.conf')}:8: not translated: vrrp_instance A > use_vmac: tandem has no equivalent`,
+        `${path.join(dir, 'conf.d', 'a.conf')}:8: not translated: vrrp_instance A > use_ipvlan: tandem has no equivalent`,
       ]);
       writeFileSync(path.join(dir, 'loop.conf'), 'include loop.conf\n');
       await expect(importKeepalivedFile(path.join(dir, 'loop.conf'))).rejects.toThrow(/nested deeper than 8/);
