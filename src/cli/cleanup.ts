@@ -4,6 +4,7 @@ import { parseVip } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
 import { StateDir } from '../daemon/state-dir.js';
 import { IpVipManager } from '../net/vips.js';
+import { IpVirtualMacs, vipInterface, virtualMacSpec } from '../net/vmac.js';
 
 /**
  * After a crash (systemd's ExecStopPost): removes the VIPs a dead daemon left on the
@@ -23,9 +24,14 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     if (vip) byIface.set(iface, [...(byIface.get(iface) ?? []), vip]);
   };
   for (const [iface, vips] of Object.entries(await state.readLedger())) for (const v of vips) add(iface, v);
+  const vmacs: string[] = [];
   try {
     const { config } = parseConfig(await readFile(configFile, 'utf8'), configFile);
-    for (const inst of config.instances) for (const v of inst.vips) add(inst.interface, v);
+    for (const inst of config.instances) for (const v of inst.vips) add(vipInterface(inst), v);
+    for (const inst of config.instances) {
+      const spec = virtualMacSpec(inst);
+      if (spec) vmacs.push(spec.name);
+    }
   } catch (err) {
     console.error(`tandem cleanup: ${configFile} unusable (${(err as Error).message.split('\n')[0]}); using the ledger alone`);
   }
@@ -44,5 +50,15 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     manager.close();
   }
   if (!removed) console.log('no VIP left behind');
+  // The dead daemon's virtual MAC interfaces go too (a new daemon makes them anew). The parent's
+  // ARP settings it changed stay: what they were before died with it.
+  const virtualMacs = new IpVirtualMacs();
+  for (const name of vmacs) {
+    const removedMac = await virtualMacs.remove(name).catch((err: Error) => {
+      console.error(`tandem cleanup: cannot remove ${name}: ${err.message}`);
+      return false;
+    });
+    if (removedMac) console.log(`removed the virtual MAC interface ${name}`);
+  }
   return 0;
 }

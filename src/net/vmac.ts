@@ -31,8 +31,8 @@ export interface VirtualMacSpec {
 export interface VirtualMacs {
   /** Creates the interface, or adopts one left by an earlier run; resolves once it is up. */
   ensure(spec: VirtualMacSpec): Promise<void>;
-  /** Removes an interface this manager ensured (its addresses go with it). */
-  remove(name: string): Promise<void>;
+  /** Removes an interface (its addresses go with it); false when there was none. */
+  remove(name: string): Promise<boolean>;
 }
 
 /** 00:00:5e:00:01:VRID, the IPv4 VRRP virtual MAC (pure). */
@@ -89,13 +89,18 @@ export class IpVirtualMacs implements VirtualMacs {
     await run('ip', ['link', 'set', 'dev', spec.name, 'up']);
   }
 
-  async remove(name: string): Promise<void> {
+  async remove(name: string): Promise<boolean> {
     const parent = this.parents.get(name);
     this.parents.delete(name);
-    await run('ip', ['link', 'del', 'dev', name]).catch((err: Error) => {
-      if (!/Cannot find device|does not exist/.test(err.message)) throw err;
-    });
+    const removed = await run('ip', ['link', 'del', 'dev', name]).then(
+      () => true,
+      (err: Error) => {
+        if (/Cannot find device|does not exist/.test(err.message)) return false;
+        throw err;
+      },
+    );
     if (parent && ![...this.parents.values()].includes(parent)) await this.restoreParent(parent);
+    return removed;
   }
 
   private async guardParent(parent: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, ip, waitFor } from '../support/netns.js';
-import { TandemNodes, VIP, pairConfig } from '../support/pair.js';
+import { TANDEM, TandemNodes, VIP, pairConfig } from '../support/pair.js';
 
 /*
  * The VRRP virtual MAC (virtual_mac, Keepalived's use_vmac): both directors make a macvlan
@@ -92,5 +92,13 @@ describe('a VRRP virtual MAC', () => {
     await nodes.waitState('dir1', 'MASTER', 10_000);
     await waitFor('the switch to learn the virtual MAC at dir1', () => switchPortOf(VMAC).then((port) => port === 'dir1'), 5000);
     expect(await clientMacForVip(true)).toBe(VMAC);
+  });
+
+  it('left by a killed daemon, goes with `tandem cleanup`, VIP and all', async () => {
+    expect((await link('dir1', 'vrrp.51'))?.addr_info?.map((a) => a.local)).toEqual([VIP]);
+    await nodes.kill('dir1', 'SIGKILL');
+    const out = await lab.exec('dir1', [process.execPath, TANDEM, 'cleanup', '--config', nodes.configFile('dir1'), '--state-dir', nodes.stateDir('dir1')]);
+    expect(out.split('\n')).toEqual([`removed from vrrp.51: ${VIP}/24`, 'removed the virtual MAC interface vrrp.51']);
+    expect(await link('dir1', 'vrrp.51')).toBeUndefined();
   });
 });
