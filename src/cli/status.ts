@@ -82,6 +82,7 @@ function formatIpvs(i: NonNullable<DaemonStatus['ipvs']>): string[] {
       (i.syncDaemon ? `; sync daemon ${i.syncDaemon}` : ''),
   ];
   if (i.lastError) out.push(`  last error (${i.lastError.kind}): ${i.lastError.message}`);
+  if (i.fullnat.rules || i.fullnat.error) out.push(`  full NAT: ${i.fullnat.rules} source NAT rule(s) through ${i.fullnat.command ?? 'nothing yet'}${i.fullnat.unrouted.length ? `; no route to ${i.fullnat.unrouted.join(', ')}` : ''}${i.fullnat.error ? `; error: ${i.fullnat.error}` : ''}`);
   for (const r of i.refused) out.push(`  refused: ${r.command}: ${r.error}`);
   for (const svc of i.services) {
     out.push(`  ${svc.service}  ${svc.inSync ? 'in sync' : 'OUT OF SYNC'}`);

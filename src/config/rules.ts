@@ -144,7 +144,7 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
     const servers = new Set<string>();
     const checkServer = (rs: { address: string; port: number; method: string; upper_threshold: number; lower_threshold: number }, path: (string | number)[]) => {
       const port = vs.port ?? 0;
-      if (rs.method !== 'nat' && rs.port !== port) {
+      if (rs.method !== 'nat' && rs.method !== 'fullnat' && rs.port !== port) {
         warnings.push({ path: [...path, 'port'], message: `a ${rs.method} real server receives on the service's port (${port}); ${rs.port} is ignored by the kernel`, rule: 'dr-port' });
       }
       if (family !== undefined && addressFamily(rs.address) !== family) {

@@ -332,7 +332,12 @@ const server = {
   properties: {
     address: { type: 'string', format: 'ip', description: 'Address of the real server, IPv4 or IPv6 (the family of the service).' },
     port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Its port (0 for a firewall-mark service forwarded as is).' },
-    method: { enum: ['nat', 'dr', 'tun'], default: 'nat', description: 'Forwarding: `nat` (masquerading), `dr` (direct routing, gatewaying) or `tun` (IP-in-IP).' },
+    method: {
+      enum: ['nat', 'dr', 'tun', 'fullnat'],
+      default: 'nat',
+      description:
+        "Forwarding: `nat` (masquerading), `dr` (direct routing, gatewaying), `tun` (IP-in-IP), or `fullnat`: NAT with the client's address rewritten to the director's (source NAT by netfilter), so the real server answers the director whatever its routes, and sees no client address.",
+    },
     weight: { type: 'integer', minimum: 0, maximum: 65535, default: 1, description: 'Scheduling weight; 0 takes no new connections.' },
     upper_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Most connections before it takes no more (0: no limit).' },
     lower_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Connections below which it takes new ones again (0: unset).' },
@@ -506,6 +511,11 @@ export const configSchema = {
       properties: {
         exclusive: { type: 'boolean', default: false, description: 'The table is ours alone: services the config does not declare are deleted.' },
         repair_interval: { type: 'number', minimum: 1, maximum: 3600, default: 10, description: 'Seconds between re-reads of the table to repair drift (someone ran ipvsadm -C).' },
+        sloppy_tcp: {
+          type: 'boolean',
+          description:
+            "Let IPVS take up a TCP connection from any packet, not only its SYN (net.ipv4.vs.sloppy_tcp): a director that did not see a connection open (a failover without the sync daemon, a director behind ECMP) can still forward it; with a hashing scheduler (sh, mh) it picks the same real server. Unset: the kernel's setting is left alone.",
+        },
         timeouts: {
           type: 'object',
           additionalProperties: false,

@@ -74,6 +74,7 @@ export class Director {
       hooks: seams.hooks,
       alerts: seams.alerts,
       dryRun: options.dryRun ?? false,
+      ...(seams.fullnat ? { fullnat: seams.fullnat } : {}),
       ...(seams.buildCheck ? { buildCheck: seams.buildCheck } : {}),
       ...(seams.random ? { random: seams.random } : {}),
       onQuorum: () => this.retrack(),

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -7,6 +8,20 @@ import type { VirtualService } from '../ipvs/model.js';
 import { Reconciler } from '../ipvs/reconciler.js';
 import type { IpvsStatus } from '../ipvs/reconciler.js';
 import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
+import { fullNatEntries } from '../ipvs/fullnat.js';
+import type { FullNat } from '../net/fullnat.js';
+
+const SLOPPY_TCP = '/proc/sys/net/ipv4/vs/sloppy_tcp';
+
+/** Full NAT's source NAT as status shows it. */
+export interface FullNatStatus {
+  /** The iptables command that holds the rules (null before any fullnat server). */
+  command: string | null;
+  rules: number;
+  /** Fullnat real servers this host has no route to: they get no source NAT. */
+  unrouted: string[];
+  error: string | null;
+}
 
 /** Whether a config gives IPVS anything to do: services, connection timeouts or the sync daemon. */
 export function wantsIpvs(config: Config): boolean {
@@ -22,10 +37,11 @@ export class IpvsSide {
   private syncDaemon?: SyncDaemonControl;
   /** The last desired table handed over, settled once it is in the kernel (or printed). */
   private applied: Promise<void> = Promise.resolve();
+  private fullnatStatus: FullNatStatus = { command: null, rules: 0, unrouted: [], error: null };
 
   constructor(
     private readonly driver: IpvsDriver,
-    private readonly deps: { log: Logger; clock: Clock; dryRun: boolean },
+    private readonly deps: { log: Logger; clock: Clock; dryRun: boolean; fullnat?: FullNat },
   ) {}
 
   get active(): boolean {
@@ -45,6 +61,30 @@ export class IpvsSide {
     }
     this.reconciler = new Reconciler(this.driver, { exclusive: ipvs.exclusive, repairIntervalMs: ipvs.repair_interval * 1000, dryRun, log: this.deps.log, clock });
     await this.setTable(table);
+    // After the first table: ipvsadm has loaded ip_vs, whose /proc/sys/net/ipv4/vs these write.
+    await this.setSloppy(config);
+    await this.setFullNat(config);
+  }
+
+  /**
+   * Full NAT's source NAT rules follow the config (at start and at each reload of the
+   * services). A failure is logged and kept in status; the IPVS table is in place regardless
+   * (its fullnat servers answer only clients their routes reach).
+   */
+  async setFullNat(config: Config): Promise<void> {
+    const { fullnat, dryRun, log } = this.deps;
+    if (!fullnat || dryRun) return;
+    const entries = fullNatEntries(config.virtual_services);
+    try {
+      const { command, rules, unrouted } = await fullnat.configure(entries);
+      if (rules !== this.fullnatStatus.rules || this.fullnatStatus.error) log.info({ command, rules }, `full NAT: ${rules} source NAT rule(s) through ${command ?? 'nothing'}`);
+      if (unrouted.length) log.error({ unrouted }, `full NAT: no route to ${unrouted.join(', ')}: no source NAT for them; add a route and reload`);
+      this.fullnatStatus = { command, rules, unrouted, error: null };
+    } catch (err) {
+      const message = (err as Error).message;
+      this.fullnatStatus = { ...this.fullnatStatus, error: message };
+      log.error({ rules: entries.length }, `full NAT: ${message}`);
+    }
   }
 
   /** A new desired table; resolves when it is applied. Ignored before start. */
@@ -61,6 +101,17 @@ export class IpvsSide {
   setOptions(config: Config): void {
     this.reconciler?.setOptions({ exclusive: config.ipvs.exclusive, repairIntervalMs: config.ipvs.repair_interval * 1000 });
     void this.reconciler?.reconcile();
+    void this.setSloppy(config);
+  }
+
+  /** ipvs.sloppy_tcp into the kernel (left alone when unset). */
+  async setSloppy(config: Config): Promise<void> {
+    const sloppy = config.ipvs.sloppy_tcp;
+    if (sloppy === undefined || this.deps.dryRun) return;
+    await writeFile(SLOPPY_TCP, sloppy ? '1\n' : '0\n').then(
+      () => this.deps.log.info(`IPVS: sloppy_tcp ${sloppy ? 'on' : 'off'}`),
+      (err: Error) => this.deps.log.error(`IPVS: cannot set sloppy_tcp (${SLOPPY_TCP}): ${err.message}`),
+    );
   }
 
   async setTimeouts(config: Config): Promise<void> {
@@ -75,8 +126,8 @@ export class IpvsSide {
     return r.reconcile().then(() => r.status());
   }
 
-  status(): (IpvsStatus & { syncDaemon: string | null }) | null {
-    return this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.roles.join('+') || null } : null;
+  status(): (IpvsStatus & { syncDaemon: string | null; fullnat: FullNatStatus }) | null {
+    return this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.roles.join('+') || null, fullnat: this.fullnatStatus } : null;
   }
 
   async stop(): Promise<void> {

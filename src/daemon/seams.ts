@@ -8,6 +8,8 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import { ArpingAnnouncer } from '../net/garp.js';
 import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
+import { IptablesFullNat } from '../net/fullnat.js';
+import type { FullNat } from '../net/fullnat.js';
 import { IpVipManager } from '../net/vips.js';
 import { IpVirtualMacs } from '../net/vmac.js';
 import type { VirtualMacs } from '../net/vmac.js';
@@ -56,6 +58,8 @@ export interface Seams {
   ipvs: IpvsDriver;
   /** The takeover grace's packet filter (none in the simulator). */
   grace?: TakeoverGrace;
+  /** Full NAT's source NAT rules (none in the simulator). */
+  fullnat?: FullNat;
   /** Virtual MAC interfaces (virtual_mac; none in the simulator, whose VIPs go on the named interface). */
   vmacs?: VirtualMacs;
   watchLinks(ifaces: string[], onChange: (iface: string, down: string | undefined) => void): LinkWatch;
@@ -81,6 +85,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     ipvs: overrides.ipvs ?? new IpvsadmDriver(),
     grace: new IptablesTakeoverGrace(),
     vmacs: new IpVirtualMacs(),
+    fullnat: new IptablesFullNat(),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,

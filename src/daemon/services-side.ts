@@ -5,7 +5,7 @@ import type { Checker } from '../check/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { IpvsDriver } from '../ipvs/driver.js';
-import type { IpvsStatus } from '../ipvs/reconciler.js';
+import type { FullNat } from '../net/fullnat.js';
 import type { Alerts } from '../observe/alerts.js';
 import type { Hooks } from './hooks.js';
 import { IpvsSide } from './ipvs-side.js';
@@ -18,7 +18,7 @@ import type { ServiceHealthStatus } from './services.js';
 /** What status shows of the services side. */
 export interface ServicesSnapshot {
   services: ServiceHealthStatus[];
-  ipvs: (IpvsStatus & { syncDaemon: string | null }) | null;
+  ipvs: ReturnType<IpvsSide['status']>;
 }
 
 /**
@@ -57,6 +57,8 @@ export interface ServicesDeps {
   hooks: Hooks;
   alerts: Alerts;
   dryRun: boolean;
+  /** Full NAT's source NAT (none in the simulator). */
+  fullnat?: FullNat;
   buildCheck?: (spec: CheckSpec) => Promise<Checker>;
   random?: () => number;
   /** A service gained or lost its quorum: the instances' tracking changes. */
@@ -70,7 +72,7 @@ export class LocalServicesSide implements ServicesSide {
   private registry?: Promise<Registry>;
 
   constructor(private readonly deps: ServicesDeps) {
-    this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun });
+    this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun, ...(deps.fullnat ? { fullnat: deps.fullnat } : {}) });
   }
 
   async start(config: Config): Promise<void> {
@@ -100,6 +102,7 @@ export class LocalServicesSide implements ServicesSide {
     if (this.services) await this.services.reconfigure(config);
     else await this.startServices(config);
     if (!this.ipvs.active) await this.ipvs.start(config, this.services?.table() ?? []);
+    else await this.ipvs.setFullNat(config);
     // The reload is done when the new table is in the kernel (or printed, with --dry-run).
     await this.ipvs.settled();
   }

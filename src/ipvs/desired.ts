@@ -3,7 +3,8 @@ import type { Placement } from '../check/pool.js';
 import { canonicalAddress } from '../vrrp/address.js';
 import type { Method, RealServer, VirtualService } from './model.js';
 
-const METHODS: Record<RealServerConfig['method'], Method> = { nat: 'masq', dr: 'gate', tun: 'ipip' };
+/** fullnat is masquerading in IPVS; the source NAT is netfilter's (fullnat.ts). */
+const METHODS: Record<RealServerConfig['method'], Method> = { nat: 'masq', dr: 'gate', tun: 'ipip', fullnat: 'masq' };
 
 /**
  * The kernel keeps a DR or TUN real server on the service's own port (0 for a firewall mark):
@@ -12,7 +13,7 @@ const METHODS: Record<RealServerConfig['method'], Method> = { nat: 'masq', dr: '
 function realServer(rs: SorryServerConfig, servicePort: number | undefined, weight = rs.weight): RealServer {
   return {
     address: canonicalAddress(rs.address),
-    port: rs.method === 'nat' ? rs.port : (servicePort ?? 0),
+    port: rs.method === 'nat' || rs.method === 'fullnat' ? rs.port : (servicePort ?? 0),
     method: METHODS[rs.method],
     weight,
     upper: rs.upper_threshold,

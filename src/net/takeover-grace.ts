@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import type { GraceEntry } from '../ipvs/takeover-grace.js';
 import { GRACE_CHAIN, GRACE_LIST, graceRestore } from '../ipvs/takeover-grace.js';
 import { run } from './exec.js';
+import { IPTABLES_TIMEOUT_MS, IPTABLES_VARIANTS, iptablesRestore } from './iptables.js';
+import type { IptablesVariant } from './iptables.js';
 
 /** The seam between the director and the takeover grace's packet filter (see src/ipvs/takeover-grace.ts). */
 export interface TakeoverGrace {
@@ -16,26 +18,9 @@ export interface TakeoverGrace {
   remove(): Promise<void>;
 }
 
-/**
- * The iptables commands to try, in order: the system's own (on Debian, iptables-nft), then the
- * legacy ones for a kernel whose nf_tables lacks the families (User-mode Linux's).
- */
-const VARIANTS = [
-  { 4: 'iptables', 6: 'ip6tables' },
-  { 4: 'iptables-legacy', 6: 'ip6tables-legacy' },
-] as const;
-
-type Variant = (typeof VARIANTS)[number];
-
-/** A bound, not a goal: in the real-IPVS guest one iptables command takes a second when idle. */
-const TIMEOUT_MS = 30_000;
-
-/** Applies an iptables-restore input to the filter table, leaving what it does not name alone. */
-const restore = (command: string, input: string) => run(`${command}-restore`, ['-w', '--noflush'], { input, timeoutMs: TIMEOUT_MS });
-
 /** The grace in iptables and xt_recent: commands at start and reload only, a /proc write at a takeover. */
 export class IptablesTakeoverGrace implements TakeoverGrace {
-  private variant?: Variant;
+  private variant?: IptablesVariant;
   private families: (4 | 6)[] = [];
   private readonly applied = new Map<4 | 6, string>();
 
@@ -43,11 +28,11 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
 
   async configure(entries: GraceEntry[], seconds: number): Promise<{ families: (4 | 6)[]; command: string }> {
     if (!this.variant) await this.install();
-    const variant = this.variant as Variant;
+    const variant = this.variant as IptablesVariant;
     for (const family of this.families) {
       const text = graceRestore(entries.filter((e) => e.family === family), seconds);
       if (this.applied.get(family) === text) continue;
-      await restore(variant[family], text);
+      await iptablesRestore(variant[family], text);
       this.applied.set(family, text);
     }
     return { families: this.families, command: variant[4] };
@@ -55,7 +40,7 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
 
   private async install(): Promise<void> {
     let firstError: unknown;
-    for (const variant of VARIANTS) {
+    for (const variant of IPTABLES_VARIANTS) {
       try {
         await this.setUp(variant[4]);
       } catch (err) {
@@ -75,10 +60,10 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
    * recent match needs xt_recent): two commands, each a second on a slow kernel.
    */
   private async setUp(command: string): Promise<void> {
-    const jumps = await run(command, ['-w', '-C', 'OUTPUT', '-j', GRACE_CHAIN], { timeoutMs: TIMEOUT_MS }).then(() => true, () => false);
+    const jumps = await run(command, ['-w', '-C', 'OUTPUT', '-j', GRACE_CHAIN], { timeoutMs: IPTABLES_TIMEOUT_MS }).then(() => true, () => false);
     const probe = `-A ${GRACE_CHAIN} -p tcp --tcp-flags RST,ACK RST -m recent --name ${GRACE_LIST} --rsource --rcheck --seconds 1 -j DROP`;
     const input = ['*filter', `:${GRACE_CHAIN} - [0:0]`, probe, `-F ${GRACE_CHAIN}`, ...(jumps ? [] : [`-I OUTPUT 1 -j ${GRACE_CHAIN}`]), 'COMMIT', ''];
-    await restore(command, input.join('\n'));
+    await iptablesRestore(command, input.join('\n'));
   }
 
   async open(addresses: string[]): Promise<void> {
@@ -92,8 +77,8 @@ export class IptablesTakeoverGrace implements TakeoverGrace {
       const command = this.variant?.[family] as string;
       const input = (jump: boolean) => ['*filter', ...(jump ? [`-D OUTPUT -j ${GRACE_CHAIN}`] : []), `-F ${GRACE_CHAIN}`, `-X ${GRACE_CHAIN}`, 'COMMIT', ''].join('\n');
       // Without its jump (an operator's firewall reload took it), the chain still goes.
-      await restore(command, input(true))
-        .catch(() => restore(command, input(false)))
+      await iptablesRestore(command, input(true))
+        .catch(() => iptablesRestore(command, input(false)))
         .catch((err: unknown) => errors.push(err));
     }
     this.families = [];

@@ -16,18 +16,20 @@ import { ROOT } from '../support/pair.js';
 /*
  * Real HTTP requests from a client namespace through a NAT-mode virtual service to real
  * servers in namespaces, with the test's own namespace (the VM's) as the director.
- *   client 203.0.113.2 --- 203.0.113.1 [director, VIP 203.0.113.100] 198.51.100.1 --- rs1 .11, rs2 .12
+ *   client 203.0.113.2 --- 203.0.113.1 [director, VIP 203.0.113.100] 198.51.100.1 --- rs1 .11, rs2 .12, rs3 .13
+ * rs3 has no default route (the director is not its gateway): only full NAT reaches it.
  */
 
 const ip = (args: string[]) => execa('ip', args, { timeout: 30_000 });
-const NS = ['vmclient', 'vmrs1', 'vmrs2'];
+const NS = ['vmclient', 'vmrs1', 'vmrs2', 'vmrs3'];
 const servers = new Map<string, ResultPromise>();
 
 const SERVER = `require('http').createServer((q, s) => s.end(process.argv[1])).listen(8080, () => console.log('ready'))`;
 const CLIENT = `
 const http = require('http');
-const get = () => new Promise((ok, ko) => http.get({ host: '203.0.113.100', port: 80, agent: false, timeout: 20000 }, (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => ok(b)); }).on('error', ko));
-(async () => { const out = []; for (let i = 0; i < Number(process.argv[1]); i++) out.push(await get()); console.log(JSON.stringify(out)); })().catch((e) => { console.error(e.message); process.exit(1); });
+const [n, port, timeout] = process.argv.slice(1).map(Number);
+const get = () => new Promise((ok, ko) => { const q = http.get({ host: '203.0.113.100', port, agent: false, timeout }, (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => ok(b)); }); q.on('timeout', () => q.destroy(new Error('timed out'))); q.on('error', ko); });
+(async () => { const out = []; for (let i = 0; i < n; i++) out.push(await get().catch((e) => 'failed: ' + e.message)); console.log(JSON.stringify(out)); })();
 `;
 
 async function startServer(n: string): Promise<void> {
@@ -43,8 +45,9 @@ async function stopServer(n: string): Promise<void> {
   servers.delete(n);
 }
 
-async function requests(n: number): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'exec', 'vmclient', process.execPath, '-e', CLIENT, String(n)], { timeout: 300_000 });
+/** n requests in turn to the VIP's `port`; each answer's body, or `failed: WHY`. */
+async function requests(n: number, port = 80, timeoutMs = 20_000): Promise<string[]> {
+  const r = await execa('ip', ['netns', 'exec', 'vmclient', process.execPath, '-e', CLIENT, String(n), String(port), String(timeoutMs)], { timeout: 300_000 });
   return JSON.parse(r.stdout) as string[];
 }
 
@@ -59,7 +62,7 @@ beforeAll(async () => {
   await ip(['addr', 'add', '203.0.113.100/32', 'dev', 'vmc']);
   await ip(['link', 'set', 'vmc', 'up']);
   await ip(['-n', 'vmclient', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']);
-  for (const [n, last] of [['1', 11], ['2', 12]] as const) {
+  for (const [n, last] of [['1', 11], ['2', 12], ['3', 13]] as const) {
     const ns = `vmrs${n}`;
     await ip(['link', 'add', `vmr${n}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
     await ip(['link', 'set', `vmr${n}`, 'master', 'vmbr']);
@@ -76,13 +79,21 @@ beforeAll(async () => {
     await ip(['-n', `vmrs${n}`, 'route', 'add', 'default', 'via', '198.51.100.1']);
     await startServer(n);
   }
+  // rs3: no route beyond its own network.
+  await startServer('3');
 });
 
 afterAll(async () => {
   for (const s of servers.values()) s.kill('SIGKILL');
   await Promise.allSettled(servers.values());
   for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
-  for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmbr']) await execa('ip', ['link', 'del', dev], { reject: false });
+  for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmr3', 'vmbr']) await execa('ip', ['link', 'del', dev], { reject: false });
+  // The nat table the full NAT test had tandem make.
+  for (const command of ['iptables', 'iptables-legacy']) {
+    await execa(command, ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-j', 'TANDEM-FULLNAT'], { reject: false });
+    await execa(command, ['-w', '-t', 'nat', '-F', 'TANDEM-FULLNAT'], { reject: false });
+    await execa(command, ['-w', '-t', 'nat', '-X', 'TANDEM-FULLNAT'], { reject: false });
+  }
   await execa('ipvsadm', ['-C'], { reject: false });
 });
 
@@ -215,7 +226,7 @@ describe('health checks on the real IPVS table', () => {
       path.join(dir, 'tandem.yaml'),
       `auth: none
 instances: [{name: VI_1, interface: vmc, vrid: 1, priority: 100, advert_interval: 1, vips: [203.0.113.100]}]
-ipvs: { exclusive: true, repair_interval: 60 }
+ipvs: { exclusive: true, repair_interval: 60, sloppy_tcp: true }
 virtual_services:
   - name: web
     protocol: tcp
@@ -236,6 +247,17 @@ virtual_services:
       # service's test looks for 8080 in the whole table.
       - {address: 198.51.100.11, port: 9090, method: nat, weight: 10, check: {type: file, file: capacity, interval: 0.2}}
       - {address: 198.51.100.12, port: 9090, method: nat, weight: 10, check: {type: file, file: capacity, file_weight: 0, interval: 0.2}}
+  # rs3 does not route back through the director: NAT cannot reach it, full NAT can.
+  - name: full
+    protocol: tcp
+    address: 203.0.113.100
+    port: 82
+    real_servers: [{address: 198.51.100.13, port: 8080, method: fullnat}]
+  - name: plain
+    protocol: tcp
+    address: 203.0.113.100
+    port: 83
+    real_servers: [{address: 198.51.100.13, port: 8080, method: nat}]
 files:
   capacity: { path: ${path.join(dir, 'capacity')}, weight: -2, init: 0 }
 `,
@@ -274,6 +296,18 @@ files:
     await until('rs2 back in the kernel table', async () => (await table()).includes('198.51.100.12:8080'), 60_000);
     expect((await requests(2)).sort()).toEqual(['rs1', 'rs2']);
     expect(removed).toBe(true);
+  });
+
+  it('full NAT reaches a real server whose routes do not go through the director; plain NAT does not', async () => {
+    expect(await requests(5, 82)).toEqual(['rs3', 'rs3', 'rs3', 'rs3', 'rs3']);
+    // Through plain NAT, rs3's answers go nowhere: its SYN-ACK has no route to the client.
+    expect(await requests(2, 83, 3000)).toEqual(['failed: timed out', 'failed: timed out']);
+    const s = await status();
+    expect(s.ipvs?.fullnat).toMatchObject({ rules: 1, error: null });
+    expect(['iptables', 'iptables-legacy']).toContain(s.ipvs?.fullnat.command);
+    expect((await execa('cat', ['/proc/sys/net/ipv4/vs/conntrack'])).stdout.trim()).toBe('1');
+    // ipvs.sloppy_tcp is in the kernel too.
+    expect((await execa('cat', ['/proc/sys/net/ipv4/vs/sloppy_tcp'])).stdout.trim()).toBe('1');
   });
 
   it('set the weight to the own weight plus value × weight, and take a weight-0 server out on a value but 0', async () => {

@@ -56,4 +56,10 @@ describe('the reload plan', () => {
     const moved = planReload(b, diffConfigs(a, b), advertEndpoints(b, addresses));
     expect(moved.steps.map((s) => ('name' in s ? `${s.do} ${s.name}` : s.do))).toEqual(['prepare-transport', 'adopt-config', 'stop-file maint', 'start-file maint', 'watch-links', 'retrack', 'services', 'release-transport']);
   });
+
+  it('a new ipvs.sloppy_tcp is applied with the IPVS options', () => {
+    const p = plan((t) => `${t}ipvs: { sloppy_tcp: true }\n`);
+    expect(kinds(p)).toContain('ipvs-options');
+    expect(p.summary).toContain('ipvs.sloppy_tcp changed');
+  });
 });
