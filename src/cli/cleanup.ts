@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { announceAddresses } from '../cluster/announce.js';
 import { parseConfig } from '../config/parse.js';
+import type { Config } from '../config/schema.js';
+import { BirdAnnouncer } from '../net/bird.js';
 import { parseVip } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
 import { StateDir } from '../daemon/state-dir.js';
@@ -25,8 +28,12 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
   };
   for (const [iface, vips] of Object.entries(await state.readLedger())) for (const v of vips) add(iface, v);
   const vmacs: string[] = [];
+  let bird: NonNullable<Config['announce']>['bird'] | undefined;
   try {
     const { config } = parseConfig(await readFile(configFile, 'utf8'), configFile);
+    bird = config.announce?.bird;
+    // Cluster mode: the dead daemon's routes are withdrawn first, then its addresses go.
+    if (config.announce) for (const a of announceAddresses(config)) add(config.announce.interface, a);
     for (const inst of config.instances) for (const v of inst.vips) add(vipInterface(inst), v);
     for (const inst of config.instances) {
       const spec = virtualMacSpec(inst);
@@ -34,6 +41,12 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     }
   } catch (err) {
     console.error(`tandem cleanup: ${configFile} unusable (${(err as Error).message.split('\n')[0]}); using the ledger alone`);
+  }
+  if (bird) {
+    await new BirdAnnouncer(bird).announce([]).then(
+      () => console.log(`withdrew every route through BIRD (${bird.file})`),
+      (err: Error) => console.error(`tandem cleanup: cannot withdraw the routes: ${err.message}`),
+    );
   }
   const manager = new IpVipManager();
   let removed = 0;

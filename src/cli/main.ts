@@ -29,6 +29,10 @@ commands:
   drain SERVER [--state-dir DIR]             weight 0 for SERVER (ADDRESS:PORT or ADDRESS) in
                                              every service: its connections finish, no new ones
   undrain SERVER [--state-dir DIR]           put a drained server back
+  drain-director [--state-dir DIR] [--timeout SECONDS]
+                                             cluster mode: withdraw this director's routes,
+                                             wait for its connections to finish (default 60 s)
+  undrain-director [--state-dir DIR]         cluster mode: announce the routes again
   step-down [--state-dir DIR] [--instance NAME] [--hold SECONDS]
                                              hand the VIPs to the peer (maintenance, drills)
   drill NAME --node NAME=DIR --node NAME=DIR --vip ADDRESS [...]
@@ -83,6 +87,8 @@ const commands: Record<string, Command> = {
       return 0;
     });
   },
+  'drain-director': (args) => directorDrainArgs(args, true),
+  'undrain-director': (args) => directorDrainArgs(args, false),
   drain: (args) => drainArgs(args, true),
   undrain: (args) => drainArgs(args, false),
   'step-down': (args) => {
@@ -105,6 +111,13 @@ function drainArgs(args: string[], drain: boolean): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'state-dir': { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError(`${drain ? 'drain' : 'undrain'} takes one server: ADDRESS:PORT or ADDRESS`);
   return load.status().then((m) => m.drainCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, positionals[0] as string, drain));
+}
+
+function directorDrainArgs(args: string[], drain: boolean): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'state-dir': { type: 'string' }, ...(drain ? { timeout: { type: 'string' as const } } : {}) } });
+  const timeout = Number((values as { timeout?: string }).timeout ?? 60);
+  if (!(timeout >= 0)) throw new UsageError(`--timeout must be a number of seconds, got "${(values as { timeout?: string }).timeout}"`);
+  return load.status().then((m) => m.drainDirectorCommand(values['state-dir'] ?? DEFAULT_STATE_DIR, drain, timeout));
 }
 
 class UsageError extends Error {}

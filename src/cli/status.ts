@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { controlRequest } from '../daemon/control.js';
+import type { ClusterStatus } from '../daemon/cluster-announce.js';
 import type { DaemonStatus, ReloadRecord } from '../daemon/daemon.js';
 
 const socketIn = (stateDir: string) => path.join(stateDir, 'tandem.sock');
@@ -27,9 +29,14 @@ export function formatStatus(s: DaemonStatus): string {
   ]);
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const out =
-    s.role === 'checker-only'
-      ? ['checker-only director: no VRRP instance; it checks the real servers and keeps the IPVS table (another system moves the VIPs)']
+    s.instances.length === 0
+      ? [s.role === 'cluster' ? 'cluster director: it announces its addresses over BGP while their services have quorum' : 'checker-only director: no VRRP instance; it checks the real servers and keeps the IPVS table (another system moves the VIPs)']
       : [...table(header, rows), '', `adverts received ${s.adverts.received}; rejected: ${rejected}`];
+  const c = s.cluster;
+  if (c) {
+    const withdrawn = c.addresses.filter((a) => !c.announced.includes(a));
+    out.push(`announced: ${c.announced.join(', ') || 'nothing'}${withdrawn.length ? `; withdrawn: ${withdrawn.join(', ')}` : ''}${c.drained ? ' (drained: tandem undrain-director)' : ''}${c.lastError ? `; ERROR: ${c.lastError}` : ''}`);
+  }
   const p = s.process;
   const loop = p.eventLoopDelayMs ? `; event loop delay p99 ${p.eventLoopDelayMs.p99} ms, max ${p.eventLoopDelayMs.max} ms (last ${p.eventLoopDelayMs.windowSeconds} s)` : '';
   const r = s.reload;
@@ -104,6 +111,42 @@ export async function drainCommand(stateDir: string, server: string, drain: bool
   const servers = result[drain ? 'drained' : 'restored'] ?? [];
   console.log(`${drain ? 'drained (weight 0, connections finish)' : 'restored'}: ${servers.join('; ')}`);
   return 0;
+}
+
+/** The IPVS connections still being served (not closing): /proc/net/ip_vs_conn, header left out. */
+export function openConnections(procText: string): number {
+  return procText
+    .split('\n')
+    .slice(1)
+    .filter((line) => /\b(ESTABLISHED|SYN_RECV|SYN_SENT|UDP)\b/.test(line)).length;
+}
+
+/**
+ * drain-director: the routes are withdrawn at once (the routers send no new flows here), then
+ * this waits for the connections still served to finish, up to `timeoutS`, and reports.
+ * undrain-director: announced again.
+ */
+export async function drainDirectorCommand(stateDir: string, drain: boolean, timeoutS: number, procFile = '/proc/net/ip_vs_conn'): Promise<number> {
+  const result = (await controlRequest(socketIn(stateDir), { command: drain ? 'drain-director' : 'undrain-director' })) as { cluster: ClusterStatus };
+  if (result.cluster.lastError) console.error(`announce: ${result.cluster.lastError}`);
+  if (!drain) {
+    console.log(`announcing again: ${result.cluster.announced.join(', ') || 'nothing (no service has its quorum)'}`);
+    return result.cluster.lastError ? 1 : 0;
+  }
+  console.log(`withdrawn: ${result.cluster.addresses.join(', ')}; waiting up to ${timeoutS} s for the connections to finish`);
+  const start = Date.now();
+  let left = openConnections(await readFile(procFile, 'utf8').catch(() => ''));
+  while (left > 0 && Date.now() - start < timeoutS * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    left = openConnections(await readFile(procFile, 'utf8').catch(() => ''));
+  }
+  const seconds = ((Date.now() - start) / 1000).toFixed(1);
+  if (left > 0) {
+    console.log(`${left} connection(s) still open after ${seconds} s: the director stays drained (tandem undrain-director to announce again)`);
+    return 1;
+  }
+  console.log(`drained: no connection left after ${seconds} s; safe to stop`);
+  return result.cluster.lastError ? 1 : 0;
 }
 
 export async function reloadCommand(stateDir: string): Promise<number> {

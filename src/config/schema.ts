@@ -497,6 +497,33 @@ export const configSchema = {
       additionalProperties: script,
       description: 'Tracking scripts by name (Keepalived\'s vrrp_script): exit status 0 is success.',
     },
+    announce: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bird'],
+      description:
+        "Cluster mode: this director announces its virtual services' addresses as host routes through the BGP speaker the operator runs (BIRD 2), each while its services have their quorum, for routers that spread flows over every director that announces (ECMP). The addresses are put on `interface` so IPVS takes their traffic. Beside or instead of VRRP instances.",
+      properties: {
+        bird: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['file'],
+          properties: {
+            file: { type: 'string', pattern: '^/', description: "The file tandem writes: a BIRD `protocol static` holding the routes to announce. Include it in bird.conf and export its protocol to the BGP neighbours." },
+            socket: { type: 'string', pattern: '^/', default: '/run/bird/bird.ctl', description: "BIRD's control socket: tandem runs `birdc -s SOCKET configure` after each write." },
+            protocol: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$', default: 'tandem_vips', description: 'Name of the static protocol in the file (what bird.conf exports).' },
+          },
+          description: 'BIRD 2, the BGP speaker tandem drives.',
+        },
+        interface: { ...ifname, default: 'lo', description: 'Where the announced addresses are put (as /32 or /128), so that IPVS takes their traffic.' },
+        addresses: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', format: 'ip' },
+          description: "The addresses to announce (default: every virtual service's address). An address is announced while every virtual service on it has its quorum.",
+        },
+      },
+    },
     instances: {
       type: 'array',
       default: [],

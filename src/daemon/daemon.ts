@@ -191,6 +191,9 @@ export class Daemon {
         if (typeof req.server !== 'string') throw new Error(`${req.command} needs a server: ADDRESS:PORT or ADDRESS`);
         return { [req.command === 'drain' ? 'drained' : 'restored']: await director.drain(req.server, req.command === 'drain') };
       }
+      case 'drain-director':
+      case 'undrain-director':
+        return { cluster: await director.drainDirector(req.command === 'drain-director') };
       case 'step-down': {
         const targets = director.select(req.instance);
         const holdMs = typeof req.holdSeconds === 'number' ? req.holdSeconds * 1000 : Infinity;
@@ -198,7 +201,7 @@ export class Daemon {
         return { steppedDown: targets.map((r) => r.name) };
       }
       default:
-        throw new Error(`unknown command "${req.command}" (known: status, reload, garp, step-down, drain, undrain, reconcile)`);
+        throw new Error(`unknown command "${req.command}" (known: status, reload, garp, step-down, drain, undrain, drain-director, undrain-director, reconcile)`);
     }
   }
 

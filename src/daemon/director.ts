@@ -7,6 +7,8 @@ import { groupAlert, instanceAlert } from '../observe/alerts.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
 import { AdvertIntake } from './advert-intake.js';
+import { ClusterAnnounce } from './cluster-announce.js';
+import type { ClusterStatus } from './cluster-announce.js';
 import { advertEndpoints } from './endpoints.js';
 import { garpSettings } from './instance.js';
 import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js';
@@ -32,9 +34,14 @@ export interface DirectorOptions {
 }
 
 export interface DirectorStatus {
-  /** `pair`: VRRP instances elect who holds the VIPs; `checker-only`: no instance, only checks and IPVS. */
-  role: 'pair' | 'checker-only';
+  /**
+   * `pair`: VRRP instances elect who holds the VIPs; `cluster`: it announces its addresses over
+   * BGP (instances may run beside); `checker-only`: no instance, only checks and IPVS.
+   */
+  role: 'pair' | 'cluster' | 'checker-only';
   instances: InstanceStatus[];
+  /** Cluster mode's addresses and routes (null without `announce`). */
+  cluster: ClusterStatus | null;
   adverts: { received: number; rejected: Record<string, number> };
 }
 
@@ -49,6 +56,8 @@ export class Director {
   private readonly intake: AdvertIntake;
   private readonly tracked: TrackedInputs;
   private groups?: SyncGroups;
+  private cluster?: ClusterAnnounce;
+  private clusterKey?: string;
   /** Instances whose virtual MAC interface could not be made, and why: a fault of theirs. */
   private readonly vmacFaults = new Map<string, string>();
   private readonly services: ServicesSide;
@@ -81,6 +90,7 @@ export class Director {
     };
     this.services = (options.servicesSide ?? ((deps) => new LocalServicesSide(deps)))(servicesDeps);
     this.grace = new GraceControl(seams.grace, log, () => this.config, options.dryRun ?? false);
+    this.makeCluster();
     // One object shared by every runner: a reload updates auth and garp in place.
     this.deps = {
       // Until open() has the transport, nothing sends (the instances are in INIT).
@@ -149,9 +159,32 @@ export class Director {
     await this.tracked.watchLinks(config);
   }
 
-  /** Health checks, then the IPVS table, then the instances and the tracking scripts. */
+  /**
+   * Cluster mode's announcer, made for the config's `announce` (a reload that changes its BIRD
+   * settings makes it anew; none without `announce`, or in a dry run, or without a speaker seam).
+   */
+  private makeCluster(): void {
+    const { seams, log, dryRun } = this.options;
+    const bird = this.config.announce?.bird;
+    const key = JSON.stringify(bird ?? null);
+    if (key === this.clusterKey) return;
+    this.clusterKey = key;
+    this.cluster = bird && seams.routeAnnouncer && !dryRun
+      ? new ClusterAnnounce({
+          announcer: seams.routeAnnouncer(bird),
+          vips: seams.vips,
+          log: log.child({ component: 'announce' }),
+          clock: seams.clock,
+          config: () => this.config,
+          hasQuorum: (service) => this.services.hasQuorum(service),
+        })
+      : undefined;
+  }
+
+  /** Health checks, then the IPVS table, then the routes (cluster mode), the instances and the tracking scripts. */
   async start(): Promise<void> {
     await this.services.start(this.config);
+    await this.cluster?.start();
     // Not awaited: a slow iptables must not hold the election back (a takeover before it is
     // in place has no grace).
     void this.grace.start();
@@ -231,6 +264,8 @@ export class Director {
 
   /** Recomputes every instance's priority and faults from its links, scripts and services. */
   private retrack(): void {
+    // A service's quorum moved: cluster mode's routes follow it.
+    void this.cluster?.update();
     const effects = trackInstances(this.config, {
       linkDown: (iface) => this.tracked.linkDownWhy(iface),
       scriptUp: (name) => this.tracked.scriptUp(name),
@@ -336,10 +371,29 @@ export class Director {
           await Promise.all(stopping.splice(0));
           // The instances that held them have let go of their VIPs.
           await this.removeVirtualMacs(before, this.config);
+          await this.reconfigureCluster(before);
           await this.transport?.retain(step.sources, step.joinOn);
           break;
       }
     }
+  }
+
+  /** After a reload: routes and addresses follow the new config (a new speaker: the old one withdraws first). */
+  private async reconfigureCluster(before: Config): Promise<void> {
+    if (JSON.stringify(before.announce?.bird ?? null) !== JSON.stringify(this.config.announce?.bird ?? null)) {
+      await this.cluster?.stop();
+      this.makeCluster();
+      await this.cluster?.start();
+    } else {
+      await this.cluster?.update();
+    }
+  }
+
+  /** drain-director: withdraws every route (true) or announces again (false); the routes announced after. */
+  async drainDirector(drained: boolean): Promise<ClusterStatus> {
+    if (!this.cluster) throw new Error('no announce section in the config: this director is not in cluster mode');
+    await this.cluster.setDrained(drained);
+    return this.cluster.status();
   }
 
   private instanceConfig(name: string): InstanceConfig {
@@ -368,8 +422,9 @@ export class Director {
   /** The VRRP side's status; the services' is servicesStatus(). */
   status(): DirectorStatus {
     return {
-      role: this.config.instances.length ? 'pair' : 'checker-only',
+      role: this.config.announce ? 'cluster' : this.config.instances.length ? 'pair' : 'checker-only',
       instances: this.runners.all().map((r) => r.status()),
+      cluster: this.cluster?.status() ?? null,
       adverts: this.intake.stats(),
     };
   }
@@ -388,6 +443,8 @@ export class Director {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.applying;
+      // The routers stop sending flows here before anything else stops.
+      await this.cluster?.stop();
       this.tracked.stop();
       await this.services.stopChecks();
       await Promise.all(this.runners.all().map((r) => r.stop()));

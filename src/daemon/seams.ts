@@ -8,6 +8,8 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import { ArpingAnnouncer } from '../net/garp.js';
 import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
+import { BirdAnnouncer } from '../net/bird.js';
+import type { RouteAnnouncer } from '../net/bird.js';
 import { IptablesFullNat } from '../net/fullnat.js';
 import type { FullNat } from '../net/fullnat.js';
 import { IpVipManager } from '../net/vips.js';
@@ -58,6 +60,8 @@ export interface Seams {
   ipvs: IpvsDriver;
   /** The takeover grace's packet filter (none in the simulator). */
   grace?: TakeoverGrace;
+  /** Cluster mode's BGP speaker, for the config's `announce.bird` (none in the simulator). */
+  routeAnnouncer?: (bird: { file: string; socket: string; protocol: string }) => RouteAnnouncer;
   /** Full NAT's source NAT rules (none in the simulator). */
   fullnat?: FullNat;
   /** Virtual MAC interfaces (virtual_mac; none in the simulator, whose VIPs go on the named interface). */
@@ -86,6 +90,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     grace: new IptablesTakeoverGrace(),
     vmacs: new IpVirtualMacs(),
     fullnat: new IptablesFullNat(),
+    routeAnnouncer: (bird) => new BirdAnnouncer(bird),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { announceAddresses, announcedNow, birdStaticConfig } from '../../../src/cluster/announce.js';
+import { parseConfig } from '../../../src/config/parse.js';
+
+const config = (announce: string) =>
+  parseConfig(
+    `auth: none
+announce: ${announce}
+virtual_services:
+  - { name: web, protocol: tcp, address: 203.0.113.100, port: 80, real_servers: [{ address: 198.51.100.11, port: 80, method: dr }] }
+  - { name: tls, protocol: tcp, address: 203.0.113.100, port: 443, real_servers: [{ address: 198.51.100.11, port: 443, method: dr }] }
+  - { name: dns, protocol: udp, address: "2001:db8::53", port: 53, real_servers: [{ address: "2001:db8:1::11", port: 53, method: dr }] }
+  - { name: marked, protocol: fwmark, fwmark: 7, real_servers: [{ address: 198.51.100.11, port: 0, method: dr }] }
+`,
+    't.yaml',
+  ).config;
+
+describe('cluster mode', () => {
+  it('announces every service address by default, or the listed ones, each once', () => {
+    expect(announceAddresses(config('{ bird: { file: /etc/bird/tandem.conf } }'))).toEqual(['203.0.113.100', '2001:db8::53']);
+    expect(announceAddresses(config('{ bird: { file: /etc/bird/tandem.conf }, addresses: ["2001:DB8::53"] }'))).toEqual(['2001:db8::53']);
+  });
+
+  it('an address is announced while every service on it has its quorum', () => {
+    const c = config('{ bird: { file: /etc/bird/tandem.conf } }');
+    expect(announcedNow(c, () => true)).toEqual(['203.0.113.100', '2001:db8::53']);
+    expect(announcedNow(c, (s) => s !== 'tls')).toEqual(['2001:db8::53']);
+    expect(announcedNow(c, (s) => s !== 'dns')).toEqual(['203.0.113.100']);
+  });
+
+  it('writes one static protocol per family for BIRD, empty ones included', () => {
+    expect(birdStaticConfig('tandem_vips', ['203.0.113.100', '2001:db8::53']).split('\n')).toEqual([
+      '# Written by tandem (announce): the addresses this director announces. Do not edit.',
+      'protocol static tandem_vips {',
+      '  ipv4;',
+      '  route 203.0.113.100/32 blackhole;',
+      '}',
+      'protocol static tandem_vips6 {',
+      '  ipv6;',
+      '  route 2001:db8::53/128 blackhole;',
+      '}',
+      '',
+    ]);
+    expect(birdStaticConfig('t', [])).not.toContain('route');
+  });
+});
