@@ -83,6 +83,10 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     }
   });
   checkVirtualServices(config, errors, warnings);
+  config.announce?.addresses?.forEach((address, a) => {
+    const served = config.virtual_services.some((s) => s.address !== undefined && canonicalAddress(s.address) === canonicalAddress(address));
+    if (!served) warnings.push({ path: ['announce', 'addresses', a], message: `no virtual service on ${address}: it is announced whatever the health of the real servers`, rule: 'announce-unserved' });
+  });
   config.virtual_services.forEach((vs, v) => {
     const checks: [CheckConfig | undefined, (string | number)[]][] = [[vs.check, ['virtual_services', v, 'check']], ...vs.real_servers.map((rs, r): [CheckConfig | undefined, (string | number)[]] => [rs.check, ['virtual_services', v, 'real_servers', r, 'check']])];
     for (const [c, path] of checks) {

@@ -43,4 +43,16 @@ describe('cluster mode', () => {
     ]);
     expect(birdStaticConfig('t', [])).not.toContain('route');
   });
+
+  it('warns of a listed address no service is on: nothing would ever withdraw it', () => {
+    const parsed = parseConfig(
+      `auth: none
+announce: { bird: { file: /etc/bird/tandem.conf }, addresses: [203.0.113.100, 203.0.113.7] }
+virtual_services:
+  - { name: web, protocol: tcp, address: 203.0.113.100, port: 80, real_servers: [{ address: 198.51.100.11, port: 80, method: dr }] }
+`,
+      't.yaml',
+    );
+    expect(parsed.warnings.map((w) => w.message)).toEqual(['no virtual service on 203.0.113.7: it is announced whatever the health of the real servers']);
+  });
 });
