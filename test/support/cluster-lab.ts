@@ -1,0 +1,134 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { birdStaticConfig } from '../../src/cluster/announce.js';
+import { Lab, ip, waitFor } from './netns.js';
+import type { Spawned } from './netns.js';
+import { ROOT, TandemNodes } from './pair.js';
+
+/*
+ * The cluster lab, on a kernel with IPVS (the real-IPVS guest): three directors behind a router
+ * that spreads flows over them (BGP through BIRD with BFD, ECMP with an L4 hash), each with
+ * IPVS DR, Maglev hashing (mh with mh-port) and sloppy_tcp, to three real servers that answer
+ * the clients directly.
+ *   client 172.16.0.2 --- router (.1; 10.0.0.254; 198.51.100.254) --- dir1-3 10.0.0.1-3
+ *   dir1-3 198.51.100.1-3 --- rs1-3 198.51.100.11-13 (VIP on lo, replies via the router)
+ * Used by test/vm/cluster.test.ts and scripts/lab --cluster.
+ */
+export const CLUSTER_VIP = '203.0.113.100';
+export const CLUSTER_DIRECTORS = ['dir1', 'dir2', 'dir3'];
+export const CLUSTER_SERVERS = ['rs1', 'rs2', 'rs3'];
+/** Bounds, not goals: in the guest a fork costs 0.1-1 s. */
+export const CLUSTER_BOUND_MS = 120_000;
+const TIMERS = 'connect delay time 1; connect retry time 2; hold time 6; keepalive time 2;';
+/** BFD on every BGP session: a director whose link dies is dropped in about 0.5 s, not a hold time. */
+const BFD = 'protocol bfd { interface "*" { interval 100 ms; multiplier 5; }; }';
+
+export interface ClusterLab {
+  lab: Lab;
+  nodes: TandemNodes;
+  servers: Map<string, Spawned>;
+  /** Runs a command in a host (bounded). */
+  inNs(host: string, argv: string[]): Promise<string>;
+  /** The router's next hops for the VIP, sorted. */
+  nextHops(): Promise<string[]>;
+  waitHops(hops: string[]): Promise<unknown>;
+  /** The directors whose IPVS tables hold the client's connection from `port`. */
+  carriers(port: number | string): Promise<string[]>;
+  /** The address of a director on the router's side. */
+  hop(director: string): string;
+  destroy(): Promise<void>;
+}
+
+export async function buildClusterLab(prefix?: string): Promise<ClusterLab> {
+  const lab = await Lab.create(
+    [
+      { name: 'router', address: '10.0.0.254/24', links: [{ dev: 'eth1', bridge: 'cli', address: '172.16.0.1/24' }, { dev: 'eth2', bridge: 'back', address: '198.51.100.254/24' }] },
+      ...CLUSTER_DIRECTORS.map((name, i) => ({ name, address: `10.0.0.${i + 1}/24`, links: [{ dev: 'eth1', bridge: 'back', address: `198.51.100.${i + 1}/24` }] })),
+      ...CLUSTER_SERVERS.map((name, i) => ({ name, address: `198.51.100.${11 + i}/24`, bridge: 'back' })),
+      { name: 'client', address: '172.16.0.2/24', bridge: 'cli' },
+    ],
+    prefix,
+  );
+  const nodes = await TandemNodes.create(lab);
+  const servers = new Map<string, Spawned>();
+  const file = (host: string, name: string) => path.join(nodes.dir, `${host}-${name}`);
+  const inNs = (host: string, argv: string[]) => lab.exec(host, argv, CLUSTER_BOUND_MS);
+  const hop = (director: string) => `10.0.0.${CLUSTER_DIRECTORS.indexOf(director) + 1}`;
+  const nextHops = async (): Promise<string[]> => {
+    const [route] = JSON.parse(await ip(['-n', lab.ns('router'), '-j', 'route', 'show', `${CLUSTER_VIP}/32`])) as { gateway?: string; nexthops?: { gateway: string }[] }[];
+    if (!route) return [];
+    return (route.nexthops?.map((n) => n.gateway) ?? (route.gateway ? [route.gateway] : [])).sort();
+  };
+  const startBird = async (host: string, config: string) => {
+    await writeFile(file(host, 'bird.conf'), config);
+    lab.spawn(host, ['bird', '-f', '-c', file(host, 'bird.conf'), '-s', file(host, 'bird.ctl'), '-P', file(host, 'bird.pid')]);
+  };
+  const destroy = async () => {
+    await lab.destroy();
+    await nodes.cleanup();
+  };
+  try {
+    await inNs('router', ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1']);
+    await inNs('client', ['ip', 'route', 'add', 'default', 'via', '172.16.0.1']);
+    for (const rs of CLUSTER_SERVERS) {
+      // DR: the VIP on lo, never answered for by ARP; replies go to the client via the router.
+      await inNs(rs, ['ip', 'addr', 'add', `${CLUSTER_VIP}/32`, 'dev', 'lo']);
+      await inNs(rs, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
+      await inNs(rs, ['ip', 'route', 'add', 'default', 'via', '198.51.100.254']);
+      const server = lab.spawn(rs, [process.execPath, path.join(ROOT, 'test/support/http-rs.mjs'), '80', 'ok', rs]);
+      servers.set(rs, server);
+      await waitFor(`${rs} to listen`, () => Promise.resolve(server.output().includes('ready')), CLUSTER_BOUND_MS, 100);
+    }
+    await startBird(
+      'router',
+      `router id 10.0.0.254;
+protocol device { }
+protocol kernel { ipv4 { import none; export all; }; merge paths on; }
+${BFD}
+${CLUSTER_DIRECTORS.map((d) => `protocol bgp ${d} { local 10.0.0.254 as 65000; neighbor ${hop(d)} as 65001; ${TIMERS} bfd on; ipv4 { import all; export none; }; }`).join('\n')}
+`,
+    );
+    for (const d of CLUSTER_DIRECTORS) {
+      await inNs(d, ['ip', 'route', 'add', 'default', 'via', '10.0.0.254']);
+      // The operator's bird.conf includes tandem's file, which must exist before BIRD starts.
+      await writeFile(file(d, 'tandem.bird.conf'), birdStaticConfig('tandem_vips', []));
+      await startBird(
+        d,
+        `router id ${hop(d)};
+protocol device { }
+${BFD}
+include "${file(d, 'tandem.bird.conf')}";
+protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${TIMERS} bfd on; ipv4 { import none; export where proto = "tandem_vips"; next hop self; }; }
+`,
+      );
+      await nodes.start(d, {
+        auth: 'none',
+        announce: { bird: { file: file(d, 'tandem.bird.conf'), socket: file(d, 'bird.ctl') } },
+        ipvs: { exclusive: true, sloppy_tcp: true },
+        virtual_services: [
+          {
+            name: 'web',
+            protocol: 'tcp',
+            address: CLUSTER_VIP,
+            port: 80,
+            scheduler: 'mh',
+            scheduler_flags: ['mh-port'],
+            check: { type: 'tcp', interval: 1, timeout: 2, fall: 1 },
+            real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: 80, method: 'dr' })),
+          },
+        ],
+      });
+    }
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+  const waitHops = (hops: string[]) =>
+    waitFor(`the router's next hops for ${CLUSTER_VIP} to be [${hops.join(', ')}]`, async () => JSON.stringify(await nextHops()) === JSON.stringify(hops), CLUSTER_BOUND_MS, 50);
+  const carriers = async (port: number | string) => {
+    const found = [];
+    for (const d of CLUSTER_DIRECTORS) if ((await inNs(d, ['ipvsadm', '-Lnc'])).includes(`172.16.0.2:${port}`)) found.push(d);
+    return found;
+  };
+  return { lab, nodes, servers, inNs, nextHops, waitHops, carriers, hop, destroy };
+}
