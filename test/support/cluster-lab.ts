@@ -19,7 +19,8 @@ export const CLUSTER_DIRECTORS = ['dir1', 'dir2', 'dir3'];
 export const CLUSTER_SERVERS = ['rs1', 'rs2', 'rs3'];
 /** Bounds, not goals: in the guest a fork costs 0.1-1 s. */
 export const CLUSTER_BOUND_MS = 120_000;
-const TIMERS = 'connect delay time 1; connect retry time 2; hold time 6; keepalive time 2;';
+// After a session error (a cut link) BIRD waits 60 s by default before it tries again: 1 s here.
+const TIMERS = 'connect delay time 1; connect retry time 2; error wait time 1, 5; hold time 6; keepalive time 2;';
 /** BFD on every BGP session: a director whose link dies is dropped in about 0.5 s, not a hold time. */
 const BFD = 'protocol bfd { interface "*" { interval 100 ms; multiplier 5; }; }';
 

@@ -1,0 +1,165 @@
+/*
+ * The cluster lab's drills (scripts/lab --cluster, test/vm/cluster.test.ts), on a lab that
+ * test/support/cluster-lab.ts built, each measured:
+ *   director-drain  tandem drain-director on the director carrying the most flows, under load
+ *   director-loss   that director's link cut at the switch, under load
+ *   real-server     one real server's port closed: which flows change real server
+ * Under load: 30 long-lived connections asking every 200 ms, and a new connection every 100 ms.
+ */
+import { execa } from 'execa';
+import path from 'node:path';
+import { CLUSTER_BOUND_MS, CLUSTER_DIRECTORS, CLUSTER_SERVERS, CLUSTER_VIP } from '../../test/support/cluster-lab.js';
+import type { ClusterLab } from '../../test/support/cluster-lab.js';
+import { ip, portName, waitFor } from '../../test/support/netns.js';
+import { ROOT, TANDEM } from '../../test/support/pair.js';
+
+const CLIENT = path.join(ROOT, 'test/support/cluster-client.mjs');
+const FLOWS = 30;
+/** How long the load runs after the event has played out. */
+const AFTER_MS = 3000;
+export const DRILLS = ['director-drain', 'director-loss', 'real-server'] as const;
+export type Drill = (typeof DRILLS)[number];
+
+interface FlowRecord {
+  port: number;
+  answers: string[];
+  broken: boolean;
+}
+interface LoadResult {
+  flows: FlowRecord[];
+  fresh: { answered: number; failedAtMs: number[] };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Each established connection of the client's, by port: the director whose IPVS table has it. */
+async function flowDirectors(c: ClusterLab): Promise<Map<number, string>> {
+  const byPort = new Map<number, string>();
+  for (const d of CLUSTER_DIRECTORS) {
+    for (const line of (await c.inNs(d, ['ipvsadm', '-Lnc'])).split('\n')) {
+      const m = /ESTABLISHED\s+172\.16\.0\.2:(\d+)/.exec(line);
+      if (m) byPort.set(Number(m[1]), d);
+    }
+  }
+  return byPort;
+}
+
+/** Runs `event` under the client's load; what the load saw, and which director carried each flow before. */
+async function underLoad<T>(c: ClusterLab, event: (before: Map<number, string>) => Promise<T>): Promise<{ load: LoadResult; before: Map<number, string>; value: T }> {
+  const client = execa('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, CLIENT, 'load', CLUSTER_VIP, String(FLOWS)], { stdin: 'pipe', buffer: true, timeout: CLUSTER_BOUND_MS * 3 });
+  let out = '';
+  client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor('the client load to start', () => Promise.resolve(out.includes('ready')), CLUSTER_BOUND_MS, 50);
+  const before = await waitFor(`the ${FLOWS} flows to be established`, async () => {
+    const m = await flowDirectors(c);
+    return m.size >= FLOWS ? m : undefined;
+  }, CLUSTER_BOUND_MS, 200);
+  const value = await event(before);
+  await sleep(AFTER_MS);
+  client.stdin?.write('stop\n');
+  const result = await client;
+  const load = JSON.parse(result.stdout.split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}') as LoadResult;
+  return { load, before, value };
+}
+
+/** The director carrying the most flows now. */
+function busiest(before: Map<number, string>): string {
+  const counts = new Map<string, number>();
+  for (const d of before.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'dir1';
+}
+
+/** Waits until the router no longer sends the VIP to `director`; the ms from `since`. */
+async function routerDrop(c: ClusterLab, director: string, since: number): Promise<number> {
+  await waitFor(`the router to drop ${director}`, async () => !(await c.nextHops()).includes(c.hop(director)), CLUSTER_BOUND_MS, 20);
+  return Date.now() - since;
+}
+
+function flowFigures(load: LoadResult, before: Map<number, string>, director: string) {
+  const on = load.flows.filter((f) => before.get(f.port) === director);
+  const elsewhere = load.flows.filter((f) => before.get(f.port) !== director);
+  const kept = (fs: FlowRecord[]) => fs.filter((f) => !f.broken && f.answers.length === 1).length;
+  return {
+    flows: load.flows.length,
+    onDirector: on.length,
+    survivedOnDirector: kept(on),
+    survivedElsewhere: kept(elsewhere),
+    elsewhere: elsewhere.length,
+    changedServer: load.flows.filter((f) => f.answers.length > 1).length,
+    newRequests: { answered: load.fresh.answered, failed: load.fresh.failedAtMs.length },
+  };
+}
+
+async function directorDrain(c: ClusterLab) {
+  const { load, before, value } = await underLoad(c, async (flows) => {
+    const director = busiest(flows);
+    const since = Date.now();
+    const drop = routerDrop(c, director, since);
+    const cli = await execa('ip', ['netns', 'exec', c.lab.ns(director), process.execPath, TANDEM, 'drain-director', '--timeout', '2', '--state-dir', c.nodes.stateDir(director)], { reject: false, timeout: CLUSTER_BOUND_MS });
+    return { director, routerDropMs: await drop, drainReport: cli.stdout.trim().split('\n').at(-1) ?? '' };
+  });
+  await execa('ip', ['netns', 'exec', c.lab.ns(value.director), process.execPath, TANDEM, 'undrain-director', '--state-dir', c.nodes.stateDir(value.director)], { timeout: CLUSTER_BOUND_MS });
+  await c.waitHops(CLUSTER_DIRECTORS.map((d) => c.hop(d)));
+  return { drill: 'director-drain', director: value.director, routerDropMs: value.routerDropMs, drainReport: value.drainReport, ...flowFigures(load, before, value.director) };
+}
+
+async function directorLoss(c: ClusterLab) {
+  const port = (d: string) => portName(d);
+  const { load, before, value } = await underLoad(c, async (flows) => {
+    const director = busiest(flows);
+    const since = Date.now();
+    await ip(['-n', c.lab.ns('sw'), 'link', 'set', port(director), 'down']);
+    return { director, since, routerDropMs: await routerDrop(c, director, since) };
+  });
+  await ip(['-n', c.lab.ns('sw'), 'link', 'set', port(value.director), 'up']);
+  await c.waitHops(CLUSTER_DIRECTORS.map((d) => c.hop(d)));
+  return { drill: 'director-loss', director: value.director, routerDropMs: value.routerDropMs, ...flowFigures(load, before, value.director) };
+}
+
+async function realServer(c: ClusterLab) {
+  const mapping = async () => JSON.parse(await c.inNs('client', [process.execPath, CLIENT, 'mapping', CLUSTER_VIP, '42000', '90'])) as Record<string, string>;
+  const lost = CLUSTER_SERVERS[2] as string;
+  const address = `198.51.100.${11 + CLUSTER_SERVERS.indexOf(lost)}:80`;
+  const inTables = async () => (await Promise.all(CLUSTER_DIRECTORS.map((d) => c.inNs(d, ['ipvsadm', '-Ln'])))).filter((t) => t.includes(address)).length;
+  const before = await mapping();
+  c.servers.get(lost)?.process.kill('SIGUSR1');
+  await waitFor(`${lost} to leave every director's table`, async () => (await inTables()) === 0, CLUSTER_BOUND_MS, 100);
+  const after = await mapping();
+  c.servers.get(lost)?.process.kill('SIGUSR2');
+  await waitFor(`${lost} to be back in every director's table`, async () => (await inTables()) === CLUSTER_DIRECTORS.length, CLUSTER_BOUND_MS, 100);
+  const ports = Object.keys(before);
+  const changed = ports.filter((p) => before[p] !== after[p]);
+  const onLost = ports.filter((p) => before[p] === lost);
+  return {
+    drill: 'real-server',
+    server: lost,
+    flows: ports.length,
+    onLostServer: onLost.length,
+    changedServer: changed.length,
+    changedNotOnLost: changed.filter((p) => before[p] !== lost).length,
+    failedAfter: ports.filter((p) => after[p] === 'failed').length,
+    changedShare: Math.round((changed.length / ports.length) * 1000) / 1000,
+  };
+}
+
+export const RUN_DRILL: Record<Drill, (c: ClusterLab) => Promise<Record<string, unknown>>> = {
+  'director-drain': directorDrain,
+  'director-loss': directorLoss,
+  'real-server': realServer,
+};
+
+/** A drill's report in words. */
+export function printDrill(r: Record<string, unknown>): void {
+  const line = (text: string) => console.log(`  ${text}`);
+  console.log(`\n== ${r.drill}${r.director ? ` (${r.director})` : r.server ? ` (${r.server})` : ''}`);
+  if (r.drill === 'real-server') {
+    line(`${r.changedServer} of ${r.flows} flows changed real server (${r.onLostServer} were on ${r.server}; ${r.changedNotOnLost} others moved); ${r.failedAfter} failed after`);
+    return;
+  }
+  const n = r.newRequests as { answered: number; failed: number };
+  line(`the router dropped ${r.director} ${r.routerDropMs} ms after the ${r.drill === 'director-drain' ? 'drain' : 'cut'}`);
+  line(`new connections: ${n.answered} answered, ${n.failed} failed`);
+  line(`established flows: ${r.survivedElsewhere} of ${r.elsewhere} through the other directors survived; ${r.survivedOnDirector} of ${r.onDirector} through ${r.director} survived, on the same real server`);
+  if (r.drainReport) line(`drain-director said: ${r.drainReport}`);
+}
+
