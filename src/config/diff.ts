@@ -135,7 +135,7 @@ export function diffConfigs(a: Config, b: Config, serviceChanges?: string[]): Co
   }
   const scripts = namedChanges(a.scripts, b.scripts);
   const files = namedChanges(a.files, b.files);
-  const ipvs = (['exclusive', 'repair_interval', 'timeouts', 'sync_daemon', 'sloppy_tcp'] as const).filter((k) => !same(a.ipvs[k], b.ipvs[k]));
+  const ipvs = (['exclusive', 'repair_interval', 'timeouts', 'sync_daemon', 'sloppy_tcp', 'expire_nodest_conn'] as const).filter((k) => !same(a.ipvs[k], b.ipvs[k]));
   const services = serviceChanges ?? changesInServices(a.virtual_services, b.virtual_services);
   const diff: ConfigDiff = {
     needsRestart,

@@ -543,6 +543,11 @@ export const configSchema = {
           description:
             "Let IPVS take up a TCP connection from any packet, not only its SYN (net.ipv4.vs.sloppy_tcp): a director that did not see a connection open (a failover without the sync daemon, a director behind ECMP) can still forward it; with a hashing scheduler (sh, mh) it picks the same real server. Unset: the kernel's setting is left alone.",
         },
+        expire_nodest_conn: {
+          type: 'boolean',
+          description:
+            "Drop a connection's entry when a packet of it meets a real server that left the table (net.ipv4.vs.expire_nodest_conn), so that the client's next attempt is scheduled anew instead of sent to the server that is gone. Unset: the kernel's setting is left alone.",
+        },
         timeouts: {
           type: 'object',
           additionalProperties: false,

@@ -11,7 +11,8 @@ import { SyncDaemonControl } from '../ipvs/sync-daemon.js';
 import { fullNatEntries } from '../ipvs/fullnat.js';
 import type { FullNat } from '../net/fullnat.js';
 
-const SLOPPY_TCP = '/proc/sys/net/ipv4/vs/sloppy_tcp';
+/** The IPVS settings the config may set in /proc/sys/net/ipv4/vs (left alone when unset). */
+const SYSCTLS = ['sloppy_tcp', 'expire_nodest_conn'] as const;
 
 /** Full NAT's source NAT as status shows it. */
 export interface FullNatStatus {
@@ -62,7 +63,7 @@ export class IpvsSide {
     this.reconciler = new Reconciler(this.driver, { exclusive: ipvs.exclusive, repairIntervalMs: ipvs.repair_interval * 1000, dryRun, log: this.deps.log, clock });
     await this.setTable(table);
     // After the first table: ipvsadm has loaded ip_vs, whose /proc/sys/net/ipv4/vs these write.
-    await this.setSloppy(config);
+    await this.setSysctls(config);
     await this.setFullNat(config);
   }
 
@@ -101,17 +102,21 @@ export class IpvsSide {
   setOptions(config: Config): void {
     this.reconciler?.setOptions({ exclusive: config.ipvs.exclusive, repairIntervalMs: config.ipvs.repair_interval * 1000 });
     void this.reconciler?.reconcile();
-    void this.setSloppy(config);
+    void this.setSysctls(config);
   }
 
-  /** ipvs.sloppy_tcp into the kernel (left alone when unset). */
-  async setSloppy(config: Config): Promise<void> {
-    const sloppy = config.ipvs.sloppy_tcp;
-    if (sloppy === undefined || this.deps.dryRun) return;
-    await writeFile(SLOPPY_TCP, sloppy ? '1\n' : '0\n').then(
-      () => this.deps.log.info(`IPVS: sloppy_tcp ${sloppy ? 'on' : 'off'}`),
-      (err: Error) => this.deps.log.error(`IPVS: cannot set sloppy_tcp (${SLOPPY_TCP}): ${err.message}`),
-    );
+  /** ipvs.sloppy_tcp and ipvs.expire_nodest_conn into the kernel. */
+  async setSysctls(config: Config): Promise<void> {
+    if (this.deps.dryRun) return;
+    for (const key of SYSCTLS) {
+      const on = config.ipvs[key];
+      if (on === undefined) continue;
+      const file = `/proc/sys/net/ipv4/vs/${key}`;
+      await writeFile(file, on ? '1\n' : '0\n').then(
+        () => this.deps.log.info(`IPVS: ${key} ${on ? 'on' : 'off'}`),
+        (err: Error) => this.deps.log.error(`IPVS: cannot set ${key} (${file}): ${err.message}`),
+      );
+    }
   }
 
   async setTimeouts(config: Config): Promise<void> {

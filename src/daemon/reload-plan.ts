@@ -80,7 +80,7 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints,
   if (created.length || instances.removed.length || instances.reconfigured.length || instances.moved.length) steps.push({ do: 'write-ledger' });
   // A file's new path or weight reaches the file checks that read it.
   if (diff.services.length || diff.health || files.changed.length) steps.push({ do: 'services' });
-  if (diff.ipvs.some((k) => k === 'exclusive' || k === 'repair_interval' || k === 'sloppy_tcp')) steps.push({ do: 'ipvs-options' });
+  if (diff.ipvs.some((k) => k === 'exclusive' || k === 'repair_interval' || k === 'sloppy_tcp' || k === 'expire_nodest_conn')) steps.push({ do: 'ipvs-options' });
   if (diff.ipvs.includes('timeouts') && next.ipvs.timeouts) steps.push({ do: 'ipvs-timeouts' });
   steps.push({ do: 'release-transport', sources: endpoints.sources, joinOn: endpoints.joinOn });
   return { refused: [], steps, summary };

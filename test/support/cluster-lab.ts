@@ -105,7 +105,7 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
       await nodes.start(d, {
         auth: 'none',
         announce: { bird: { file: file(d, 'tandem.bird.conf'), socket: file(d, 'bird.ctl') } },
-        ipvs: { exclusive: true, sloppy_tcp: true },
+        ipvs: { exclusive: true, sloppy_tcp: true, expire_nodest_conn: true },
         virtual_services: [
           {
             name: 'web',

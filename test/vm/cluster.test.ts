@@ -131,5 +131,7 @@ describe('cluster mode on the real IPVS kernel: ECMP over three directors, Magle
     expect(r.onLostServer).toBeGreaterThan(0);
     expect(r.changedNotOnLost).toBe(0);
     expect(r.changedServer).toBe(r.onLostServer);
+    // expire_nodest_conn: a client port used again finds no stale entry to the lost server.
+    expect(r.failedAfter).toBe(0);
   });
 });
