@@ -3,6 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { birdStaticConfig } from '../../src/cluster/announce.js';
+import { birdSocket, nextHopsTo, startBird as startBirdIn } from '../support/bird.js';
 import { Lab, ip, waitFor } from '../support/netns.js';
 import { TANDEM, TandemNodes } from '../support/pair.js';
 
@@ -22,17 +23,13 @@ describe('cluster mode: addresses announced over BGP through BIRD', () => {
   const file = (host: string, name: string) => path.join(nodes.dir, `${host}-${name}`);
 
   /** The router's kernel route to the VIP: its next hops, sorted. */
-  const nextHops = async (): Promise<string[]> => {
-    const [route] = JSON.parse(await ip(['-n', lab.ns('router'), '-j', 'route', 'show', `${VIP}/32`])) as { gateway?: string; nexthops?: { gateway: string }[] }[];
-    if (!route) return [];
-    return (route.nexthops?.map((n) => n.gateway) ?? (route.gateway ? [route.gateway] : [])).sort();
-  };
+  const nextHops = () => nextHopsTo(lab, 'router', `${VIP}/32`);
   const waitHops = (hops: string[]) => waitFor(`the router's next hops for ${VIP} to be [${hops.join(', ')}]`, async () => JSON.stringify(await nextHops()) === JSON.stringify(hops), 20_000, 100);
 
   const tandemConfig = (host: string) => ({
     auth: 'none',
     files: { health: { path: file(host, 'health'), weight: 0, init: 0 } },
-    announce: { bird: { file: file(host, 'tandem.bird.conf'), socket: file(host, 'bird.ctl') } },
+    announce: { bird: { file: file(host, 'tandem.bird.conf'), socket: birdSocket(nodes.dir, host) } },
     virtual_services: [
       {
         name: 'web',
@@ -46,10 +43,7 @@ describe('cluster mode: addresses announced over BGP through BIRD', () => {
     ],
   });
 
-  const startBird = async (host: string, config: string) => {
-    await writeFile(file(host, 'bird.conf'), config);
-    lab.spawn(host, ['bird', '-f', '-c', file(host, 'bird.conf'), '-s', file(host, 'bird.ctl'), '-P', file(host, 'bird.pid')]);
-  };
+  const startBird = (host: string, config: string) => startBirdIn(lab, nodes.dir, host, config);
 
   beforeAll(async () => {
     for (const tool of ['bird', 'birdc']) {

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { birdStaticConfig } from '../../src/cluster/announce.js';
-import { Lab, ip, waitFor } from './netns.js';
+import { birdSocket, nextHopsTo, startBird as startBirdIn } from './bird.js';
+import { Lab, waitFor } from './netns.js';
 import type { Spawned } from './netns.js';
 import { ROOT, TandemNodes } from './pair.js';
 
@@ -55,15 +56,8 @@ export async function buildClusterLab(prefix?: string): Promise<ClusterLab> {
   const file = (host: string, name: string) => path.join(nodes.dir, `${host}-${name}`);
   const inNs = (host: string, argv: string[]) => lab.exec(host, argv, CLUSTER_BOUND_MS);
   const hop = (director: string) => `10.0.0.${CLUSTER_DIRECTORS.indexOf(director) + 1}`;
-  const nextHops = async (): Promise<string[]> => {
-    const [route] = JSON.parse(await ip(['-n', lab.ns('router'), '-j', 'route', 'show', `${CLUSTER_VIP}/32`])) as { gateway?: string; nexthops?: { gateway: string }[] }[];
-    if (!route) return [];
-    return (route.nexthops?.map((n) => n.gateway) ?? (route.gateway ? [route.gateway] : [])).sort();
-  };
-  const startBird = async (host: string, config: string) => {
-    await writeFile(file(host, 'bird.conf'), config);
-    lab.spawn(host, ['bird', '-f', '-c', file(host, 'bird.conf'), '-s', file(host, 'bird.ctl'), '-P', file(host, 'bird.pid')]);
-  };
+  const nextHops = () => nextHopsTo(lab, 'router', `${CLUSTER_VIP}/32`);
+  const startBird = (host: string, config: string) => startBirdIn(lab, nodes.dir, host, config);
   const destroy = async () => {
     await lab.destroy();
     await nodes.cleanup();
@@ -104,7 +98,7 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
       );
       await nodes.start(d, {
         auth: 'none',
-        announce: { bird: { file: file(d, 'tandem.bird.conf'), socket: file(d, 'bird.ctl') } },
+        announce: { bird: { file: file(d, 'tandem.bird.conf'), socket: birdSocket(nodes.dir, d) } },
         ipvs: { exclusive: true, sloppy_tcp: true, expire_nodest_conn: true },
         virtual_services: [
           {
