@@ -34,8 +34,8 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     bird = config.announce?.bird;
     // Cluster mode: the dead daemon's routes are withdrawn first, then its addresses go.
     if (config.announce) for (const a of announceAddresses(config)) add(config.announce.interface, a);
-    for (const inst of config.instances) for (const v of inst.vips) add(vipInterface(inst), v);
     for (const inst of config.instances) {
+      for (const v of inst.vips) add(vipInterface(inst), v);
       const spec = virtualMacSpec(inst);
       if (spec) vmacs.push(spec.name);
     }

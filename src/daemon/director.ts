@@ -86,7 +86,11 @@ export class Director {
       ...(seams.fullnat ? { fullnat: seams.fullnat } : {}),
       ...(seams.buildCheck ? { buildCheck: seams.buildCheck } : {}),
       ...(seams.random ? { random: seams.random } : {}),
-      onQuorum: () => this.retrack(),
+      // A service's quorum moved: the instances' tracking and cluster mode's routes follow it.
+      onQuorum: () => {
+        this.retrack();
+        void this.cluster?.update();
+      },
     };
     this.services = (options.servicesSide ?? ((deps) => new LocalServicesSide(deps)))(servicesDeps);
     this.grace = new GraceControl(seams.grace, log, () => this.config, options.dryRun ?? false);
@@ -264,8 +268,6 @@ export class Director {
 
   /** Recomputes every instance's priority and faults from its links, scripts and services. */
   private retrack(): void {
-    // A service's quorum moved: cluster mode's routes follow it.
-    void this.cluster?.update();
     const effects = trackInstances(this.config, {
       linkDown: (iface) => this.tracked.linkDownWhy(iface),
       scriptUp: (name) => this.tracked.scriptUp(name),
