@@ -7,7 +7,7 @@ import { parseVip } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
 import { StateDir } from '../daemon/state-dir.js';
 import { IpVipManager } from '../net/vips.js';
-import { IpVirtualMacs, vipInterface, virtualMacSpec } from '../net/vmac.js';
+import { IpVirtualMacs, vipPlaces, virtualMacSpec } from '../net/vmac.js';
 
 /**
  * After a crash (systemd's ExecStopPost): removes the VIPs a dead daemon left on the
@@ -35,7 +35,7 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     // Cluster mode: the dead daemon's routes are withdrawn first, then its addresses go.
     if (config.announce) for (const a of announceAddresses(config)) add(config.announce.interface, a);
     for (const inst of config.instances) {
-      for (const v of inst.vips) add(vipInterface(inst), v);
+      for (const { iface, vips } of vipPlaces(inst)) for (const v of vips) add(iface, `${v.address}/${v.prefix}`);
       const spec = virtualMacSpec(inst);
       if (spec) vmacs.push(spec.name);
     }

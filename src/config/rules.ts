@@ -2,7 +2,7 @@ import type { Problem } from './parse.js';
 import type { CheckConfig, Config } from './schema.js';
 import { serviceName } from './service-name.js';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
-import { parseVip } from './vip.js';
+import { parseInstanceVip } from './vip.js';
 
 /** Rules across fields that JSON Schema cannot say. Errors refuse the config; warnings do not. */
 export function checkRules(config: Config): { errors: Problem[]; warnings: Problem[] } {
@@ -25,7 +25,7 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       errors.push({ path: at('advert_interval'), message: `must be a multiple of 0.01 s (adverts carry centiseconds), got ${inst.advert_interval}`, rule: 'centiseconds' });
     }
     inst.vips.forEach((text, v) => {
-      const vip = parseVip(text);
+      const vip = parseInstanceVip(text);
       if (vip) claim('VIP', vip.address, `instance ${inst.name}`, at('vips', v), 'unique-vip');
     });
     inst.track_scripts.forEach((t, s) => {
@@ -43,7 +43,11 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
       errors.push({ path: at('virtual_mac_interface'), message: 'a virtual MAC interface name without `virtual_mac: true`: add it, or remove the name', rule: 'virtual-mac' });
     }
     if (inst.virtual_mac) {
-      const v6 = inst.vips.findIndex((text) => parseVip(text)?.family === 6);
+      // A VIP with a `dev` of its own is not on the virtual MAC.
+      const v6 = inst.vips.findIndex((text) => {
+        const v = parseInstanceVip(text);
+        return v?.family === 6 && (v.dev === undefined || v.dev === inst.interface);
+      });
       if (v6 >= 0) errors.push({ path: at('vips', v6), message: 'virtual_mac holds IPv4 VIPs only (the IPv6 virtual MAC is not supported): give IPv6 VIPs an instance of their own', rule: 'virtual-mac' });
       const name = inst.virtual_mac_interface ?? `vrrp.${inst.vrid}`;
       claim('virtual MAC interface', name, `instance ${inst.name}`, at('virtual_mac_interface'), 'unique-vmac');

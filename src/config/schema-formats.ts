@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isAddress } from '../vrrp/address.js';
-import { isVip } from './vip.js';
+import { isInstanceVip, isVip } from './vip.js';
 
 /**
  * The string formats the config schema uses. One object, so that the validator compiled at
@@ -12,4 +12,5 @@ export const schemaFormats: Record<string, (text: string) => boolean> = {
   ipv6: (text) => isIPv6(text) && !text.includes('%'),
   ip: isAddress,
   vip: isVip,
+  'instance-vip': isInstanceVip,
 };

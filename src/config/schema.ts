@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { IFNAME_PATTERN } from './vip.js';
 
 /*
  * The one source of truth for the config file: ajv validates with it, the TypeScript types
@@ -28,7 +29,7 @@ const weight = {
  */
 const ifname = {
   type: 'string',
-  pattern: '^(?!\\.\\.?$)[A-Za-z0-9_.@+-]{1,15}$',
+  pattern: IFNAME_PATTERN,
   hint: 'an interface name: 1 to 15 letters, digits and _ . - @ +, not . or ..',
 } as const;
 
@@ -98,8 +99,9 @@ const instance = {
       default: [],
       maxItems: 255,
       uniqueItems: true,
-      items: { type: 'string', format: 'vip' },
-      description: 'Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6. An instance without VIPs only elects (for its notify hooks and alerts).',
+      items: { type: 'string', format: 'instance-vip' },
+      description:
+        "Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6, on the instance's interface (or its virtual MAC). `ADDRESS/PREFIX dev IFNAME` holds one on another interface (its gratuitous ARP leaves there too), and that interface going down faults the instance, as its own does, unless the VIP ends with `no_track` (Keepalived's virtual_ipaddress `dev` and `no_track`). An instance without VIPs only elects (for its notify hooks and alerts).",
     },
     virtual_mac: {
       type: 'boolean',

@@ -63,6 +63,7 @@ function kindOf(v: unknown): string {
 const FORMAT_WORDS: Record<string, string> = {
   ipv4: 'an IPv4 address',
   vip: 'an IPv4 or IPv6 address, optionally with /PREFIX',
+  'instance-vip': 'an IPv4 or IPv6 address, optionally with /PREFIX, then if wanted `dev IFNAME` (1 to 15 letters, digits and _ . - @ +) and `no_track`',
   ip: 'an IPv4 or IPv6 address',
 };
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, InstanceConfig, ScriptConfig, TrackedFileConfig } from '../config/schema.js';
 import { parseVip } from '../config/vip.js';
-import { virtualMacAddress, virtualMacSpec, vipInterface } from '../net/vmac.js';
+import { virtualMacAddress, virtualMacSpec, vipPlaces } from '../net/vmac.js';
 import { groupAlert, instanceAlert } from '../observe/alerts.js';
 import type { Auth } from '../vrrp/advert.js';
 import type { AdvertTransport } from '../vrrp/transport.js';
@@ -467,6 +467,6 @@ export class Director {
 /** The VIPs of a config by interface: what a later start removes if this run is killed. */
 function vipLedger(config: Config): Record<string, string[]> {
   const ledger: Record<string, string[]> = {};
-  for (const inst of config.instances) (ledger[vipInterface(inst)] ??= []).push(...inst.vips);
+  for (const inst of config.instances) for (const { iface, vips } of vipPlaces(inst)) (ledger[iface] ??= []).push(...vips.map((v) => `${v.address}/${v.prefix}`));
   return ledger;
 }

@@ -1,5 +1,5 @@
 import type { Config, InstanceConfig } from '../config/schema.js';
-import { parseVip } from '../config/vip.js';
+import { instanceVips } from '../config/vip.js';
 import { canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import type { Seams } from './seams.js';
 
@@ -27,7 +27,7 @@ export function advertEndpoints(config: Config, addresses: Seams['addresses']): 
 function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses']): string {
   // Canonical text: our own adverts come back with the sender as the decoder writes it.
   if (inst.source_address) return canonicalAddress(inst.source_address);
-  const vips = new Set(inst.vips.map((v) => parseVip(v)?.address));
+  const vips = new Set(instanceVips(inst).map((v) => v.address));
   const own = addresses(inst.interface).filter((a) => !vips.has(a.address));
   const found = own.find((a) => a.family === 4) ?? own.find((a) => a.family === 6 && !isLinkLocal6(a.address));
   if (!found) {

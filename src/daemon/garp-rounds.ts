@@ -25,7 +25,8 @@ export class GarpRounds {
   constructor(
     private readonly deps: { announcer: Announcer; clock: Clock; garp: GarpSettings },
     private readonly log: Logger,
-    private readonly target: () => { iface: string; vips: Vip[] },
+    /** The VIPs by the interface each goes on (and is announced from). */
+    private readonly target: () => { iface: string; vips: Vip[] }[],
   ) {}
 
   /** The signal of the current rounds, taken now: aborted once the VIPs leave. */
@@ -36,10 +37,13 @@ export class GarpRounds {
   /** Starts a round (all VIPs, or these); resolves when it is on its way, not when its repeats end. */
   async announce(repeat: number, signal = this.abort.signal, vips?: Vip[]): Promise<void> {
     if (signal.aborted) return;
-    const { iface, vips: all } = this.target();
     this.log.debug({ repeat }, 'gratuitous ARP');
-    const { done } = this.deps.announcer.announce(iface, vips ?? all, repeat, signal, this.deps.garp.spacingMs);
-    done.catch((err: Error) => this.log.error({ err: err.message }, `gratuitous ARP failed: ${err.message}`));
+    for (const { iface, vips: all } of this.target()) {
+      const list = vips ? all.filter((v) => vips.some((only) => only.address === v.address)) : all;
+      if (!list.length) continue;
+      const { done } = this.deps.announcer.announce(iface, list, repeat, signal, this.deps.garp.spacingMs);
+      done.catch((err: Error) => this.log.error({ err: err.message, interface: iface }, `gratuitous ARP on ${iface} failed: ${err.message}`));
+    }
   }
 
   /** Becoming master: the delayed round and the refresh. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { parseVip } from '../config/vip.js';
+import { instanceVips } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
 import { graceAddresses, graceEntries } from '../ipvs/takeover-grace.js';
 import type { TakeoverGrace } from '../net/takeover-grace.js';
@@ -41,7 +41,7 @@ export class GraceControl {
 
   private async configure(grace: TakeoverGrace): Promise<void> {
     const config = this.config();
-    const vips = config.instances.flatMap((i) => i.vips.map((v) => parseVip(v) as Vip));
+    const vips: Vip[] = config.instances.flatMap(instanceVips);
     const entries = this.seconds ? graceEntries(config.virtual_services, vips) : [];
     try {
       const { families, command } = await grace.configure(entries, this.seconds);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config, InstanceConfig } from '../config/schema.js';
-import type { Vip } from '../config/vip.js';
-import { parseVip } from '../config/vip.js';
+import type { InstanceVip, Vip } from '../config/vip.js';
+import { instanceVips, vipText, vipsByInterface } from '../config/vip.js';
 import { vipInterface } from '../net/vmac.js';
 import type { Announcer } from '../net/garp.js';
 import type { VipManager } from '../net/vips.js';
@@ -53,9 +53,9 @@ export class InstanceRunner {
   private readonly garps: GarpRounds;
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
-  private vips: Vip[];
-  /** VIPs a reload took away, until the master has removed them. */
-  private retired: Vip[] = [];
+  private vips: InstanceVip[];
+  /** VIPs a reload took away (with the interface they were on), until the master has removed them. */
+  private retired: { iface: string; vip: InstanceVip }[] = [];
   private transitions = 0;
   private stateSince: number | null = null;
   private advertsSent = 0;
@@ -74,11 +74,11 @@ export class InstanceRunner {
     resume?: { epoch: number; seq: number },
   ) {
     const config = current;
-    this.vips = config.vips.map((v) => parseVip(v) as Vip);
+    this.vips = instanceVips(config);
     this.epoch = resume?.epoch ?? deps.epoch;
     this.seq = resume?.seq ?? 0;
     this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
-    this.garps = new GarpRounds(deps, this.log, () => ({ iface: vipInterface(this.current), vips: this.vips }));
+    this.garps = new GarpRounds(deps, this.log, () => this.places());
     this.machine = createMachine({
       vrid: config.vrid,
       address: addressNow,
@@ -108,11 +108,25 @@ export class InstanceRunner {
    * that changed. The daemon applies the new priority through tracking.
    */
   reconfigure(config: InstanceConfig): void {
-    const before = this.vips;
+    const before = this.places();
     this.current = config;
-    this.vips = config.vips.map((v) => parseVip(v) as Vip);
-    this.retired = before.filter((old) => !this.vips.some((v) => v.address === old.address));
-    this.deps.announcer.prepare(vipInterface(config), this.vips, this.deps.garp.repeat);
+    this.vips = instanceVips(config);
+    const wasOn = new Map(before.flatMap((g) => g.vips.map((v) => [v.address, g.iface] as const)));
+    this.retired = before.flatMap((g) => g.vips.filter((old) => !this.vips.some((v) => v.address === old.address)).map((vip) => ({ iface: g.iface, vip })));
+    this.prepare();
+    // A VIP kept at another interface (its `dev` changed, or the instance moved): a master adds
+    // it there before it takes it off the old one, then announces it.
+    const moved = this.places().flatMap((g) => g.vips.filter((v) => wasOn.has(v.address) && wasOn.get(v.address) !== g.iface).map((vip) => ({ to: g.iface, from: wasOn.get(vip.address) as string, vip })));
+    if (this.vipsHeld && moved.length) {
+      const signal = this.garps.signal;
+      const vips = moved.map((m) => m.vip);
+      this.enqueue('move VIPs', async () => {
+        await this.addVips(vips);
+        for (const { iface, vips: list } of groupBy(moved.map((m) => ({ iface: m.from, vip: m.vip })))) await this.deps.vips.remove(iface, list);
+        this.log.info({ moved: moved.map((m) => ({ vip: m.vip.address, from: m.from, to: m.to })) }, `VIPs moved: ${moved.map((m) => `${m.vip.address} from ${m.from} to ${m.to}`).join(', ')}`);
+      });
+      this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal, vips));
+    }
     this.feed({ type: 'configure', preempt: config.preempt, preemptDelayMs: config.preempt_delay * 1000, vips: this.vips.map((v) => v.address) });
   }
 
@@ -127,21 +141,8 @@ export class InstanceRunner {
    * round of gratuitous ARP, and its next advert leaves from the new address at once.
    */
   move(config: InstanceConfig, address: string): void {
-    const from = { iface: vipInterface(this.current), vips: this.vips };
-    const to = vipInterface(config);
     this.reconfigure(config);
     this.addressNow = address;
-    this.deps.vips.prepare?.(to);
-    if (this.vipsHeld && from.iface !== to) {
-      const moved = this.vips;
-      const signal = this.garps.signal;
-      this.enqueue('move VIPs', async () => {
-        await this.deps.vips.add(to, moved);
-        await this.deps.vips.remove(from.iface, from.vips);
-        this.log.info({ from: from.iface, to }, `VIPs moved from ${from.iface} to ${to}`);
-      });
-      this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal));
-    }
     this.feed({ type: 'readdress', address });
   }
 
@@ -178,10 +179,29 @@ export class InstanceRunner {
   }
 
   start(): void {
-    // Fork the takeover's helpers now, so that becoming master pays no fork.
-    this.deps.vips.prepare?.(vipInterface(this.config));
-    this.deps.announcer.prepare(vipInterface(this.config), this.vips, this.deps.garp.repeat);
+    this.prepare();
     this.feed({ type: 'start' });
+  }
+
+  /** Forks the takeover's helpers now, for every interface the VIPs go on, so that becoming master pays no fork. */
+  private prepare(): void {
+    for (const { iface, vips } of this.places()) {
+      this.deps.vips.prepare?.(iface);
+      this.deps.announcer.prepare(iface, vips, this.deps.garp.repeat);
+    }
+  }
+
+  /** The VIPs (all, or these) by the interface each goes on. */
+  private places(vips: InstanceVip[] = this.vips): { iface: string; vips: InstanceVip[] }[] {
+    return vipsByInterface(vips, vipInterface(this.current), this.current.interface);
+  }
+
+  private async addVips(vips: InstanceVip[]): Promise<void> {
+    for (const { iface, vips: list } of this.places(vips)) await this.deps.vips.add(iface, list);
+  }
+
+  private async removeVips(vips: InstanceVip[]): Promise<void> {
+    for (const { iface, vips: list } of this.places(vips)) await this.deps.vips.remove(iface, list);
   }
 
   receive(advert: Advert): void {
@@ -247,7 +267,7 @@ export class InstanceRunner {
       lastAdvertAgeMs: this.lastAdvertAt === undefined ? null : Math.round(now - this.lastAdvertAt),
       advertLoss: Math.round(m.hearing.loss * 1000) / 1000,
       masterDownMs: Math.round(masterDownMs(m, m.masterAdverIntervalCs)),
-      vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
+      vips: this.vips.map(vipText),
       vipsHeld: this.vipsHeld,
       faults: m.faults,
       peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
@@ -309,12 +329,12 @@ export class InstanceRunner {
           // Not awaited: the adverts wait for the VIPs, and must wait for nothing else (a
           // stalled master is one the peer takes over from).
           void this.deps.openGrace?.(this.vips);
-          return this.timed('VIPs added', () => this.deps.vips.add(vipInterface(this.config), this.vips)).finally(() => (this.vipsAdding -= 1));
+          return this.timed('VIPs added', () => this.addVips(this.vips)).finally(() => (this.vipsAdding -= 1));
         });
         return;
       case 'removeVips':
         this.garps.cancel();
-        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.deps.vips.remove(vipInterface(this.config), this.vips)));
+        this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.removeVips(this.vips)));
         return;
       case 'garp': {
         // After the addresses are in place; the arping processes themselves are not waited for.
@@ -331,11 +351,13 @@ export class InstanceRunner {
         return;
       case 'changeVips': {
         const add = this.vips.filter((v) => action.add.includes(v.address));
-        const remove = this.retired.filter((v) => action.remove.includes(v.address));
+        const remove = groupBy(this.retired.filter((r) => action.remove.includes(r.vip.address)));
         const signal = this.garps.signal;
-        if (remove.length) this.enqueue('remove VIPs', () => this.deps.vips.remove(vipInterface(this.config), remove));
+        if (remove.length) this.enqueue('remove VIPs', async () => {
+          for (const { iface, vips } of remove) await this.deps.vips.remove(iface, vips);
+        });
         if (add.length) {
-          this.enqueue('add VIPs', () => this.deps.vips.add(vipInterface(this.config), add));
+          this.enqueue('add VIPs', () => this.addVips(add));
           this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal, add));
         }
         this.log.info({ added: action.add, removed: action.remove }, `VIPs changed by reload: ${[...action.add.map((a) => `+${a}`), ...action.remove.map((r) => `-${r}`)].join(' ')}`);
@@ -414,4 +436,11 @@ export function garpSettings(config: Config): GarpSettings {
     refreshRepeat: config.garp.refresh_repeat,
     spacingMs: config.garp.interval * 1000,
   };
+}
+
+/** VIPs with their interfaces, grouped by interface. */
+function groupBy(list: { iface: string; vip: InstanceVip }[]): { iface: string; vips: InstanceVip[] }[] {
+  const groups = new Map<string, InstanceVip[]>();
+  for (const { iface, vip } of list) groups.set(iface, [...(groups.get(iface) ?? []), vip]);
+  return [...groups].map(([iface, vips]) => ({ iface, vips }));
 }

@@ -1,4 +1,5 @@
 import type { Config, InstanceConfig } from '../config/schema.js';
+import { instanceVips } from '../config/vip.js';
 
 /** What tracked things (interfaces, scripts) do to an instance: a priority and a fault list. */
 export interface Tracked {
@@ -79,6 +80,7 @@ export function trackInstances(config: Config, inputs: TrackingInputs): Map<stri
     const link = (name: string, weight: number): Tracked => ({ name, up: !inputs.linkDown(name), weight, why: inputs.linkDown(name) });
     own.set(inst.name, [
       ...(inst.track_own_interface ? [link(inst.interface, 0)] : []),
+      ...vipInterfaces(inst).map((name) => link(name, 0)),
       ...inst.track_interfaces.map((t) => (typeof t === 'string' ? link(t, 0) : link(t.interface, t.weight))),
       ...inst.track_scripts.map((t) => {
         const name = trackedScriptName(t);
@@ -100,7 +102,16 @@ export function trackInstances(config: Config, inputs: TrackingInputs): Map<stri
 
 /** The interfaces a config's instances use or track. */
 export function trackedInterfaces(config: Config): string[] {
-  return [...new Set(config.instances.flatMap((i) => [i.interface, ...i.track_interfaces.map((t) => (typeof t === 'string' ? t : t.interface))]))];
+  return [...new Set(config.instances.flatMap((i) => [i.interface, ...vipInterfaces(i), ...i.track_interfaces.map((t) => (typeof t === 'string' ? t : t.interface))]))];
+}
+
+/**
+ * The other interfaces an instance's VIPs go on (`dev`), tracked as its own is: down means
+ * FAULT, since the master could not serve those VIPs (Keepalived does the same), unless the
+ * VIP says `no_track`.
+ */
+export function vipInterfaces(inst: InstanceConfig): string[] {
+  return [...new Set(instanceVips(inst).filter((v) => v.track && v.dev !== undefined && v.dev !== inst.interface).map((v) => v.dev as string))];
 }
 
 export function trackedScriptName(t: InstanceConfig['track_scripts'][number]): string {

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { parseVip } from '../config/vip.js';
+import { instanceVips } from '../config/vip.js';
 
 /** A program tandem runs, and the Debian package that has it. */
 interface Tool {
@@ -29,7 +29,7 @@ async function onPath(name: string, searchPath = process.env.PATH ?? ''): Promis
  * for the takeover grace of a pair with a sync daemon.
  */
 export function neededTools(config: Config): Tool[] {
-  const vips = config.instances.flatMap((i) => i.vips.map(parseVip));
+  const vips = config.instances.flatMap((i) => instanceVips(i));
   const tools: Tool[] = [];
   if (vips.length) tools.push({ name: 'ip', package: 'iproute2', why: 'to add and remove the VIPs' });
   if (vips.some((v) => v?.family === 4)) tools.push({ name: 'arping', package: 'iputils-arping', why: 'to announce IPv4 VIPs after a takeover (without it, clients keep the old MAC for minutes)' });

@@ -1,5 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { InstanceConfig } from '../config/schema.js';
+import { instanceVips, vipsByInterface } from '../config/vip.js';
+import type { InstanceVip } from '../config/vip.js';
 import { run } from './exec.js';
 
 /*
@@ -49,6 +51,11 @@ export function virtualMacSpec(inst: Pick<InstanceConfig, 'virtual_mac' | 'virtu
 /** The interface an instance's VIPs go on: its virtual MAC's, or its own (pure). */
 export function vipInterface(inst: Pick<InstanceConfig, 'virtual_mac' | 'virtual_mac_interface' | 'vrid' | 'interface'>): string {
   return virtualMacSpec(inst)?.name ?? inst.interface;
+}
+
+/** An instance's VIPs by the interface each goes on: `dev` if it names one, else vipInterface() (pure). */
+export function vipPlaces(inst: Pick<InstanceConfig, 'virtual_mac' | 'virtual_mac_interface' | 'vrid' | 'interface' | 'vips'>): { iface: string; vips: InstanceVip[] }[] {
+  return vipsByInterface(instanceVips(inst), vipInterface(inst), inst.interface);
 }
 
 /** What the parent of a virtual MAC is set to while it has one. */

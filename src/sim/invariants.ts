@@ -3,6 +3,7 @@ import type { InstanceRunner } from '../daemon/instance.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { VirtualService } from '../ipvs/model.js';
 import { realServerId, serviceId } from '../ipvs/model.js';
+import { vipPlaces } from '../net/vmac.js';
 import { SERVERS } from './cluster.js';
 import type { ClusterSpec } from './cluster.js';
 import type { SimNetwork } from './network.js';
@@ -130,13 +131,13 @@ export class Invariants {
     const runners = node.director.select(undefined);
     for (const [iface, vips] of node.host.vips) {
       for (const address of vips.keys()) {
-        const owner = runners.find((r) => r.config.interface === iface && r.vipAddresses.includes(address));
+        const owner = runners.find((r) => vipPlaces(r.config).some((g) => g.iface === iface && g.vips.some((v) => v.address === address)));
         if (!owner?.vipsHeld) this.report('vip-follows-state', `${node.name} holds ${address} on ${iface} but ${owner ? `${owner.name} is ${owner.state}` : 'no instance has it'}`);
       }
     }
     for (const r of runners) {
       if (r.state !== 'MASTER') continue;
-      const missing = r.vipAddresses.filter((v) => !node.host.vips.get(r.config.interface)?.has(v));
+      const missing = vipPlaces(r.config).flatMap((g) => g.vips.filter((v) => !node.host.vips.get(g.iface)?.has(v.address)).map((v) => v.address));
       if (missing.length) this.report('vip-follows-state', `${node.name} ${r.name} is MASTER without ${missing.join(', ')}`);
     }
   }

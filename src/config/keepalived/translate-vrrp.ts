@@ -378,7 +378,7 @@ export class VrrpTranslator {
     }
     if (out.interface === undefined && this.t.defaultInterface) out.interface = this.t.defaultInterface;
     out.priority ??= 100; // Keepalived's default
-    const list = vips.flatMap((s) => this.vips(s, where, out.interface as string | undefined));
+    const list = vips.flatMap((s) => this.vips(s, where, out.interface as string | undefined, out.virtual_mac === true));
     if (list.length) out.vips = list;
     if (!authSeen) this.t.unauthenticated = true;
     if (Object.keys(notify).length) out.notify = notify;
@@ -394,27 +394,31 @@ export class VrrpTranslator {
     else if (this.t.garp[key] !== value) this.t.differs(s, where, `tandem's garp.${key} is one value for all instances; keeping ${String(this.t.garp[key])}`);
   }
 
-  vips(block: KStatement, where: string, iface: string | undefined): string[] {
+  vips(block: KStatement, where: string, iface: string | undefined, virtualMac: boolean): string[] {
     const out: string[] = [];
+    const seen = new Set<string>();
     for (const v of block.children ?? []) {
       if (!isVip(v.keyword)) {
         this.t.note(v, where, `Keepalived skips "${v.keyword}", which is not an address; so does this import`, 'warning');
         continue;
       }
       const options = vipOptions(v.args);
-      if (options.dev !== undefined && iface !== undefined && options.dev !== iface) {
-        this.t.untranslated(v, where, `a VIP on another device (${options.dev}) than the instance's (${iface})`);
-        continue;
-      }
+      // `dev` naming another interface than the instance's: tandem's `ADDRESS dev IF`. With
+      // use_vmac, Keepalived would make a second virtual MAC on that interface for it.
+      const elsewhere = options.dev !== undefined && options.dev !== iface;
+      if (elsewhere && virtualMac) this.t.differs(v, where, `the VIP goes on ${options.dev} itself: Keepalived would give it a virtual MAC of its own there`);
       if (options.label) this.t.note(v, where, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
-      if (options.known.length) this.t.differs(v, where, `options dropped: ${options.known.join(' ')}`);
+      const noTrack = options.known.includes('no_track');
+      const dropped = options.known.filter((o) => o !== 'no_track');
+      if (dropped.length) this.t.differs(v, where, `options dropped: ${dropped.join(' ')}`);
       if (options.unknown.length) this.t.note(v, where, `Keepalived ignores ${options.unknown.map((u) => `"${u}"`).join(', ')} here (not an address option); so does this import`, 'warning');
       const address = v.keyword.includes('/') || !isIPv4(v.keyword) ? v.keyword : `${v.keyword}/32`;
-      if (out.includes(address) || out.includes(v.keyword)) {
+      if (seen.has(address)) {
         this.t.note(v, where, `${v.keyword} is listed twice; kept once`);
         continue;
       }
-      out.push(v.keyword);
+      seen.add(address);
+      out.push([v.keyword, ...(elsewhere ? ['dev', options.dev] : []), ...(noTrack && elsewhere ? ['no_track'] : [])].join(' '));
     }
     return out;
   }

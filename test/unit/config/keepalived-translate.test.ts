@@ -404,4 +404,28 @@ virtual_server 192.0.2.10 80 {
     expect(other.notes).toContain('k.conf:7: not translated: vrrp_instance A > use_vmac: the MAC address 02:00:00:00:00:01: tandem uses the VRRP one, 00:00:5e:00:01:VRID');
     expect(other.notes).toContain('k.conf:7: not translated: vrrp_instance A > use_vmac: the link group 3: tandem makes the virtual MAC in the default group');
   });
+
+  it('a VIP on another device keeps its dev (and no_track); on the instance\'s own, dev goes; with use_vmac, the difference is named', () => {
+    const conf = (extra: string) =>
+      imported(`vrrp_instance A {
+ interface eth0
+ virtual_router_id 51
+ ${extra}
+ virtual_ipaddress {
+  192.0.2.5/24 dev eth0
+  203.0.113.5/24 dev eth1
+  203.0.113.6 dev eth1 no_track
+  203.0.113.6/32 dev eth2
+ }
+}
+`);
+    const plain = conf('');
+    expect(plain.problems).toEqual([]);
+    expect(plain.config.instances[0].vips).toEqual(['192.0.2.5/24', '203.0.113.5/24 dev eth1', '203.0.113.6 dev eth1 no_track']);
+    expect(plain.notes).toContain('k.conf:9: note: vrrp_instance A > 203.0.113.6/32: 203.0.113.6/32 is listed twice; kept once');
+    expect(plain.strict).toBe(0);
+    const vmac = conf('use_vmac');
+    expect(vmac.config.instances[0].vips).toEqual(['192.0.2.5/24', '203.0.113.5/24 dev eth1', '203.0.113.6 dev eth1 no_track']);
+    expect(vmac.notes).toContain('k.conf:7: differs: vrrp_instance A > 203.0.113.5/24: the VIP goes on eth1 itself: Keepalived would give it a virtual MAC of its own there');
+  });
 });

@@ -54,7 +54,7 @@ describe('keepalived.conf import', () => {
           preempt_delay: 30,
           source_address: '192.0.2.1',
           unicast_peers: ['192.0.2.2'],
-          vips: ['192.0.2.100/24', '192.0.2.101'],
+          vips: ['192.0.2.100/24', '192.0.2.101', '198.51.100.9/24 dev eth9 no_track'],
           track_interfaces: ['eth0', { interface: 'eth2', weight: -10 }],
           track_scripts: ['chk_haproxy'],
           notify: { master: ['/usr/local/bin/notify.sh', 'master', 'with space'], any: ['/usr/local/bin/notify-any.sh'] },
@@ -75,7 +75,6 @@ describe('keepalived.conf import', () => {
       'k.conf:30: note: vrrp_instance VI_EXT > version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
       "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
       'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: label eth0:vip dropped (a name `ip addr` shows; traffic is the same)',
-      "k.conf:44: not translated: vrrp_instance VI_EXT > 198.51.100.9/24: a VIP on another device (eth9) than the instance's (eth0)",
       "k.conf:63: note: vrrp_instance VI_INT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
       'k.conf:56: note: smtp_alert: alerts asked for, but no smtp_server or notification_email: none will be sent (as in Keepalived)',
     ]);

@@ -40,7 +40,7 @@ describe('config parsing', () => {
     expect(errorsOf(text)).toEqual([
       'tandem.yaml:5:11: instances[0].vrid: must be <= 255, got 300 [maximum]',
       'tandem.yaml:6:15: instances[0].priority: must be an integer, got string "high" [type]',
-      'tandem.yaml:7:12: instances[0].vips[0]: must be an IPv4 or IPv6 address, optionally with /PREFIX, got "192.0.2.999" [format]',
+      'tandem.yaml:7:12: instances[0].vips[0]: must be an IPv4 or IPv6 address, optionally with /PREFIX, then if wanted `dev IFNAME` (1 to 15 letters, digits and _ . - @ +) and `no_track`, got "192.0.2.999" [format]',
     ]);
   });
 
@@ -71,6 +71,14 @@ describe('config parsing', () => {
     for (const name of ['eth0', 'ens3f0np0', 'bond0.100', 'vrrp.51', 'br-lan', 'wg_0', 'abcdefghijklmno']) {
       const text = `auth: none\ninstances:\n  - {name: A, interface: ${name}, vrid: 1, priority: 100, vips: [192.0.2.1]}\n`;
       expect(parseConfig(text, 'tandem.yaml').config.instances[0]?.interface).toBe(name);
+    }
+  });
+
+  it('takes a VIP on another interface, and refuses one whose interface name or options are not plain words', () => {
+    const vips = (list: string[]) => `auth: none\ninstances:\n  - {name: A, interface: eth0, vrid: 1, priority: 100, vips: ${JSON.stringify(list)}}\n`;
+    expect(parseConfig(vips(['192.0.2.1/24', '203.0.113.5/24 dev eth1', '2001:db8::5 dev eth1 no_track']), 'tandem.yaml').config.instances[0]?.vips).toHaveLength(3);
+    for (const bad of ['203.0.113.5 dev', '203.0.113.5 dev eth1;reboot', '203.0.113.5 dev eth1 dev eth2', '203.0.113.5 label x', '203.0.113.5 dev abcdefghijklmnop', '203.0.113.5 no_track no_track']) {
+      expect(errorsOf(vips([bad]))[0]).toMatch(/^tandem\.yaml:3:\d+: instances\[0\]\.vips\[0\]: must be an IPv4 or IPv6 address, .* \[format\]$/);
     }
   });
 

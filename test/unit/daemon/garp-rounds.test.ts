@@ -27,7 +27,7 @@ describe('gratuitous ARP rounds', () => {
     process.on('warning', onWarning);
     try {
       const announcer = new ListeningAnnouncer();
-      const rounds = new GarpRounds({ announcer, clock: systemClock, garp: { repeat: 2, delayMs: 0, refreshMs: 0, refreshRepeat: 1, spacingMs: 0 } }, pino({ level: 'silent' }), () => ({ iface: 'eth0', vips: VIPS }));
+      const rounds = new GarpRounds({ announcer, clock: systemClock, garp: { repeat: 2, delayMs: 0, refreshMs: 0, refreshRepeat: 1, spacingMs: 0 } }, pino({ level: 'silent' }), () => [{ iface: 'eth0', vips: VIPS }]);
       await rounds.announce(2);
       await rounds.announce(2);
       expect(announcer.listening).toBe(50);
