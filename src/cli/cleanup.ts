@@ -3,9 +3,12 @@ import { announceAddresses } from '../cluster/announce.js';
 import { parseConfig } from '../config/parse.js';
 import type { Config } from '../config/schema.js';
 import { BirdAnnouncer } from '../net/bird.js';
-import { parseVip } from '../config/vip.js';
+import { instanceVips, parseVip, vipsByInterface } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
+import { instanceRouting, staticRouting } from '../daemon/routing.js';
+import type { Routing } from '../daemon/routing.js';
 import { StateDir } from '../daemon/state-dir.js';
+import { IpCommandObjects } from '../net/ip-objects.js';
 import { IpVipManager } from '../net/vips.js';
 import { IpVirtualMacs, vipPlaces, virtualMacSpec } from '../net/vmac.js';
 
@@ -28,12 +31,15 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
   };
   for (const [iface, vips] of Object.entries(await state.readLedger())) for (const v of vips) add(iface, v);
   const vmacs: string[] = [];
+  const routing: Routing[] = [];
   let bird: NonNullable<Config['announce']>['bird'] | undefined;
   try {
     const { config } = parseConfig(await readFile(configFile, 'utf8'), configFile);
     bird = config.announce?.bird;
     // Cluster mode: the dead daemon's routes are withdrawn first, then its addresses go.
     if (config.announce) for (const a of announceAddresses(config)) add(config.announce.interface, a);
+    routing.push(staticRouting(config), ...config.instances.map(instanceRouting));
+    for (const { iface, vips } of vipsByInterface(instanceVips({ vips: config.static_addresses }), '')) for (const v of vips) add(iface, `${v.address}/${v.prefix}`);
     for (const inst of config.instances) {
       for (const { iface, vips } of vipPlaces(inst)) for (const v of vips) add(iface, `${v.address}/${v.prefix}`);
       const spec = virtualMacSpec(inst);
@@ -46,6 +52,17 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     await new BirdAnnouncer(bird).announce([]).then(
       () => console.log(`withdrew every route through BIRD (${bird.file})`),
       (err: Error) => console.error(`tandem cleanup: cannot withdraw the routes: ${err.message}`),
+    );
+  }
+  // The masters' routes and rules, and the static ones: rules first (they may send traffic to
+  // the routes' tables). One not there is no error.
+  const rules = routing.flatMap((r) => r.rules);
+  const routes = routing.flatMap((r) => r.routes);
+  if (rules.length || routes.length) {
+    const objects = new IpCommandObjects();
+    await objects.remove('rule', rules).then(() => objects.remove('route', routes)).then(
+      () => console.log(`took away the config's routes and rules where present (${routes.length} route(s), ${rules.length} rule(s))`),
+      (err: Error) => console.error(`tandem cleanup: cannot take away the routes and rules: ${err.message}`),
     );
   }
   const manager = new IpVipManager();

@@ -26,6 +26,8 @@ export interface ConfigDiff {
   ipvs: string[];
   services: string[];
   health: boolean;
+  /** static_addresses, static_routes or static_rules changed. */
+  statics: boolean;
   /** One line per change, for the log and `tandem reload`. */
   summary: string[];
 }
@@ -50,7 +52,7 @@ function instanceChange(a: InstanceConfig, b: InstanceConfig): { restart: string
   const added = b.vips.filter((v) => !a.vips.includes(v));
   const removed = a.vips.filter((v) => !b.vips.includes(v));
   if (added.length || removed.length) reconfigure.push(`VIPs ${[...added.map((v) => `+${v}`), ...removed.map((v) => `-${v}`)].join(' ')}`);
-  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'track_interfaces', 'track_own_interface', 'track_scripts', 'track_files', 'track_services', 'notify', 'alert'] as const) {
+  for (const k of ['preempt', 'preempt_delay', 'unicast_peers', 'routes', 'rules', 'track_interfaces', 'track_own_interface', 'track_scripts', 'track_files', 'track_services', 'notify', 'alert'] as const) {
     if (!same(a[k], b[k])) reconfigure.push(k);
   }
   return { restart, move: change(a, b, PLACE), reconfigure };
@@ -148,6 +150,7 @@ export function diffConfigs(a: Config, b: Config, serviceChanges?: string[]): Co
     ipvs: ipvs.map(String),
     services,
     health: !same(a.health, b.health),
+    statics: (['static_addresses', 'static_routes', 'static_rules'] as const).some((k) => !same(a[k], b[k])),
     summary: [],
   };
   diff.summary = summarize(diff);
@@ -185,6 +188,7 @@ function summarize(d: ConfigDiff): string[] {
   if (d.auth) out.push('advert authentication changed');
   for (const k of d.ipvs) out.push(`ipvs.${k} changed`);
   if (d.health) out.push('health settings changed');
+  if (d.statics) out.push('static addresses, routes or rules changed');
   out.push(...d.services);
   for (const r of d.needsRestart) out.push(`${r} changed (only a restart applies it)`);
   return out;

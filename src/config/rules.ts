@@ -16,6 +16,14 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     else firstUse.set(key, owner);
   };
 
+  config.static_addresses.forEach((text, k) => {
+    const address = parseInstanceVip(text);
+    if (!address) return;
+    if (address.dev === undefined) errors.push({ path: ['static_addresses', k], message: `a static address needs its interface: \`${text} dev IFNAME\``, rule: 'static-address' });
+    // A VIP and a static address at once: the VIP's master would take it away, and a backup keep it.
+    else claim('VIP', address.address, 'static_addresses', ['static_addresses', k], 'unique-vip');
+  });
+
   config.instances.forEach((inst, i) => {
     const at = (...rest: (string | number)[]) => ['instances', i, ...rest];
     claim('name', inst.name, `instance ${i}`, at('name'), 'unique-name');

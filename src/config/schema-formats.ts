@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isAddress } from '../vrrp/address.js';
+import { isRouteSpec, isRuleSpec } from './ip-spec.js';
 import { isInstanceVip, isVip } from './vip.js';
 
 /**
@@ -13,4 +14,6 @@ export const schemaFormats: Record<string, (text: string) => boolean> = {
   ip: isAddress,
   vip: isVip,
   'instance-vip': isInstanceVip,
+  route: isRouteSpec,
+  rule: isRuleSpec,
 };

@@ -178,6 +178,22 @@ const instance = {
       },
       description: "Entries in `files` whose value adjusts this instance's priority (Keepalived: track_file): a name (the file's own weight), or `{file, weight}`.",
     },
+    routes: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: { type: 'string', format: 'route' },
+      description:
+        "Routes the master holds with its VIPs (Keepalived: virtual_routes), in `ip route` words: `[TYPE] DEST|default [via GW] [dev IF] [src ADDR] [metric N] [table ID] [scope S] [proto P] [onlink]`. Put in place (`ip route replace`) once the VIPs are up, taken away before they go.",
+    },
+    rules: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: { type: 'string', format: 'rule' },
+      description:
+        "Policy routing rules the master holds with its VIPs (Keepalived: virtual_rules), in `ip rule` words: `[not] [from P|all] [to P|all] [iif IF] [oif IF] [fwmark M] [priority N] [table ID | goto N | blackhole | unreachable | prohibit]`. Give a priority, so that each rule has its place.",
+    },
     track_own_interface: {
       type: 'boolean',
       default: true,
@@ -484,6 +500,27 @@ export const configSchema = {
         refresh_repeat: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Gratuitous ARPs per VIP in each periodic round (garp_master_refresh_repeat).' },
         interval: { type: 'number', minimum: 0, maximum: 10, default: 0, description: 'Seconds between the gratuitous ARPs (or NAs) of one round, on one interface; 0 sends them at once (vrrp_garp_interval, vrrp_gna_interval).' },
       },
+    },
+    static_routes: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: { type: 'string', format: 'route' },
+      description: "Routes this director holds from start to stop, whatever its VRRP state (Keepalived: static_routes); in `ip route` words, as an instance's `routes`.",
+    },
+    static_rules: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: { type: 'string', format: 'rule' },
+      description: "Policy routing rules this director holds from start to stop (Keepalived: static_rules); in `ip rule` words, as an instance's `rules`.",
+    },
+    static_addresses: {
+      type: 'array',
+      default: [],
+      uniqueItems: true,
+      items: { type: 'string', format: 'instance-vip' },
+      description: "Addresses this director holds from start to stop, whatever its VRRP state (Keepalived: static_ipaddress): `ADDRESS/PREFIX dev IF`.",
     },
     files: {
       type: 'object',

@@ -65,6 +65,8 @@ const FORMAT_WORDS: Record<string, string> = {
   vip: 'an IPv4 or IPv6 address, optionally with /PREFIX',
   'instance-vip': 'an IPv4 or IPv6 address, optionally with /PREFIX, then if wanted `dev IFNAME` (1 to 15 letters, digits and _ . - @ +) and `no_track`',
   ip: 'an IPv4 or IPv6 address',
+  route: 'a route in `ip route` words that tandem knows: [TYPE] DEST|default, then via, dev, src, metric, table, scope, proto, mtu, onlink (each once, with a value of its kind)',
+  rule: 'a rule in `ip rule` words that tandem knows: not, from, to, iif, oif, fwmark, tos, priority, table, goto, blackhole, unreachable, prohibit, sport, dport, ipproto, uidrange (each once, with a value of its kind)',
 };
 
 function describe(e: ErrorObject, data: unknown): SchemaProblem {

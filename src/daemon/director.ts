@@ -18,6 +18,7 @@ import type { Seams } from './seams.js';
 import { GraceControl } from './grace-control.js';
 import { LocalServicesSide } from './services-side.js';
 import type { ServicesDeps, ServicesSide } from './services-side.js';
+import { StaticNetwork } from './static-network.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackedInputs } from './tracked-inputs.js';
 import { trackInstances } from './tracking.js';
@@ -63,6 +64,7 @@ export class Director {
   private readonly services: ServicesSide;
   private readonly deps: InstanceDeps;
   private readonly grace: GraceControl;
+  private readonly statics: StaticNetwork;
   private transport?: AdvertTransport;
   private stopping?: Promise<void>;
   private applying?: Promise<void>;
@@ -94,6 +96,7 @@ export class Director {
     };
     this.services = (options.servicesSide ?? ((deps) => new LocalServicesSide(deps)))(servicesDeps);
     this.grace = new GraceControl(seams.grace, log, () => this.config, options.dryRun ?? false);
+    this.statics = new StaticNetwork({ vips: seams.vips, log, ...(seams.ipObjects ? { objects: seams.ipObjects } : {}) });
     this.makeCluster();
     // One object shared by every runner: a reload updates auth and garp in place.
     this.deps = {
@@ -101,6 +104,7 @@ export class Director {
       transport: { send: () => undefined },
       vips: seams.vips,
       announcer: seams.announcer,
+      ...(seams.ipObjects ? { ipObjects: seams.ipObjects } : {}),
       hooks: seams.hooks,
       auth: loaded.auth,
       epoch,
@@ -157,6 +161,7 @@ export class Director {
     for (const inst of config.instances) this.runners.add(inst, endpoints.byInstance.get(inst.name) as string);
     this.rebuildSyncGroups();
     await this.cleanLeftoverVips(endpoints.sources);
+    await this.statics.start(config);
     for (const inst of config.instances) await this.ensureVirtualMac(inst);
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
     for (const [name, file] of Object.entries(config.files)) await this.tracked.addFile(name, file);
@@ -369,6 +374,9 @@ export class Director {
         case 'ipvs-timeouts':
           await this.services.setTimeouts(this.config);
           break;
+        case 'statics':
+          await this.statics.update(this.config);
+          break;
         case 'release-transport':
           await Promise.all(stopping.splice(0));
           // The instances that held them have let go of their VIPs.
@@ -450,6 +458,7 @@ export class Director {
       this.tracked.stop();
       await this.services.stopChecks();
       await Promise.all(this.runners.all().map((r) => r.stop()));
+      await this.statics.stop();
       await this.removeVirtualMacs(this.config);
       await this.options.seams.hooks.drain();
       await this.options.seams.alerts.drain();

@@ -4,6 +4,9 @@ import type { InstanceVip, Vip } from '../config/vip.js';
 import { instanceVips, vipText, vipsByInterface } from '../config/vip.js';
 import { vipInterface } from '../net/vmac.js';
 import type { Announcer } from '../net/garp.js';
+import type { IpObjects } from '../net/ip-objects.js';
+import { instanceRouting, sameSpecs } from './routing.js';
+import type { Routing } from './routing.js';
 import type { VipManager } from '../net/vips.js';
 import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
 import { encodeAdvert } from '../vrrp/codec.js';
@@ -23,6 +26,8 @@ export interface InstanceDeps {
   transport: Pick<AdvertTransport, 'send'>;
   vips: VipManager;
   announcer: Announcer;
+  /** The routes and rules a master holds with its VIPs (none in the simulator). */
+  ipObjects?: IpObjects;
   hooks: Hooks;
   auth: Auth;
   epoch: number;
@@ -54,6 +59,8 @@ export class InstanceRunner {
   private lastAdvertAt?: number;
   private readonly faultSources = new Map<string, string[]>();
   private vips: InstanceVip[];
+  /** Its routes and rules, as argument lists. */
+  private routing: Routing;
   /** VIPs a reload took away (with the interface they were on), until the master has removed them. */
   private retired: { iface: string; vip: InstanceVip }[] = [];
   private transitions = 0;
@@ -75,6 +82,7 @@ export class InstanceRunner {
   ) {
     const config = current;
     this.vips = instanceVips(config);
+    this.routing = instanceRouting(config);
     this.epoch = resume?.epoch ?? deps.epoch;
     this.seq = resume?.seq ?? 0;
     this.log = deps.log.child({ instance: config.name, vrid: config.vrid });
@@ -109,8 +117,18 @@ export class InstanceRunner {
    */
   reconfigure(config: InstanceConfig): void {
     const before = this.places();
+    const routingBefore = this.routing;
     this.current = config;
     this.vips = instanceVips(config);
+    this.routing = instanceRouting(config);
+    // A master's routes and rules follow the reload: those gone first, then the new ones.
+    if (this.vipsHeld && !sameSpecs(routingBefore, this.routing)) {
+      const now = this.routing;
+      this.enqueue('change routes', async () => {
+        await this.removeRouting(minus(routingBefore, now));
+        await this.addRouting(minus(now, routingBefore));
+      });
+    }
     const wasOn = new Map(before.flatMap((g) => g.vips.map((v) => [v.address, g.iface] as const)));
     this.retired = before.flatMap((g) => g.vips.filter((old) => !this.vips.some((v) => v.address === old.address)).map((vip) => ({ iface: g.iface, vip })));
     this.prepare();
@@ -128,6 +146,10 @@ export class InstanceRunner {
       this.enqueue('garp', () => this.garps.announce(this.deps.garp.repeat, signal, vips));
     }
     this.feed({ type: 'configure', preempt: config.preempt, preemptDelayMs: config.preempt_delay * 1000, vips: this.vips.map((v) => v.address) });
+  }
+
+  private get hasRouting(): boolean {
+    return this.routing.routes.length + this.routing.rules.length > 0;
   }
 
   /** Our advert source address (it changes when a reload moves the instance). */
@@ -198,6 +220,21 @@ export class InstanceRunner {
 
   private async addVips(vips: InstanceVip[]): Promise<void> {
     for (const { iface, vips: list } of this.places(vips)) await this.deps.vips.add(iface, list);
+  }
+
+  /** Routes, then the rules that may send traffic to their tables. */
+  private async addRouting(r: Routing = this.routing): Promise<void> {
+    const objects = this.deps.ipObjects;
+    if (!objects) return;
+    await objects.add('route', r.routes);
+    await objects.add('rule', r.rules);
+  }
+
+  private async removeRouting(r: Routing = this.routing): Promise<void> {
+    const objects = this.deps.ipObjects;
+    if (!objects) return;
+    await objects.remove('rule', r.rules);
+    await objects.remove('route', r.routes);
   }
 
   private async removeVips(vips: InstanceVip[]): Promise<void> {
@@ -331,9 +368,12 @@ export class InstanceRunner {
           void this.deps.openGrace?.(this.vips);
           return this.timed('VIPs added', () => this.addVips(this.vips)).finally(() => (this.vipsAdding -= 1));
         });
+        // After the VIPs (a route may name one as its source); the adverts do not wait for them.
+        if (this.hasRouting) this.enqueue('add routes', () => this.addRouting());
         return;
       case 'removeVips':
         this.garps.cancel();
+        if (this.hasRouting) this.enqueue('remove routes', () => this.removeRouting());
         this.enqueue('remove VIPs', () => this.timed('VIPs removed', () => this.removeVips(this.vips)));
         return;
       case 'garp': {
@@ -436,6 +476,12 @@ export function garpSettings(config: Config): GarpSettings {
     refreshRepeat: config.garp.refresh_repeat,
     spacingMs: config.garp.interval * 1000,
   };
+}
+
+/** What `a` has that `b` has not. */
+function minus(a: Routing, b: Routing): Routing {
+  const missing = (list: string[][], from: string[][]) => list.filter((s) => !from.some((o) => o.join(' ') === s.join(' ')));
+  return { routes: missing(a.routes, b.routes), rules: missing(a.rules, b.rules) };
 }
 
 /** VIPs with their interfaces, grouped by interface. */

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -39,6 +39,8 @@ export class IpvsSide {
   /** The last desired table handed over, settled once it is in the kernel (or printed). */
   private applied: Promise<void> = Promise.resolve();
   private fullnatStatus: FullNatStatus = { command: null, rules: 0, unrouted: [], error: null };
+  /** NAT services while the kernel does not forward (checkForwarding). */
+  private forwardingOff = false;
 
   constructor(
     private readonly driver: IpvsDriver,
@@ -74,7 +76,9 @@ export class IpvsSide {
    */
   async setFullNat(config: Config): Promise<void> {
     const { fullnat, dryRun, log } = this.deps;
-    if (!fullnat || dryRun) return;
+    if (dryRun) return;
+    await this.checkForwarding(config);
+    if (!fullnat) return;
     const entries = fullNatEntries(config.virtual_services);
     try {
       const { command, rules, unrouted } = await fullnat.configure(entries);
@@ -86,6 +90,19 @@ export class IpvsSide {
       this.fullnatStatus = { ...this.fullnatStatus, error: message };
       log.error({ rules: entries.length }, `full NAT: ${message}`);
     }
+  }
+
+  /**
+   * NAT and full NAT send the real servers' replies on to the clients: with
+   * net.ipv4.ip_forward at 0 the kernel drops them, and every connection hangs in SYN_RECV
+   * while the table looks right. Said in the log and in status (at start and each reload).
+   */
+  private async checkForwarding(config: Config): Promise<void> {
+    const masq = (rs: { method: string } | undefined) => rs?.method === 'nat' || rs?.method === 'fullnat';
+    const nat = config.virtual_services.some((vs) => vs.real_servers.some(masq) || masq(vs.sorry_server));
+    const forwarding = nat ? (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1')).trim() !== '0' : true;
+    this.forwardingOff = !forwarding;
+    if (!forwarding) this.deps.log.error('IPVS: NAT services, but net.ipv4.ip_forward is 0: the real servers\' replies are dropped; set it to 1 (sysctl -w net.ipv4.ip_forward=1, and in /etc/sysctl.d/)');
   }
 
   /** A new desired table; resolves when it is applied. Ignored before start. */
@@ -131,8 +148,10 @@ export class IpvsSide {
     return r.reconcile().then(() => r.status());
   }
 
-  status(): (IpvsStatus & { syncDaemon: string | null; fullnat: FullNatStatus }) | null {
-    return this.reconciler ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.roles.join('+') || null, fullnat: this.fullnatStatus } : null;
+  status(): (IpvsStatus & { syncDaemon: string | null; fullnat: FullNatStatus; warning?: string }) | null {
+    return this.reconciler
+      ? { ...this.reconciler.status(), syncDaemon: this.syncDaemon?.roles.join('+') || null, fullnat: this.fullnatStatus, ...(this.forwardingOff ? { warning: 'NAT services, but net.ipv4.ip_forward is 0: their replies are dropped' } : {}) }
+      : null;
   }
 
   async stop(): Promise<void> {

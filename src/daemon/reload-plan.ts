@@ -14,6 +14,7 @@ export type ReloadStep =
   | { do: 'prepare-transport'; sources: string[]; joinOn: string[] }
   /** The new config becomes the running one (auth and garp settings included). */
   | { do: 'adopt-config'; auth: boolean; garp: boolean }
+  | { do: 'statics' }
   | { do: 'stop-script'; name: string }
   | { do: 'start-script'; name: string }
   | { do: 'stop-file'; name: string }
@@ -82,6 +83,7 @@ export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints,
   if (diff.services.length || diff.health || files.changed.length) steps.push({ do: 'services' });
   if (diff.ipvs.some((k) => k === 'exclusive' || k === 'repair_interval' || k === 'sloppy_tcp' || k === 'expire_nodest_conn')) steps.push({ do: 'ipvs-options' });
   if (diff.ipvs.includes('timeouts') && next.ipvs.timeouts) steps.push({ do: 'ipvs-timeouts' });
+  if (diff.statics) steps.push({ do: 'statics' });
   steps.push({ do: 'release-transport', sources: endpoints.sources, joinOn: endpoints.joinOn });
   return { refused: [], steps, summary };
 }

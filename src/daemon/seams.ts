@@ -23,6 +23,8 @@ import { UdpTransport } from '../vrrp/transport.js';
 import type { AdvertTransport, TransportOptions } from '../vrrp/transport.js';
 import { SmtpAlerts } from '../observe/alerts.js';
 import type { Alerts } from '../observe/alerts.js';
+import { IpCommandObjects } from '../net/ip-objects.js';
+import type { IpObjects } from '../net/ip-objects.js';
 import { HookRunner } from './hooks.js';
 import type { Hooks } from './hooks.js';
 import { runScript } from './script-tracker.js';
@@ -62,6 +64,8 @@ export interface Seams {
   grace?: TakeoverGrace;
   /** Cluster mode's BGP speaker, for the config's `announce.bird` (none in the simulator). */
   routeAnnouncer?: (bird: { file: string; socket: string; protocol: string }) => RouteAnnouncer;
+  /** The routes and rules of `routes`, `rules`, `static_routes` and `static_rules` (none in the simulator). */
+  ipObjects?: IpObjects;
   /** Full NAT's source NAT rules (none in the simulator). */
   fullnat?: FullNat;
   /** Virtual MAC interfaces (virtual_mac; none in the simulator, whose VIPs go on the named interface). */
@@ -90,6 +94,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     grace: new IptablesTakeoverGrace(),
     vmacs: new IpVirtualMacs(),
     fullnat: new IptablesFullNat(),
+    ipObjects: new IpCommandObjects(),
     routeAnnouncer: (bird) => new BirdAnnouncer(bird),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),

@@ -6,6 +6,7 @@ import type { Obj, Reporter } from './report.js';
 import { boolArg, keepalivedAddress, keepalivedNumber, numberArg } from './report.js';
 import type { NumberRule } from './report.js';
 import type { LvsTranslator } from './translate-lvs.js';
+import { translateIpList, vipOptions } from './translate-ip.js';
 
 /*
  * Keepalived's VRRP side -> tandem's scripts, instances and sync groups.
@@ -296,6 +297,12 @@ export class VrrpTranslator {
         case 'virtual_ipaddress_excluded':
           vips.push(s);
           break;
+        case 'virtual_routes':
+          out.routes = [...((out.routes as string[] | undefined) ?? []), ...translateIpList(this.t, s, where, 'route')];
+          break;
+        case 'virtual_rules':
+          out.rules = [...((out.rules as string[] | undefined) ?? []), ...translateIpList(this.t, s, where, 'rule')];
+          break;
         case 'track_interface':
           out.track_interfaces = (s.children ?? []).map((t) => {
             const weight = t.args[0] === 'weight' ? Number(t.args[1]) : undefined;
@@ -450,40 +457,6 @@ export class VrrpTranslator {
     }
     this.t.groups.push(out);
   }
-}
-
-/** Address options Keepalived knows on a virtual_ipaddress line (besides dev and label), and whether each takes a value. */
-const VIP_OPTIONS: Record<string, boolean> = {
-  scope: true,
-  brd: true,
-  broadcast: true,
-  peer: true,
-  preferred_lft: true,
-  protocol: true,
-  home: false,
-  '-nodad': false,
-  nodad: false,
-  noprefixroute: false,
-  autojoin: false,
-  track: false,
-  no_track: false,
-};
-
-/** The options of a virtual_ipaddress line: `dev IF`, `label L`, the others Keepalived knows (with their values), and words it does not. */
-function vipOptions(args: string[]): { dev?: string; label?: string; known: string[]; unknown: string[] } {
-  const out: { dev?: string; label?: string; known: string[]; unknown: string[] } = { known: [], unknown: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === 'dev') out.dev = args[++i];
-    else if (a === 'label') out.label = args[++i];
-    else if (!(a in VIP_OPTIONS)) out.unknown.push(a);
-    else {
-      out.known.push(a);
-      // An option with a value takes the next word with it.
-      if (VIP_OPTIONS[a] && i + 1 < args.length) out.known.push(args[++i] as string);
-    }
-  }
-  return out;
 }
 
 function isIPv4(text: string): boolean {

@@ -2,6 +2,7 @@ import type { KStatement } from './parse.js';
 import type { ImportNote, Obj, Reporter } from './report.js';
 import { isKeepalivedKeyword } from './keywords.js';
 import { boolArg, keepalivedNumber, numberArg } from './report.js';
+import { translateIpList, translateStaticAddresses } from './translate-ip.js';
 import { LvsTranslator } from './translate-lvs.js';
 import { GARP_KEYS, GARP_NUMBER, VERSION_NOTE, VrrpTranslator } from './translate-vrrp.js';
 
@@ -58,6 +59,7 @@ class Translator implements Reporter {
   readonly groups: Obj[] = [];
   readonly ipvs: Obj = {};
   readonly smtp: Obj = {};
+  readonly statics: { static_addresses: string[]; static_routes: string[]; static_rules: string[] } = { static_addresses: [], static_routes: [], static_rules: [] };
   readonly lvs = new LvsTranslator(this);
   /** Global smtp_alert defaults: undefined means unset, as Keepalived's -1. */
   alertAll?: boolean;
@@ -118,6 +120,15 @@ class Translator implements Reporter {
           break;
         case 'virtual_server_group':
           this.lvs.group(s);
+          break;
+        case 'static_routes':
+          this.statics.static_routes.push(...translateIpList(this, s, '', 'route'));
+          break;
+        case 'static_rules':
+          this.statics.static_rules.push(...translateIpList(this, s, '', 'rule'));
+          break;
+        case 'static_ipaddress':
+          this.statics.static_addresses.push(...translateStaticAddresses(this, s, this.defaultInterface));
           break;
         case '}':
           this.note(s, '', 'a "}" that closes no block: Keepalived skips it; so does this import', 'warning');
@@ -253,6 +264,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   t.lvs.finish(t.scriptUser);
   const hooked = [...t.instances, ...t.groups].some((o) => o.notify) || t.lvs.services.some((vs) => vs.notify || (vs.real_servers as Obj[]).some((rs) => rs.notify));
   if (t.scriptUserAt && hooked) t.differs(t.scriptUserAt, 'global_defs', `tracking scripts and script checks run as ${t.scriptUser}; notify hooks run as root (tandem has no user for hooks)`);
+  for (const [key, list] of Object.entries(t.statics)) if (list.length) config[key] = [...new Set(list)];
   if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
   if (t.lvs.services.length) config.virtual_services = t.lvs.services;
   return { config, notes: t.notes };

@@ -405,6 +405,52 @@ virtual_server 192.0.2.10 80 {
     expect(other.notes).toContain('k.conf:7: not translated: vrrp_instance A > use_vmac: the link group 3: tandem makes the virtual MAC in the default group');
   });
 
+  it('virtual_routes, virtual_rules, static_routes, static_rules and static_ipaddress become routes, rules and static addresses', () => {
+    const r = imported(`static_ipaddress {
+ 10.99.0.1/24 dev eth0 scope link
+ 10.99.0.2/24 dev eth1
+}
+static_routes {
+ src 10.99.0.1 to 10.98.0.0/24 via 10.99.0.254 dev eth0
+ 10.97.0.0/24 via 10.99.0.254 or 10.99.0.253
+}
+static_rules {
+ from 10.99.0.0/24 table 1 preference 10
+ to 10.99.0./24 table 1
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 51
+ virtual_ipaddress {
+  192.0.2.5
+ }
+ virtual_routes {
+  0.0.0.0/0 gw 192.0.2.254 table 100 no_track
+  blackhole 198.51.100.0/24
+  198.51.100.0/24 dev eth1 track_group G
+ }
+ virtual_rules {
+  from 192.0.2.5 table 100
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.static_addresses).toEqual(['10.99.0.1/24 dev eth0', '10.99.0.2/24 dev eth1']);
+    expect(r.config.static_routes).toEqual(['10.98.0.0/24 via 10.99.0.254 dev eth0 src 10.99.0.1']);
+    expect(r.config.static_rules).toEqual(['from 10.99.0.0/24 table 1 priority 10']);
+    expect(r.config.instances[0].routes).toEqual(['0.0.0.0/0 via 192.0.2.254 table 100', 'blackhole 198.51.100.0/24']);
+    expect(r.config.instances[0].rules).toEqual(['from 192.0.2.5 table 100']);
+    expect(r.notes).toEqual(
+      expect.arrayContaining([
+        'k.conf:2: differs: static_ipaddress > 10.99.0.1/24: options dropped: scope link',
+        'k.conf:7: not translated: static_routes > 10.97.0.0/24: a route through several gateways (`or`)',
+        'k.conf:11: warning: static_rules > to: Keepalived refuses the address "10.99.0./24" and skips the rule; so does this import',
+        'k.conf:20: note: vrrp_instance A > virtual_routes > 0.0.0.0/0: no_track dropped: tandem does not watch its routes and rules for deletion',
+        'k.conf:22: not translated: vrrp_instance A > virtual_routes > 198.51.100.0/24: track_group (the route held while a group of interfaces is up)',
+      ]),
+    );
+  });
+
   it('a VIP on another device keeps its dev (and no_track); on the instance\'s own, dev goes; with use_vmac, the difference is named', () => {
     const conf = (extra: string) =>
       imported(`vrrp_instance A {

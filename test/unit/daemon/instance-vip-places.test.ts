@@ -30,6 +30,10 @@ function master(config: InstanceConfig): { runner: InstanceRunner; clock: FakeCl
       close: () => undefined,
       prepare: (iface) => void events.push(`prepare ${iface}`),
     },
+    ipObjects: {
+      add: async (kind, specs) => void (specs.length && events.push(`add ${kind} ${specs.map((s) => s.join(' ')).join(', ')}`)),
+      remove: async (kind, specs) => void (specs.length && events.push(`remove ${kind} ${specs.map((s) => s.join(' ')).join(', ')}`)),
+    },
     announcer: {
       announce: (iface, vips) => (events.push(`garp ${iface} ${list(vips)}`), { done: Promise.resolve() }),
       prepare: () => undefined,
@@ -87,6 +91,28 @@ describe('VIPs on other interfaces', () => {
     runner.move({ ...moved, interface: 'eth3' }, '192.0.2.1');
     await clock.advanceTo(1100);
     expect(events.filter((e) => !e.startsWith('prepare'))).toEqual(['add eth3 192.0.2.100', 'remove eth0 192.0.2.100', 'garp eth3 192.0.2.100']);
+  });
+
+  it('a master puts its routes and rules in place after its VIPs, and takes them away before; a reload changes just what changed', async () => {
+    const extra = ', routes: ["10.9.0.0/16 via 192.0.2.254", "blackhole 10.8.0.0/16"], rules: ["from 192.0.2.100 table 100 priority 100"]';
+    const { runner, clock, events } = master(instance(['192.0.2.100/24'], extra));
+    runner.start();
+    await clock.advanceTo(1000);
+    expect(events.filter((e) => !e.startsWith('prepare'))).toEqual([
+      'add eth0 192.0.2.100',
+      'add route 10.9.0.0/16 via 192.0.2.254, blackhole 10.8.0.0/16',
+      'add rule from 192.0.2.100 table 100 priority 100',
+      'garp eth0 192.0.2.100',
+    ]);
+    events.splice(0);
+    runner.reconfigure(instance(['192.0.2.100/24'], ', routes: ["10.9.0.0/16 via 192.0.2.254", "10.7.0.0/16 via 192.0.2.253"], rules: ["from 192.0.2.100 table 100 priority 100"]'));
+    await clock.advanceTo(1100);
+    expect(events.filter((e) => !e.startsWith('prepare'))).toEqual(['remove route blackhole 10.8.0.0/16', 'add route 10.7.0.0/16 via 192.0.2.253']);
+    events.splice(0);
+    const stopped = runner.stop();
+    await clock.advanceTo(5000);
+    await stopped;
+    expect(events).toEqual(['remove rule from 192.0.2.100 table 100 priority 100', 'remove route 10.9.0.0/16 via 192.0.2.254, 10.7.0.0/16 via 192.0.2.253', 'remove eth0 192.0.2.100']);
   });
 
   it("tracks a VIP's other interface as its own (FAULT when down), unless the VIP says no_track", () => {

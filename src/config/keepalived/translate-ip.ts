@@ -1,0 +1,116 @@
+import { parseRouteSpec, parseRuleSpec } from '../ip-spec.js';
+import { isVip } from '../vip.js';
+import type { KStatement } from './parse.js';
+import type { Reporter } from './report.js';
+
+/*
+ * Keepalived's routes, rules and static addresses: virtual_routes and virtual_rules (an
+ * instance's, held by its master), static_routes, static_rules and static_ipaddress (held from
+ * start to stop). Each line becomes the tandem entry in `ip route` / `ip rule` / address words,
+ * or is reported with its line.
+ */
+
+/** Words Keepalived takes on a route or rule that only change its own tracking of it. */
+const TRACKING = new Set(['no_track']);
+
+/** One route or rule line, in the order `ip` reads it: Keepalived's leading `src A` goes after the destination. */
+function words(s: KStatement): string[] {
+  const all = [s.keyword, ...s.args];
+  if (all[0] === 'src' && all.length > 2) return [...all.slice(2), 'src', all[1] as string];
+  return all;
+}
+
+/** A word written as an IPv4 address or prefix that is none (`192.168.100./24`). */
+function looksLikeBadAddress(w: string): boolean {
+  return /^[\d.]+(\/\d+)?$/.test(w) && w.includes('.') && !isVip(w);
+}
+
+export function translateIpList(t: Reporter, block: KStatement, where: string, kind: 'route' | 'rule'): string[] {
+  const out: string[] = [];
+  const inner = where ? `${where} > ${block.keyword}` : block.keyword;
+  for (const s of block.children ?? []) {
+    const all = words(s);
+    if (all.includes('track_group')) {
+      t.untranslated(s, inner, `track_group (the ${kind} held while a group of interfaces is up)`);
+      continue;
+    }
+    if (kind === 'route' && all.includes('or')) {
+      t.untranslated(s, inner, 'a route through several gateways (`or`)');
+      continue;
+    }
+    const kept = all.filter((w) => !TRACKING.has(w));
+    if (kept.length < all.length) t.note(s, inner, 'no_track dropped: tandem does not watch its routes and rules for deletion');
+    const spec = (kind === 'route' ? parseRouteSpec : parseRuleSpec)(kept.join(' '));
+    const broken = kept.find(looksLikeBadAddress);
+    if (!spec && broken !== undefined) {
+      // Keepalived cannot read the address either: it skips the line and runs on.
+      t.note(s, inner, `Keepalived refuses the address "${broken}" and skips the ${kind}; so does this import`, 'warning');
+      continue;
+    }
+    if (!spec) {
+      t.untranslated(s, inner, `a ${kind} in words tandem does not take (${kind === 'route' ? 'ip route' : 'ip rule'} words: see the config reference)`);
+      continue;
+    }
+    const text = spec.argv.join(' ');
+    if (out.includes(text)) t.note(s, inner, `the same ${kind} twice; kept once`);
+    else out.push(text);
+  }
+  return out;
+}
+
+/** static_ipaddress: `ADDRESS[/PREFIX] dev IF` each; other address options are dropped (differs). */
+export function translateStaticAddresses(t: Reporter, block: KStatement, defaultInterface: string | undefined): string[] {
+  const out: string[] = [];
+  for (const s of block.children ?? []) {
+    if (!isVip(s.keyword)) {
+      t.note(s, block.keyword, `Keepalived skips "${s.keyword}", which is not an address; so does this import`, 'warning');
+      continue;
+    }
+    const options = vipOptions(s.args);
+    const dev = options.dev ?? defaultInterface;
+    if (dev === undefined) {
+      t.untranslated(s, block.keyword, 'an address without `dev` (and no default_interface)');
+      continue;
+    }
+    if (options.label) t.note(s, block.keyword, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
+    const dropped = options.known.filter((o) => !TRACKING.has(o));
+    if (dropped.length) t.differs(s, block.keyword, `options dropped: ${dropped.join(' ')}`);
+    const text = `${s.keyword} dev ${dev}`;
+    if (!out.includes(text)) out.push(text);
+  }
+  return out;
+}
+
+/** Address options Keepalived knows on a virtual_ipaddress line (besides dev and label), and whether each takes a value. */
+const VIP_OPTIONS: Record<string, boolean> = {
+  scope: true,
+  brd: true,
+  broadcast: true,
+  peer: true,
+  preferred_lft: true,
+  protocol: true,
+  home: false,
+  '-nodad': false,
+  nodad: false,
+  noprefixroute: false,
+  autojoin: false,
+  track: false,
+  no_track: false,
+};
+
+/** The options of a virtual_ipaddress line: `dev IF`, `label L`, the others Keepalived knows (with their values), and words it does not. */
+export function vipOptions(args: string[]): { dev?: string; label?: string; known: string[]; unknown: string[] } {
+  const out: { dev?: string; label?: string; known: string[]; unknown: string[] } = { known: [], unknown: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === 'dev') out.dev = args[++i];
+    else if (a === 'label') out.label = args[++i];
+    else if (!(a in VIP_OPTIONS)) out.unknown.push(a);
+    else {
+      out.known.push(a);
+      // An option with a value takes the next word with it.
+      if (VIP_OPTIONS[a] && i + 1 < args.length) out.known.push(args[++i] as string);
+    }
+  }
+  return out;
+}
