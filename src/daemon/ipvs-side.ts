@@ -76,9 +76,9 @@ export class IpvsSide {
    */
   async setFullNat(config: Config): Promise<void> {
     const { fullnat, dryRun, log } = this.deps;
-    if (dryRun) return;
+    // Without the fullnat seam this is not the system's kernel (the simulator): nothing to read.
+    if (dryRun || !fullnat) return;
     await this.checkForwarding(config);
-    if (!fullnat) return;
     const entries = fullNatEntries(config.virtual_services);
     try {
       const { command, rules, unrouted } = await fullnat.configure(entries);
