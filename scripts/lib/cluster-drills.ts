@@ -4,11 +4,13 @@
  *   director-drain  tandem drain-director on the director carrying the most flows, under load
  *   director-loss   that director's link cut at the switch, under load
  *   real-server     one real server's port closed: which flows change real server
+ *   fullnat-drain   director-drain with the load on the full NAT service (VIP:8080; a lab
+ *                   built with `fullnat`)
  * Under load: 30 long-lived connections asking every 200 ms, and a new connection every 100 ms.
  */
 import { execa } from 'execa';
 import path from 'node:path';
-import { CLUSTER_BOUND_MS, CLUSTER_DIRECTORS, CLUSTER_SERVERS, CLUSTER_VIP } from '../../test/support/cluster-lab.js';
+import { CLUSTER_BOUND_MS, CLUSTER_DIRECTORS, CLUSTER_FULLNAT_PORT, CLUSTER_SERVERS, CLUSTER_VIP } from '../../test/support/cluster-lab.js';
 import type { ClusterLab } from '../../test/support/cluster-lab.js';
 import { ip, portName, waitFor } from '../../test/support/netns.js';
 import { ROOT, TANDEM } from '../../test/support/pair.js';
@@ -18,7 +20,7 @@ const FLOWS = 30;
 /** How long the load runs after the event has played out. */
 const AFTER_MS = 3000;
 export const DRILLS = ['director-drain', 'director-loss', 'real-server'] as const;
-export type Drill = (typeof DRILLS)[number];
+export type Drill = (typeof DRILLS)[number] | 'fullnat-drain';
 
 interface FlowRecord {
   port: number;
@@ -32,34 +34,68 @@ interface LoadResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Each established connection of the client's, by port: the director whose IPVS table has it. */
-async function flowDirectors(c: ClusterLab): Promise<Map<number, string>> {
-  const byPort = new Map<number, string>();
+/**
+ * Each established connection of the client's to VIP:`vport`, by port: the director that
+ * carries it. Read from /proc/net/ip_vs_conn_sync, whose Origin column tells a director's own
+ * connections (LOCAL) from those the sync daemon brought from the others (SYNC); addresses and
+ * ports are in hex there (172.16.0.2 is AC100002).
+ */
+async function flowDirectors(c: ClusterLab, vport: number, origin: 'LOCAL' | 'SYNC' = 'LOCAL'): Promise<Map<number, string[]>> {
+  const byPort = new Map<number, string[]>();
+  const hexPort = vport.toString(16).toUpperCase().padStart(4, '0');
   for (const d of CLUSTER_DIRECTORS) {
-    for (const line of (await c.inNs(d, ['ipvsadm', '-Lnc'])).split('\n')) {
-      const m = /ESTABLISHED\s+172\.16\.0\.2:(\d+)/.exec(line);
-      if (m) byPort.set(Number(m[1]), d);
+    for (const line of (await c.inNs(d, ['cat', '/proc/net/ip_vs_conn_sync'])).split('\n')) {
+      const m = /^TCP\s+AC100002\s+([0-9A-F]{4})\s+\S+\s+([0-9A-F]{4})\s+\S+\s+\S+\s+ESTABLISHED\s+(\S+)/i.exec(line);
+      if (m && m[2]?.toUpperCase() === hexPort && m[3]?.toUpperCase() === origin) {
+        const port = parseInt(m[1] as string, 16);
+        byPort.set(port, [...(byPort.get(port) ?? []), d]);
+      }
     }
   }
   return byPort;
 }
 
+/** Each flow's one carrier (a flow seen as LOCAL on two directors is not settled yet). */
+async function carriers(c: ClusterLab, vport: number): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const [port, ds] of await flowDirectors(c, vport)) if (ds.length === 1) out.set(port, ds[0] as string);
+  return out;
+}
+
 /** Runs `event` under the client's load; what the load saw, and which director carried each flow before. */
-async function underLoad<T>(c: ClusterLab, event: (before: Map<number, string>) => Promise<T>): Promise<{ load: LoadResult; before: Map<number, string>; value: T }> {
-  const client = execa('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, CLIENT, 'load', CLUSTER_VIP, String(FLOWS)], { stdin: 'pipe', buffer: true, timeout: CLUSTER_BOUND_MS * 3 });
+async function underLoad<T>(c: ClusterLab, event: (before: Map<number, string>) => Promise<T>, vport = 80): Promise<{ load: LoadResult; before: Map<number, string>; value: T }> {
+  const client = execa('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, CLIENT, 'load', `${CLUSTER_VIP}:${vport}`, String(FLOWS)], { stdin: 'pipe', buffer: true, timeout: CLUSTER_BOUND_MS * 3 });
   let out = '';
   client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor('the client load to start', () => Promise.resolve(out.includes('ready')), CLUSTER_BOUND_MS, 50);
-  const before = await waitFor(`the ${FLOWS} flows to be established`, async () => {
-    const m = await flowDirectors(c);
-    return m.size >= FLOWS ? m : undefined;
-  }, CLUSTER_BOUND_MS, 200);
-  const value = await event(before);
-  await sleep(AFTER_MS);
-  client.stdin?.write('stop\n');
-  const result = await client;
-  const load = JSON.parse(result.stdout.split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}') as LoadResult;
-  return { load, before, value };
+  try {
+    let seen = new Map<number, string[]>();
+    const before = await waitFor(`the ${FLOWS} flows to be established`, async () => {
+      seen = await flowDirectors(c, vport);
+      const m = await carriers(c, vport);
+      return m.size >= FLOWS ? m : undefined;
+    }, CLUSTER_BOUND_MS, 200).catch((err: Error) => {
+      throw new Error(`${err.message} (established, by port: ${JSON.stringify([...seen])})`);
+    });
+    // With the sync daemon: every other director has learnt every long-lived flow before the
+    // event (the kernel sends a partly filled sync message after up to 2 s). The new
+    // connections of the load come and go meanwhile: only those still there count.
+    if (c.options.sync) {
+      await waitFor('every flow to be synced to the other directors', async () => {
+        const [now, synced] = [await carriers(c, vport), await flowDirectors(c, vport, 'SYNC')];
+        return [...now].filter(([port]) => before.has(port)).every(([port, carrier]) => CLUSTER_DIRECTORS.every((d) => d === carrier || synced.get(port)?.includes(d)));
+      }, CLUSTER_BOUND_MS, 200);
+    }
+    const value = await event(before);
+    await sleep(AFTER_MS);
+    client.stdin?.write('stop\n');
+    const result = await client;
+    const load = JSON.parse(result.stdout.split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}') as LoadResult;
+    return { load, before, value };
+  } finally {
+    // A drill that failed midway leaves no load running into the next one.
+    if (client.exitCode === null) client.kill('SIGKILL');
+  }
 }
 
 /** The director carrying the most flows now. */
@@ -90,17 +126,17 @@ function flowFigures(load: LoadResult, before: Map<number, string>, director: st
   };
 }
 
-async function directorDrain(c: ClusterLab) {
+async function directorDrain(c: ClusterLab, vport = 80, drill = 'director-drain') {
   const { load, before, value } = await underLoad(c, async (flows) => {
     const director = busiest(flows);
     const since = Date.now();
     const drop = routerDrop(c, director, since);
     const cli = await execa('ip', ['netns', 'exec', c.lab.ns(director), process.execPath, TANDEM, 'drain-director', '--timeout', '2', '--state-dir', c.nodes.stateDir(director)], { reject: false, timeout: CLUSTER_BOUND_MS });
     return { director, routerDropMs: await drop, drainReport: cli.stdout.trim().split('\n').at(-1) ?? '' };
-  });
+  }, vport);
   await execa('ip', ['netns', 'exec', c.lab.ns(value.director), process.execPath, TANDEM, 'undrain-director', '--state-dir', c.nodes.stateDir(value.director)], { timeout: CLUSTER_BOUND_MS });
   await c.waitHops(CLUSTER_DIRECTORS.map((d) => c.hop(d)));
-  return { drill: 'director-drain', director: value.director, routerDropMs: value.routerDropMs, drainReport: value.drainReport, ...flowFigures(load, before, value.director) };
+  return { drill, director: value.director, routerDropMs: value.routerDropMs, drainReport: value.drainReport, ...flowFigures(load, before, value.director) };
 }
 
 async function directorLoss(c: ClusterLab) {
@@ -143,9 +179,10 @@ async function realServer(c: ClusterLab) {
 }
 
 export const RUN_DRILL: Record<Drill, (c: ClusterLab) => Promise<Record<string, unknown>>> = {
-  'director-drain': directorDrain,
+  'director-drain': (c) => directorDrain(c),
   'director-loss': directorLoss,
   'real-server': realServer,
+  'fullnat-drain': (c) => directorDrain(c, CLUSTER_FULLNAT_PORT, 'fullnat-drain'),
 };
 
 /** A drill's report in words. */
@@ -157,7 +194,7 @@ export function printDrill(r: Record<string, unknown>): void {
     return;
   }
   const n = r.newRequests as { answered: number; failed: number };
-  line(`the router dropped ${r.director} ${r.routerDropMs} ms after the ${r.drill === 'director-drain' ? 'drain' : 'cut'}`);
+  line(`the router dropped ${r.director} ${r.routerDropMs} ms after the ${r.drill === 'director-loss' ? 'cut' : 'drain'}`);
   line(`new connections: ${n.answered} answered, ${n.failed} failed`);
   line(`established flows: ${r.survivedElsewhere} of ${r.elsewhere} through the other directors survived; ${r.survivedOnDirector} of ${r.onDirector} through ${r.director} survived, on the same real server`);
   if (r.drainReport) line(`drain-director said: ${r.drainReport}`);

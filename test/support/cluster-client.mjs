@@ -1,4 +1,5 @@
 // The cluster lab's client (test/support/cluster-lab.ts), run in the client's namespace:
+// VIP may be VIP:PORT (default port 80).
 //   node cluster-client.mjs load VIP FLOWS
 //     FLOWS long-lived connections, each asking every 200 ms, and a new connection every
 //     100 ms, until a line on stdin; then one JSON line: for each flow its port, the real
@@ -12,14 +13,15 @@ import http from 'node:http';
 import net from 'node:net';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 
-const [mode, vip, ...rest] = process.argv.slice(2);
+const [mode, target, ...rest] = process.argv.slice(2);
+const [vip, port = '80'] = target.split(':');
 const TIMEOUT_MS = 5000;
 const start = Date.now();
 
 /** One request on a new connection (optionally from `localPort`): the body, or null. */
 function once(localPort) {
   return new Promise((resolve) => {
-    const q = http.get({ host: vip, port: 80, agent: false, localPort, timeout: TIMEOUT_MS, headers: { connection: 'close' } }, (r) => {
+    const q = http.get({ host: vip, port: Number(port), agent: false, localPort, timeout: TIMEOUT_MS, headers: { connection: 'close' } }, (r) => {
       let body = '';
       r.on('data', (c) => (body += c));
       r.on('end', () => resolve(body.trim()));
@@ -32,7 +34,7 @@ function once(localPort) {
 /** A keep-alive connection asking every `everyMs`; `stop()` ends it and says what it saw. */
 function flow(everyMs) {
   const record = { port: 0, answers: [], broken: false };
-  const s = net.connect(80, vip);
+  const s = net.connect(Number(port), vip);
   let buf = '';
   let waiting = false;
   let timer;

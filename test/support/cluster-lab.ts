@@ -27,6 +27,7 @@ const BFD = 'protocol bfd { interface "*" { interval 100 ms; multiplier 5; }; }'
 
 export interface ClusterLab {
   lab: Lab;
+  options: ClusterOptions;
   nodes: TandemNodes;
   servers: Map<string, Spawned>;
   /** Runs a command in a host (bounded). */
@@ -41,7 +42,21 @@ export interface ClusterLab {
   destroy(): Promise<void>;
 }
 
-export async function buildClusterLab(prefix?: string): Promise<ClusterLab> {
+/** The port of the full NAT service on the VIP (the lab with `fullnat`). */
+export const CLUSTER_FULLNAT_PORT = 8080;
+
+export interface ClusterOptions {
+  /**
+   * The IPVS sync daemon among the three directors (on the back network), and the `web`
+   * service scheduled round-robin instead of with Maglev hashing: a flow that moves to another
+   * director keeps its real server only through the synced connection.
+   */
+  sync?: boolean;
+  /** A second service on VIP:8080 with full NAT to the same real servers (their routes go to the router, not the directors). */
+  fullnat?: boolean;
+}
+
+export async function buildClusterLab(prefix?: string, options: ClusterOptions = {}): Promise<ClusterLab> {
   const lab = await Lab.create(
     [
       { name: 'router', address: '10.0.0.254/24', links: [{ dev: 'eth1', bridge: 'cli', address: '172.16.0.1/24' }, { dev: 'eth2', bridge: 'back', address: '198.51.100.254/24' }] },
@@ -85,6 +100,8 @@ ${CLUSTER_DIRECTORS.map((d) => `protocol bgp ${d} { local 10.0.0.254 as 65000; n
     );
     for (const d of CLUSTER_DIRECTORS) {
       await inNs(d, ['ip', 'route', 'add', 'default', 'via', '10.0.0.254']);
+      // NAT: the director sends the real servers' replies on to the client.
+      if (options.fullnat) await inNs(d, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
       // The operator's bird.conf includes tandem's file, which must exist before BIRD starts.
       await writeFile(file(d, 'tandem.bird.conf'), birdStaticConfig('tandem_vips', []));
       await startBird(
@@ -99,18 +116,30 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
       await nodes.start(d, {
         auth: 'none',
         announce: { bird: { file: file(d, 'tandem.bird.conf'), socket: birdSocket(nodes.dir, d) } },
-        ipvs: { exclusive: true, sloppy_tcp: true, expire_nodest_conn: true },
+        ipvs: { exclusive: true, sloppy_tcp: true, expire_nodest_conn: true, ...(options.sync ? { sync_daemon: { interface: 'eth1', sync_id: 51 } } : {}) },
         virtual_services: [
           {
             name: 'web',
             protocol: 'tcp',
             address: CLUSTER_VIP,
             port: 80,
-            scheduler: 'mh',
-            scheduler_flags: ['mh-port'],
+            ...(options.sync ? { scheduler: 'rr' } : { scheduler: 'mh', scheduler_flags: ['mh-port'] }),
             check: { type: 'tcp', interval: 1, timeout: 2, fall: 1 },
             real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: 80, method: 'dr' })),
           },
+          ...(options.fullnat
+            ? [
+                {
+                  name: 'web-fullnat',
+                  protocol: 'tcp',
+                  address: CLUSTER_VIP,
+                  port: CLUSTER_FULLNAT_PORT,
+                  scheduler: 'mh',
+                  check: { type: 'tcp', interval: 1, timeout: 2, fall: 1 },
+                  real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: 80, method: 'fullnat' })),
+                },
+              ]
+            : []),
         ],
       });
     }
@@ -125,5 +154,5 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
     for (const d of CLUSTER_DIRECTORS) if ((await inNs(d, ['ipvsadm', '-Lnc'])).includes(`172.16.0.2:${port}`)) found.push(d);
     return found;
   };
-  return { lab, nodes, servers, inNs, nextHops, waitHops, carriers, hop, destroy };
+  return { lab, options, nodes, servers, inNs, nextHops, waitHops, carriers, hop, destroy };
 }
