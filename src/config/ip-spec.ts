@@ -113,5 +113,10 @@ function keyValues(words: string[], keys: Record<string, Check>, aliases: Record
   return { argv };
 }
 
+/** A route's type: its first word if that is one, else unicast. */
+export function routeType(argv: string[]): string {
+  return ROUTE_TYPES.has(argv[0] ?? '') ? (argv[0] as string) : 'unicast';
+}
+
 export const isRouteSpec = (text: string): boolean => parseRouteSpec(text) !== undefined;
 export const isRuleSpec = (text: string): boolean => parseRuleSpec(text) !== undefined;

@@ -61,6 +61,8 @@ export class InstanceRunner {
   private vips: InstanceVip[];
   /** Its routes and rules, as argument lists. */
   private routing: Routing;
+  /** A takeover in this step: the routes and rules go in once its other actions are queued. */
+  private routingDue = false;
   /** VIPs a reload took away (with the interface they were on), until the master has removed them. */
   private retired: { iface: string; vip: InstanceVip }[] = [];
   private transitions = 0;
@@ -328,6 +330,10 @@ export class InstanceRunner {
       if (this.vipsAdding > 0 && action.type === 'send') this.enqueue('advert', async () => this.send(action.kind, action.priority, this.deps.clock.now()));
       else this.perform(action, now);
     }
+    if (this.routingDue) {
+      this.routingDue = false;
+      this.enqueue('add routes', () => this.addRouting());
+    }
     // The hooks of a transition go after its VIP work (see onTransition), a step-down's after
     // the VIPs it keeps for the release grace are gone.
     if (machine.releaseAt === undefined && this.notifyPending.length) {
@@ -368,8 +374,9 @@ export class InstanceRunner {
           void this.deps.openGrace?.(this.vips);
           return this.timed('VIPs added', () => this.addVips(this.vips)).finally(() => (this.vipsAdding -= 1));
         });
-        // After the VIPs (a route may name one as its source); the adverts do not wait for them.
-        if (this.hasRouting) this.enqueue('add routes', () => this.addRouting());
+        // After the VIPs (a route may name one as its source), and after this step's advert and
+        // gratuitous ARP, which must not wait for them (see feed).
+        this.routingDue = this.hasRouting;
         return;
       case 'removeVips':
         this.garps.cancel();

@@ -32,22 +32,22 @@ type Addresses = Record<string, string[]>;
 interface Expected {
   /** Why this file is not run side by side: the import (for config id `id`) must report this keyword as not translated. */
   notRun?: { keyword: string; why: string; id: string };
-  /** The VIP difference, as a change to Keepalived's addresses that makes them tandem's. */
-  vips?: { why: string; change: (keepalived: Addresses) => Addresses };
+  /** The difference, as a change to Keepalived's addresses, routes and rules that makes them tandem's. */
+  differs?: { why: string; change: (keepalived: State) => State };
 }
 
-/** Keepalived's addresses without those tandem does not add (each named at the file below). */
-const removing = (gone: Addresses) => (a: Addresses) => Object.fromEntries(Object.entries(a).map(([dev, list]) => [dev, list.filter((x) => !gone[dev]?.includes(x))]));
+/** What is compared besides the IPVS table: the addresses by interface, and the routes and rules. */
+type State = Addresses & { routing: string[] };
 
 const EXPECTED: Record<string, Expected> = {
-  // Its directors are `-i high` and `-i low`; each moves Keepalived into a namespace of its own.
-  'keepalived.conf.conditional_conf': { notRun: { keyword: 'net_namespace', why: 'Keepalived moves itself into a namespace of its own, which tandem does not', id: 'high' } },
-  'keepalived.conf.vrrp.static_ipaddress': {
-    vips: {
-      why: 'static_ipaddress is not translated (the import reports it): Keepalived adds those addresses whatever the VRRP state, tandem does not',
-      change: removing({ eth0: ['192.168.200.16/32'], eth1: ['192.168.200.17/32'], eth2: ['192.168.200.18/32'] }),
+  'keepalived.conf.vrrp.routes': {
+    differs: {
+      why: 'a route through two gateways (`or`) is not translated (the import reports it): Keepalived adds it, tandem does not',
+      change: (k) => ({ ...k, routing: k.routing.filter((r) => r !== 'route 192.168.113.0/24') }),
     },
   },
+  // Its directors are `-i high` and `-i low`; each moves Keepalived into a namespace of its own.
+  'keepalived.conf.conditional_conf': { notRun: { keyword: 'net_namespace', why: 'Keepalived moves itself into a namespace of its own, which tandem does not', id: 'high' } },
 };
 
 const sh = async (cmd: string[], timeout = 60_000) => (await execa(cmd[0] as string, cmd.slice(1), { timeout })).stdout;
@@ -112,6 +112,26 @@ class Side {
       out[l.ifname] = l.addr_info.filter((a) => a.family === 'inet' && !a.local.startsWith('10.200.')).map((a) => `${a.local}/${a.prefixlen}`).sort();
     }
     return out;
+  }
+
+  /**
+   * The routes and policy rules put in place (virtual_routes, static_routes and the rules), as
+   * `ip` lists them without what the kernel adds itself, the lab's default route, each
+   * daemon's `proto` mark and the rules' priorities (the kernel numbers unnumbered rules in
+   * the order they come).
+   */
+  async routing(): Promise<string[]> {
+    const ipLines = async (args: string[]) =>
+      (await sh(['ip', '-n', this.ns, ...args]).catch(() => ''))
+        .split('\n')
+        // The kernel's own routes follow the addresses (compared already); which of two VIPs of
+        // one subnet is its source depends on which instance took over first.
+        .filter((l) => !l.includes('proto kernel'))
+        .map((l) => l.replace(/\s+proto \S+/, '').replace(/\s+/g, ' ').trim())
+        .filter(Boolean);
+    const routes = (await ipLines(['-4', 'route', 'show', 'table', 'all'])).filter((l) => !/^(local|broadcast|multicast) |table local|scope link src 10\.200\.| dev sink/.test(l) && !l.startsWith('default dev sink'));
+    const rules = (await ipLines(['-4', 'rule', 'show'])).filter((l) => !/^(0|32766|32767):/.test(l)).map((l) => l.replace(/^\d+:\s*/, ''));
+    return [...routes.map((r) => `route ${r}`), ...rules.map((r) => `rule ${r}`)].sort();
   }
 
   async destroy(): Promise<void> {
@@ -201,17 +221,17 @@ describe("Keepalived's samples, side by side with their import, on a real kernel
           expect(t, `${file}: the IPVS table`).toEqual(k);
         }
 
-        // The addresses, once both have settled: equal three reads in a row (at least 8 s in:
-        // a backup waits three adverts and a skew before it takes over).
-        const change = expected.vips?.change ?? ((a: Addresses) => a);
+        // The addresses, routes and rules, once both have settled: equal three reads in a row
+        // (at least 8 s in: a backup waits three adverts and a skew before it takes over).
+        const change = expected.differs?.change ?? ((a: State) => a);
         const started = Date.now();
         let agreed = 0;
-        let last = { k: {} as Addresses, t: {} as Addresses };
+        let last = { k: {} as State, t: {} as State };
         await waitFor(
-          `the VIPs of both to agree (last: Keepalived ${JSON.stringify(last.k)}, tandem ${JSON.stringify(last.t)})`,
+          `the VIPs, routes and rules of both to agree (last: Keepalived ${JSON.stringify(last.k)}, tandem ${JSON.stringify(last.t)})`,
           async () => {
             for (const side of [ka, td]) if (side.daemon?.exitCode !== null) throw new Error(failed(side));
-            last = { k: change(await ka.addresses()), t: await td.addresses() };
+            last = { k: change({ ...(await ka.addresses()), routing: await ka.routing() }), t: { ...(await td.addresses()), routing: await td.routing() } };
             agreed = JSON.stringify(last.k) === JSON.stringify(last.t) ? agreed + 1 : 0;
             return agreed >= 3 && Date.now() - started > 8000;
           },

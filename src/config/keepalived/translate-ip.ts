@@ -1,4 +1,4 @@
-import { parseRouteSpec, parseRuleSpec } from '../ip-spec.js';
+import { parseRouteSpec, parseRuleSpec, routeType } from '../ip-spec.js';
 import { isVip } from '../vip.js';
 import type { KStatement } from './parse.js';
 import type { Reporter } from './report.js';
@@ -51,7 +51,10 @@ export function translateIpList(t: Reporter, block: KStatement, where: string, k
       t.untranslated(s, inner, `a ${kind} in words tandem does not take (${kind === 'route' ? 'ip route' : 'ip rule'} words: see the config reference)`);
       continue;
     }
-    const text = spec.argv.join(' ');
+    // A route with no gateway: `ip route` gives it scope link, Keepalived (netlink) global.
+    const global = kind === 'route' && routeType(spec.argv) === 'unicast' && !spec.argv.includes('via') && !spec.argv.includes('scope');
+    const argv = global ? [...spec.argv, 'scope', 'global'] : spec.argv;
+    const text = argv.join(' ');
     if (out.includes(text)) t.note(s, inner, `the same ${kind} twice; kept once`);
     else out.push(text);
   }

@@ -93,16 +93,17 @@ describe('VIPs on other interfaces', () => {
     expect(events.filter((e) => !e.startsWith('prepare'))).toEqual(['add eth3 192.0.2.100', 'remove eth0 192.0.2.100', 'garp eth3 192.0.2.100']);
   });
 
-  it('a master puts its routes and rules in place after its VIPs, and takes them away before; a reload changes just what changed', async () => {
+  it('a master puts its routes and rules in place after its VIPs and their announcement, and takes them away before the VIPs; a reload changes just what changed', async () => {
     const extra = ', routes: ["10.9.0.0/16 via 192.0.2.254", "blackhole 10.8.0.0/16"], rules: ["from 192.0.2.100 table 100 priority 100"]';
     const { runner, clock, events } = master(instance(['192.0.2.100/24'], extra));
     runner.start();
     await clock.advanceTo(1000);
+    // The gratuitous ARP (and the first master advert) does not wait for the routes.
     expect(events.filter((e) => !e.startsWith('prepare'))).toEqual([
       'add eth0 192.0.2.100',
+      'garp eth0 192.0.2.100',
       'add route 10.9.0.0/16 via 192.0.2.254, blackhole 10.8.0.0/16',
       'add rule from 192.0.2.100 table 100 priority 100',
-      'garp eth0 192.0.2.100',
     ]);
     events.splice(0);
     runner.reconfigure(instance(['192.0.2.100/24'], ', routes: ["10.9.0.0/16 via 192.0.2.254", "10.7.0.0/16 via 192.0.2.253"], rules: ["from 192.0.2.100 table 100 priority 100"]'));
