@@ -113,12 +113,24 @@ export async function drainCommand(stateDir: string, server: string, drain: bool
   return 0;
 }
 
-/** The IPVS connections still being served (not closing): /proc/net/ip_vs_conn, header left out. */
+/**
+ * The IPVS connections this director still serves (not closing), from /proc/net/ip_vs_conn_sync
+ * (or /proc/net/ip_vs_conn, which has no Origin column). With the sync daemon, the table also
+ * holds the other directors' connections (Origin SYNC): those are not this director's to wait for.
+ */
 export function openConnections(procText: string): number {
-  return procText
-    .split('\n')
-    .slice(1)
-    .filter((line) => /\b(ESTABLISHED|SYN_RECV|SYN_SENT|UDP)\b/.test(line)).length;
+  const [header = '', ...lines] = procText.split('\n');
+  const origin = header.trim().split(/\s+/).indexOf('Origin');
+  return lines.filter((line) => /\b(ESTABLISHED|SYN_RECV|SYN_SENT|UDP)\b/.test(line) && (origin < 0 || line.trim().split(/\s+/)[origin] === 'LOCAL')).length;
+}
+
+/** The IPVS connection table, with each entry's origin where the kernel has it. */
+async function connectionTable(procFile?: string): Promise<string> {
+  for (const file of procFile ? [procFile] : ['/proc/net/ip_vs_conn_sync', '/proc/net/ip_vs_conn']) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) return text;
+  }
+  return '';
 }
 
 /**
@@ -126,7 +138,7 @@ export function openConnections(procText: string): number {
  * this waits for the connections still served to finish, up to `timeoutS`, and reports.
  * undrain-director: announced again.
  */
-export async function drainDirectorCommand(stateDir: string, drain: boolean, timeoutS: number, procFile = '/proc/net/ip_vs_conn'): Promise<number> {
+export async function drainDirectorCommand(stateDir: string, drain: boolean, timeoutS: number, procFile?: string): Promise<number> {
   const result = (await controlRequest(socketIn(stateDir), { command: drain ? 'drain-director' : 'undrain-director' })) as { cluster: ClusterStatus };
   if (result.cluster.lastError) console.error(`announce: ${result.cluster.lastError}`);
   if (!drain) {
@@ -135,10 +147,10 @@ export async function drainDirectorCommand(stateDir: string, drain: boolean, tim
   }
   console.log(`withdrawn: ${result.cluster.addresses.join(', ')}; waiting up to ${timeoutS} s for the connections to finish`);
   const start = Date.now();
-  let left = openConnections(await readFile(procFile, 'utf8').catch(() => ''));
+  let left = openConnections(await connectionTable(procFile));
   while (left > 0 && Date.now() - start < timeoutS * 1000) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    left = openConnections(await readFile(procFile, 'utf8').catch(() => ''));
+    left = openConnections(await connectionTable(procFile));
   }
   const seconds = ((Date.now() - start) / 1000).toFixed(1);
   if (left > 0) {
