@@ -86,6 +86,7 @@ export class Director {
       alerts: seams.alerts,
       dryRun: options.dryRun ?? false,
       ...(seams.fullnat ? { fullnat: seams.fullnat } : {}),
+      ...(seams.forwarding ? { forwarding: seams.forwarding } : {}),
       ...(seams.buildCheck ? { buildCheck: seams.buildCheck } : {}),
       ...(seams.random ? { random: seams.random } : {}),
       // A service's quorum moved: the instances' tracking and cluster mode's routes follow it.

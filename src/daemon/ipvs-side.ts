@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -44,7 +44,7 @@ export class IpvsSide {
 
   constructor(
     private readonly driver: IpvsDriver,
-    private readonly deps: { log: Logger; clock: Clock; dryRun: boolean; fullnat?: FullNat },
+    private readonly deps: { log: Logger; clock: Clock; dryRun: boolean; fullnat?: FullNat; forwarding?: () => Promise<boolean> },
   ) {}
 
   get active(): boolean {
@@ -76,9 +76,9 @@ export class IpvsSide {
    */
   async setFullNat(config: Config): Promise<void> {
     const { fullnat, dryRun, log } = this.deps;
-    // Without the fullnat seam this is not the system's kernel (the simulator): nothing to read.
-    if (dryRun || !fullnat) return;
+    if (dryRun) return;
     await this.checkForwarding(config);
+    if (!fullnat) return;
     const entries = fullNatEntries(config.virtual_services);
     try {
       const { command, rules, unrouted } = await fullnat.configure(entries);
@@ -100,7 +100,7 @@ export class IpvsSide {
   private async checkForwarding(config: Config): Promise<void> {
     const masq = (rs: { method: string } | undefined) => rs?.method === 'nat' || rs?.method === 'fullnat';
     const nat = config.virtual_services.some((vs) => vs.real_servers.some(masq) || masq(vs.sorry_server));
-    const forwarding = nat ? (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1')).trim() !== '0' : true;
+    const forwarding = nat && this.deps.forwarding ? await this.deps.forwarding() : true;
     this.forwardingOff = !forwarding;
     if (!forwarding) this.deps.log.error('IPVS: NAT services, but net.ipv4.ip_forward is 0: the real servers\' replies are dropped; set it to 1 (sysctl -w net.ipv4.ip_forward=1, and in /etc/sysctl.d/)');
   }

@@ -10,6 +10,7 @@ import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
 import { BirdAnnouncer } from '../net/bird.js';
 import type { RouteAnnouncer } from '../net/bird.js';
+import { kernelForwards } from '../net/forwarding.js';
 import { IptablesFullNat } from '../net/fullnat.js';
 import type { FullNat } from '../net/fullnat.js';
 import { IpVipManager } from '../net/vips.js';
@@ -68,6 +69,8 @@ export interface Seams {
   ipObjects?: IpObjects;
   /** Full NAT's source NAT rules (none in the simulator). */
   fullnat?: FullNat;
+  /** Whether the kernel forwards IPv4 (none in the simulator). */
+  forwarding?: () => Promise<boolean>;
   /** Virtual MAC interfaces (virtual_mac; none in the simulator, whose VIPs go on the named interface). */
   vmacs?: VirtualMacs;
   watchLinks(ifaces: string[], onChange: (iface: string, down: string | undefined) => void): LinkWatch;
@@ -94,6 +97,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     grace: new IptablesTakeoverGrace(),
     vmacs: new IpVirtualMacs(),
     fullnat: new IptablesFullNat(),
+    forwarding: kernelForwards,
     ipObjects: new IpCommandObjects(),
     routeAnnouncer: (bird) => new BirdAnnouncer(bird),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),

@@ -59,6 +59,8 @@ export interface ServicesDeps {
   dryRun: boolean;
   /** Full NAT's source NAT (none in the simulator). */
   fullnat?: FullNat;
+  /** Whether the kernel forwards (none in the simulator, whose kernel is not the system's). */
+  forwarding?: () => Promise<boolean>;
   buildCheck?: (spec: CheckSpec) => Promise<Checker>;
   random?: () => number;
   /** A service gained or lost its quorum: the instances' tracking changes. */
@@ -72,7 +74,7 @@ export class LocalServicesSide implements ServicesSide {
   private registry?: Promise<Registry>;
 
   constructor(private readonly deps: ServicesDeps) {
-    this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun, ...(deps.fullnat ? { fullnat: deps.fullnat } : {}) });
+    this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun, ...(deps.fullnat ? { fullnat: deps.fullnat } : {}), ...(deps.forwarding ? { forwarding: deps.forwarding } : {}) });
   }
 
   async start(config: Config): Promise<void> {

@@ -13,6 +13,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
 import { IpvsadmDriver } from '../ipvs/driver.js';
+import { kernelForwards } from '../net/forwarding.js';
 import { IptablesFullNat } from '../net/fullnat.js';
 import { SmtpAlerts } from '../observe/alerts.js';
 import { createLogger } from '../observe/log.js';
@@ -39,6 +40,7 @@ const side = new LocalServicesSide({
   store: new StateDir(data.stateDir),
   ipvs: new IpvsadmDriver(),
   fullnat: new IptablesFullNat(),
+  forwarding: kernelForwards,
   hooks: new HookRunner(),
   alerts: new SmtpAlerts(),
   dryRun: data.dryRun,

@@ -57,3 +57,33 @@ describe('the services side, asked for its status', () => {
     await side.stop();
   });
 });
+
+describe('a NAT service on a kernel that does not forward', () => {
+  const side = (forwards: boolean) =>
+    new LocalServicesSide({
+      log: pino({ level: 'silent' }),
+      clock: systemClock,
+      store: { readDrains: async () => [], writeDrains: async () => undefined },
+      ipvs,
+      hooks: { run: () => undefined, drain: async () => undefined },
+      alerts: { send: () => undefined, drain: async () => undefined },
+      dryRun: false,
+      buildCheck: async () => async () => ({ ok: true, message: 'up' }),
+      forwarding: async () => forwards,
+      onQuorum: () => undefined,
+    });
+
+  it('is said in status (its replies would be dropped), and not once the kernel forwards', async () => {
+    for (const [forwards, warning] of [
+      [false, 'NAT services, but net.ipv4.ip_forward is 0: their replies are dropped'],
+      [true, undefined],
+    ] as const) {
+      const s = side(forwards);
+      await s.start(config);
+      const status = JSON.parse(Buffer.from(await s.status()).toString('utf8')) as ServicesSnapshot;
+      expect((status.ipvs as { warning?: string } | null)?.warning).toBe(warning);
+      await s.stopChecks();
+      await s.stop();
+    }
+  });
+});
