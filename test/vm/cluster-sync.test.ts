@@ -84,15 +84,15 @@ describe('cluster mode with the sync daemon among all directors, and full NAT be
   });
 
   /*
-   * Full NAT's limit behind ECMP: a flow's source address is its director's, so the flows of a
-   * drained director cannot go on through another one (the real server does not know the new
-   * source). New connections and the other directors' flows are untouched. Reported in the
-   * README; judged here on what must hold.
+   * Full NAT's limit behind ECMP: a flow's source address is its director's, so a flow the
+   * routers move to another director breaks (the real server does not know the new source).
+   * That is every flow of the drained director, and some of the others too: the router's
+   * hash-threshold ECMP moves a share of the remaining flows between the surviving next hops
+   * when one goes. Reported in the README; judged here on what must hold: new connections.
    */
-  it('fullnat-drain under load: no new connection fails and the other directors\' flows survive', async () => {
+  it('fullnat-drain under load: no new connection fails', async () => {
     const r = (await RUN_DRILL['fullnat-drain'](c)) as Record<string, number | Record<string, number>>;
     printDrill(r);
     expect(r.newRequests).toMatchObject({ failed: 0 });
-    expect(r.survivedElsewhere).toBe(r.elsewhere);
   });
 });
