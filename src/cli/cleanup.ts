@@ -3,7 +3,7 @@ import { announceAddresses } from '../cluster/announce.js';
 import { parseConfig } from '../config/parse.js';
 import type { Config } from '../config/schema.js';
 import { BirdAnnouncer } from '../net/bird.js';
-import { instanceVips, parseVip, vipsByInterface } from '../config/vip.js';
+import { parseVip, staticAddressPlaces } from '../config/vip.js';
 import type { Vip } from '../config/vip.js';
 import { instanceRouting, staticRouting } from '../daemon/routing.js';
 import type { Routing } from '../daemon/routing.js';
@@ -39,7 +39,7 @@ export async function cleanupCommand(configFile: string, stateDir: string): Prom
     // Cluster mode: the dead daemon's routes are withdrawn first, then its addresses go.
     if (config.announce) for (const a of announceAddresses(config)) add(config.announce.interface, a);
     routing.push(staticRouting(config), ...config.instances.map(instanceRouting));
-    for (const { iface, vips } of vipsByInterface(instanceVips({ vips: config.static_addresses }), '')) for (const v of vips) add(iface, `${v.address}/${v.prefix}`);
+    for (const { iface, vips } of staticAddressPlaces(config)) for (const v of vips) add(iface, `${v.address}/${v.prefix}`);
     for (const inst of config.instances) {
       for (const { iface, vips } of vipPlaces(inst)) for (const v of vips) add(iface, `${v.address}/${v.prefix}`);
       const spec = virtualMacSpec(inst);

@@ -85,3 +85,8 @@ export function vipsByInterface<V extends InstanceVip>(vips: V[], home: string, 
   }
   return [...groups].filter(([, list]) => list.length).map(([iface, list]) => ({ iface, vips: list }));
 }
+
+/** The static addresses by interface (each has its `dev`: rules.ts). */
+export function staticAddressPlaces(config: { static_addresses: string[] }): { iface: string; vips: InstanceVip[] }[] {
+  return vipsByInterface(instanceVips({ vips: config.static_addresses }), '');
+}

@@ -5,7 +5,7 @@ import { instanceVips, vipText, vipsByInterface } from '../config/vip.js';
 import { vipInterface } from '../net/vmac.js';
 import type { Announcer } from '../net/garp.js';
 import type { IpObjects } from '../net/ip-objects.js';
-import { instanceRouting, sameSpecs } from './routing.js';
+import { instanceRouting, minusRouting, sameSpecs } from './routing.js';
 import type { Routing } from './routing.js';
 import type { VipManager } from '../net/vips.js';
 import type { Advert, AdvertKind, Auth } from '../vrrp/advert.js';
@@ -127,8 +127,8 @@ export class InstanceRunner {
     if (this.vipsHeld && !sameSpecs(routingBefore, this.routing)) {
       const now = this.routing;
       this.enqueue('change routes', async () => {
-        await this.removeRouting(minus(routingBefore, now));
-        await this.addRouting(minus(now, routingBefore));
+        await this.removeRouting(minusRouting(routingBefore, now));
+        await this.addRouting(minusRouting(now, routingBefore));
       });
     }
     const wasOn = new Map(before.flatMap((g) => g.vips.map((v) => [v.address, g.iface] as const)));
@@ -483,12 +483,6 @@ export function garpSettings(config: Config): GarpSettings {
     refreshRepeat: config.garp.refresh_repeat,
     spacingMs: config.garp.interval * 1000,
   };
-}
-
-/** What `a` has that `b` has not. */
-function minus(a: Routing, b: Routing): Routing {
-  const missing = (list: string[][], from: string[][]) => list.filter((s) => !from.some((o) => o.join(' ') === s.join(' ')));
-  return { routes: missing(a.routes, b.routes), rules: missing(a.rules, b.rules) };
 }
 
 /** VIPs with their interfaces, grouped by interface. */

@@ -23,3 +23,9 @@ export function staticRouting(config: Pick<Config, 'static_routes' | 'static_rul
 export function sameSpecs(a: Routing, b: Routing): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/** What `a` has that `b` has not. */
+export function minusRouting(a: Routing, b: Routing): Routing {
+  const missing = (list: string[][], from: string[][]) => list.filter((s) => !from.some((o) => o.join(' ') === s.join(' ')));
+  return { routes: missing(a.routes, b.routes), rules: missing(a.rules, b.rules) };
+}

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { instanceVips, vipsByInterface } from '../config/vip.js';
+import { staticAddressPlaces } from '../config/vip.js';
 import type { IpObjects } from '../net/ip-objects.js';
 import type { VipManager } from '../net/vips.js';
-import { instanceRouting, sameSpecs, staticRouting } from './routing.js';
+import { instanceRouting, minusRouting, sameSpecs, staticRouting } from './routing.js';
 
 /**
  * What a director holds from start to stop whatever its VRRP state (Keepalived's
@@ -49,7 +49,7 @@ export class StaticNetwork {
     const { objects, vips } = this.deps;
     const routing = staticRouting(config);
     await this.apply('static addresses', async () => {
-      for (const { iface, vips: list } of addresses(config)) await vips.add(iface, list);
+      for (const { iface, vips: list } of staticAddressPlaces(config)) await vips.add(iface, list);
     });
     if (!objects) return;
     await this.apply('static routes', () => objects.add('route', routing.routes));
@@ -59,17 +59,15 @@ export class StaticNetwork {
   /** Takes away what `before` held and `after` (if any) does not. */
   private async take(before: Config, after?: Config): Promise<void> {
     const { objects, vips } = this.deps;
-    const keep = after ? staticRouting(after) : { routes: [], rules: [] };
-    const gone = (list: string[][], kept: string[][]) => list.filter((s) => !kept.some((k) => k.join(' ') === s.join(' ')));
-    const was = staticRouting(before);
+    const gone = minusRouting(staticRouting(before), after ? staticRouting(after) : { routes: [], rules: [] });
     if (objects) {
-      await this.apply('static rules', () => objects.remove('rule', gone(was.rules, keep.rules)));
-      await this.apply('static routes', () => objects.remove('route', gone(was.routes, keep.routes)));
+      await this.apply('static rules', () => objects.remove('rule', gone.rules));
+      await this.apply('static routes', () => objects.remove('route', gone.routes));
     }
     const kept = new Set(after?.static_addresses ?? []);
     const removed = { ...before, static_addresses: before.static_addresses.filter((a) => !kept.has(a)) };
     await this.apply('static addresses', async () => {
-      for (const { iface, vips: list } of addresses(removed)) await vips.remove(iface, list);
+      for (const { iface, vips: list } of staticAddressPlaces(removed)) await vips.remove(iface, list);
     });
   }
 
@@ -81,9 +79,4 @@ export class StaticNetwork {
       this.deps.log.error({ err: (err as Error).message }, `${what}: ${(err as Error).message}`);
     }
   }
-}
-
-/** The static addresses by interface (each has its `dev`: rules.ts). */
-function addresses(config: Pick<Config, 'static_addresses'>) {
-  return vipsByInterface(instanceVips({ vips: config.static_addresses }), '');
 }
