@@ -152,17 +152,37 @@ async function directorLoss(c: ClusterLab) {
   return { drill: 'director-loss', director: value.director, routerDropMs: value.routerDropMs, ...flowFigures(load, before, value.director) };
 }
 
+/**
+ * A service's real servers in the kernel's order (`ipvsadm -Ln --nosort`: the order IPVS's Maglev
+ * table is built in), each with its weight.
+ */
+async function kernelServers(c: ClusterLab, director: string, vport: number): Promise<{ address: string; weight: number }[]> {
+  const out: { address: string; weight: number }[] = [];
+  let inService = false;
+  for (const line of (await c.inNs(director, ['ipvsadm', '-Ln', '--nosort'])).split('\n')) {
+    if (/^(TCP|UDP|FWM)\s/.test(line)) inService = line.includes(` ${CLUSTER_VIP}:${vport} `);
+    const m = /^\s+->\s+(\S+)\s+\S+\s+(\d+)/.exec(line);
+    if (inService && m) out.push({ address: m[1] as string, weight: Number(m[2]) });
+  }
+  return out;
+}
+
 async function realServer(c: ClusterLab) {
   const mapping = async () => JSON.parse(await c.inNs('client', [process.execPath, CLIENT, 'mapping', CLUSTER_VIP, '42000', '90'])) as Record<string, string>;
-  const lost = CLUSTER_SERVERS[2] as string;
-  const address = `198.51.100.${11 + CLUSTER_SERVERS.indexOf(lost)}:80`;
-  const inTables = async () => (await Promise.all(CLUSTER_DIRECTORS.map((d) => c.inNs(d, ['ipvsadm', '-Ln'])))).filter((t) => t.includes(address)).length;
+  const orders = async () => Promise.all(CLUSTER_DIRECTORS.map(async (d) => (await kernelServers(c, d, 80)).map((s) => s.address).join(' ')));
+  const orderBefore = await orders();
+  // The server at the end of the first director's list: added again, it would go to the head.
+  const address = (await kernelServers(c, CLUSTER_DIRECTORS[0] as string, 80)).at(-1)?.address as string;
+  const lost = CLUSTER_SERVERS[Number(address.split(/[.:]/)[3]) - 11] as string;
+  // Out of service: gone from the list, or in it at weight 0 (mh-fallback keeps its place).
+  const takingNew = async () => (await Promise.all(CLUSTER_DIRECTORS.map((d) => kernelServers(c, d, 80)))).filter((list) => list.some((s) => s.address === address && s.weight > 0)).length;
   const before = await mapping();
   c.servers.get(lost)?.process.kill('SIGUSR1');
-  await waitFor(`${lost} to leave every director's table`, async () => (await inTables()) === 0, CLUSTER_BOUND_MS, 100);
+  await waitFor(`${lost} to be out of service on every director`, async () => (await takingNew()) === 0, CLUSTER_BOUND_MS, 100);
   const after = await mapping();
   c.servers.get(lost)?.process.kill('SIGUSR2');
-  await waitFor(`${lost} to be back in every director's table`, async () => (await inTables()) === CLUSTER_DIRECTORS.length, CLUSTER_BOUND_MS, 100);
+  await waitFor(`${lost} to be back in service on every director`, async () => (await takingNew()) === CLUSTER_DIRECTORS.length, CLUSTER_BOUND_MS, 100);
+  const orderAfter = await orders();
   const ports = Object.keys(before);
   const changed = ports.filter((p) => before[p] !== after[p]);
   const onLost = ports.filter((p) => before[p] === lost);
@@ -175,6 +195,10 @@ async function realServer(c: ClusterLab) {
     changedNotOnLost: changed.filter((p) => before[p] !== lost).length,
     failedAfter: ports.filter((p) => after[p] === 'failed').length,
     changedShare: Math.round((changed.length / ports.length) * 1000) / 1000,
+    // Maglev's table follows the list's order: after the server is back, every director must
+    // list its servers as before, and all alike.
+    orderKept: orderAfter.filter((o, k) => o === orderBefore[k]).length,
+    ordersAlike: new Set(orderAfter).size === 1,
   };
 }
 
@@ -191,6 +215,7 @@ export function printDrill(r: Record<string, unknown>): void {
   console.log(`\n== ${r.drill}${r.director ? ` (${r.director})` : r.server ? ` (${r.server})` : ''}`);
   if (r.drill === 'real-server') {
     line(`${r.changedServer} of ${r.flows} flows changed real server (${r.onLostServer} were on ${r.server}; ${r.changedNotOnLost} others moved); ${r.failedAfter} failed after`);
+    line(`once ${r.server} was back, ${r.orderKept} of ${CLUSTER_DIRECTORS.length} directors listed the servers in the order they had before${r.ordersAlike ? ', all alike' : ', not all alike'}`);
     return;
   }
   const n = r.newRequests as { answered: number; failed: number };

@@ -2,7 +2,7 @@ import type { RealServerConfig, VirtualServiceConfig } from '../config/schema.js
 import { serviceName } from '../config/service-name.js';
 import type { ServiceView } from '../ipvs/desired.js';
 import type { ServerState } from './pool.js';
-import { healthyWeight, placeServer, quorumStep } from './pool.js';
+import { healthyWeight, keepsPlaceOnFailure, placeServer, quorumStep } from './pool.js';
 
 export interface ServiceEvaluation {
   name: string;
@@ -23,7 +23,8 @@ export function evaluateServices(
   previous: ReadonlyMap<string, boolean>,
 ): ServiceEvaluation[] {
   return services.map((vs) => {
-    const pool = vs.real_servers.map((rs) => ({ weight: rs.weight, inhibitOnFailure: rs.inhibit_on_failure ?? vs.inhibit_on_failure, state: stateOf(vs, rs) }));
+    const keepPlace = keepsPlaceOnFailure(vs);
+    const pool = vs.real_servers.map((rs) => ({ weight: rs.weight, keepOnFailure: keepPlace || (rs.inhibit_on_failure ?? vs.inhibit_on_failure), state: stateOf(vs, rs) }));
     const name = serviceName(vs);
     const weight = healthyWeight(pool);
     const up = quorumStep(previous.get(name), weight, vs.quorum, vs.quorum_hysteresis);

@@ -52,9 +52,17 @@ const ROUTE_KEYS: Record<string, Check> = {
 const ROUTE_ALIASES: Record<string, string> = { gw: 'via', preference: 'metric', priority: 'metric', protocol: 'proto' };
 const ROUTE_FLAGS = new Set(['onlink']);
 
-/** `[TYPE] [to] DEST|default [via GW] [dev IF] [src ADDR] [metric N] [table ID] [scope S] [proto P] [onlink] ...`. */
+/** A next hop of a multipath route: `nexthop [via GW] [dev IF] [weight N] [onlink]`, a gateway or a device at least. */
+const NEXTHOP_KEYS: Record<string, Check> = { via: address, dev: ROUTE_KEYS.dev as Check, weight: (v) => uint(256)(v) && v !== '0' };
+const NEXTHOP_ALIASES: Record<string, string> = { gw: 'via' };
+
+/**
+ * `[TYPE] [to] DEST|default [via GW] [dev IF] [src ADDR] [metric N] [table ID] [scope S] [proto P] [onlink] ...`,
+ * then, for a route through several gateways (ECMP), `nexthop ...` groups instead of `via`.
+ */
 export function parseRouteSpec(text: string): IpSpec | undefined {
-  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [head = '', ...hops] = ` ${text.trim()} `.split(/\snexthop(?=\s)/);
+  const words = head.trim().split(/\s+/).filter(Boolean);
   const argv: string[] = [];
   let i = 0;
   if (ROUTE_TYPES.has(words[i] ?? '')) argv.push(words[i++] as string);
@@ -62,7 +70,15 @@ export function parseRouteSpec(text: string): IpSpec | undefined {
   const dest = words[i++];
   if (dest === undefined || !(dest === 'default' || prefix(dest))) return undefined;
   argv.push(dest);
-  return keyValues(words.slice(i), ROUTE_KEYS, ROUTE_ALIASES, ROUTE_FLAGS, argv);
+  const route = keyValues(words.slice(i), ROUTE_KEYS, ROUTE_ALIASES, ROUTE_FLAGS, argv);
+  if (!route || !hops.length) return route;
+  if (route.argv.includes('via') || routeType(route.argv) !== 'unicast') return undefined;
+  for (const hop of hops) {
+    const nexthop = keyValues(hop.trim().split(/\s+/).filter(Boolean), NEXTHOP_KEYS, NEXTHOP_ALIASES, ROUTE_FLAGS, ['nexthop']);
+    if (!nexthop || !(nexthop.argv.includes('via') || nexthop.argv.includes('dev'))) return undefined;
+    route.argv.push(...nexthop.argv);
+  }
+  return route;
 }
 
 const RULE_KEYS: Record<string, Check> = {

@@ -3,6 +3,7 @@ import type { CheckConfig, Config } from './schema.js';
 import { serviceName } from './service-name.js';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import { parseInstanceVip } from './vip.js';
+import { keepsPlaceOnFailure } from '../check/pool.js';
 
 /** Rules across fields that JSON Schema cannot say. Errors refuse the config; warnings do not. */
 export function checkRules(config: Config): { errors: Problem[]; warnings: Problem[] } {
@@ -154,6 +155,14 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
         errors.push({ path: at('scheduler_flags', f), message: `${flag} is a flag of the ${flag.slice(0, 2)} scheduler, not of ${vs.scheduler}`, rule: 'scheduler-flag' });
       }
     });
+    if (config.announce && vs.scheduler === 'mh' && !keepsPlaceOnFailure(vs)) {
+      warnings.push({
+        path: at('scheduler_flags'),
+        message:
+          "without mh-fallback a failed real server leaves the kernel's list and comes back at its head; the Maglev table follows that order, so directors that saw different flaps pick different servers for some flows. Add mh-fallback: a failed server then stays in place at weight 0",
+        rule: 'mh-order',
+      });
+    }
     if (vs.persistence?.netmask && family === 6) {
       errors.push({ path: at('persistence', 'netmask'), message: 'an IPv4 netmask on an IPv6 service', rule: 'family' });
     }

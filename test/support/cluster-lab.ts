@@ -123,10 +123,10 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
             protocol: 'tcp',
             address: CLUSTER_VIP,
             port: 80,
-            ...(options.sync ? { scheduler: 'rr' } : { scheduler: 'mh', scheduler_flags: ['mh-port'] }),
-            // fall 2: one check lost to a loaded machine must not take a server out. A server that
-            // comes back is added at the end of that director's list, and IPVS's Maglev table
-            // depends on the list's order: after one such flap the directors disagree.
+            // mh-fallback: a failed server keeps its place in the kernel's list (weight 0), and
+            // the Maglev table, which follows that order, stays alike on every director.
+            ...(options.sync ? { scheduler: 'rr' } : { scheduler: 'mh', scheduler_flags: ['mh-port', 'mh-fallback'] }),
+            // fall 2: one check lost to a loaded machine must not take a server out.
             check: { type: 'tcp', interval: 1, timeout: 2, fall: 2 },
             real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: 80, method: 'dr' })),
           },
@@ -138,6 +138,7 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
                   address: CLUSTER_VIP,
                   port: CLUSTER_FULLNAT_PORT,
                   scheduler: 'mh',
+                  scheduler_flags: ['mh-fallback'],
                   check: { type: 'tcp', interval: 1, timeout: 2, fall: 2 },
                   real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: 80, method: 'fullnat' })),
                 },

@@ -133,5 +133,8 @@ describe('cluster mode on the real IPVS kernel: ECMP over three directors, Magle
     expect(r.changedServer).toBe(r.onLostServer);
     // expire_nodest_conn: a client port used again finds no stale entry to the lost server.
     expect(r.failedAfter).toBe(0);
+    // mh-fallback: the server kept its place in every director's list, so their tables agree.
+    expect(r.orderKept).toBe(3);
+    expect(r.ordersAlike).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importKeepalived } from '../../src/config/keepalived/import.js';
+import { IFNAME_PATTERN } from '../../src/config/vip.js';
 import { waitFor } from '../support/netns.js';
 import { TANDEM } from '../support/pair.js';
 
@@ -24,7 +25,24 @@ import { TANDEM } from '../support/pair.js';
  */
 
 const SAMPLES = '/usr/share/doc/keepalived/samples';
+/**
+ * Another folder of keepalived.conf files to run the same way, by hand (every file in it): the
+ * real configs from public repositories (test/corpus/keepalived-sources.md) are not ours to
+ * redistribute. `TANDEM_SIDE_BY_SIDE_DIR=DIR scripts/vm -- ... test/vm/keepalived-side-by-side.test.ts`
+ */
+const CORPUS = process.env.TANDEM_SIDE_BY_SIDE_DIR;
 const INTERFACES = ['eth0', 'eth0.1', 'eth1', 'eth2', 'eth3'];
+const IFNAME = new RegExp(IFNAME_PATTERN);
+
+/**
+ * The interfaces a file names (`interface X`, `dev X`, track_interface entries) besides the
+ * samples' own, so that a real config finds the interfaces it was written for.
+ */
+function interfacesOf(text: string): string[] {
+  const named = [...text.matchAll(/(?:^|\s)(?:interface|dev)\s+([^\s{}]+)/g)].map((m) => m[1] as string);
+  const tracked = [...text.matchAll(/track_interface\s*\{([^}]*)\}/g)].flatMap((m) => (m[1] as string).split('\n').map((l) => l.trim().split(/\s+/)[0] ?? ''));
+  return [...new Set([...INTERFACES, ...named, ...tracked])].filter((n) => IFNAME.test(n) && n !== 'lo' && n !== 'sink');
+}
 const SETTLE_MS = 60_000;
 
 type Addresses = Record<string, string[]>;
@@ -61,6 +79,7 @@ class Side {
   constructor(
     readonly name: 'keepalived' | 'tandem',
     prefix: string,
+    private readonly interfaces: string[],
   ) {
     this.ns = `${prefix}-${name}`;
   }
@@ -69,7 +88,8 @@ class Side {
     await sh(['ip', 'netns', 'add', this.ns]);
     const inNs = (args: string[]) => sh(['ip', '-n', this.ns, ...args]);
     await inNs(['link', 'set', 'lo', 'up']);
-    for (const [i, dev] of [...INTERFACES, 'sink'].entries()) {
+    for (const [i, dev] of [...this.interfaces, 'sink'].entries()) {
+      // eth0.1 and the like: a dummy may carry any name.
       await inNs(['link', 'add', dev, 'type', 'dummy']);
       // A dummy has neither multicast nor ARP by default; Keepalived disables an instance without them.
       await inNs(['link', 'set', dev, 'multicast', 'on', 'arp', 'on', 'up']);
@@ -146,6 +166,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-side-by-side-'));
   await writeFile(path.join(dir, 'script.sh'), '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+  await writeFile(path.join(dir, 'ok.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
 });
 
 afterAll(async () => {
@@ -159,11 +180,12 @@ afterAll(async () => {
  */
 const MISC_SCRIPT = '/usr/local/bin/script.sh';
 
-const files = (await readdir(SAMPLES).catch(() => [] as string[])).filter((f) => f.startsWith('keepalived.conf.')).sort();
+const SOURCE = CORPUS ?? SAMPLES;
+const files = (await readdir(SOURCE).catch(() => [] as string[])).filter((f) => CORPUS !== undefined || f.startsWith('keepalived.conf.')).sort();
 
-describe("Keepalived's samples, side by side with their import, on a real kernel", () => {
+describe(`${CORPUS ? CORPUS : "Keepalived's samples"}, side by side with their import, on a real kernel`, () => {
   it('has the samples (scripts/test installs keepalived)', () => {
-    expect(files.length, `${SAMPLES} holds no keepalived.conf.*: apt-get install keepalived`).toBeGreaterThanOrEqual(20);
+    expect(files.length, `${SOURCE} holds no keepalived.conf.*: apt-get install keepalived`).toBeGreaterThanOrEqual(CORPUS ? 1 : 20);
   });
 
   for (const file of files) {
@@ -171,13 +193,15 @@ describe("Keepalived's samples, side by side with their import, on a real kernel
     const { notRun } = expected;
     if (notRun) {
       it(`${file}: not run side by side (${notRun.keyword}: ${notRun.why}); the import says so`, async () => {
-        const imported = importKeepalived(await readFile(path.join(SAMPLES, file), 'utf8'), file, { configId: notRun.id });
+        const imported = importKeepalived(await readFile(path.join(SOURCE, file), 'utf8'), file, { configId: notRun.id });
         expect(imported.notes.filter((n) => n.kind === 'untranslated').map((n) => n.where)).toContain(notRun.keyword);
       });
       continue;
     }
     it(file, async () => {
-      const text = (await readFile(path.join(SAMPLES, file), 'utf8')).replaceAll(MISC_SCRIPT, path.join(dir, 'script.sh'));
+      const original = await readFile(path.join(SOURCE, file), 'utf8');
+      // A real config's health scripts are not here: both daemons run one that succeeds instead.
+      const text = CORPUS ? original.replace(/^(\s*(?:script|misc_path)\s+"?)[^\s"]+/gm, `$1${path.join(dir, 'ok.sh')}`) : original.replaceAll(MISC_SCRIPT, path.join(dir, 'script.sh'));
       const imported = importKeepalived(text, file, { configId: 'lb1' });
       expect(imported.problems).toEqual([]);
       const config = parse(imported.yaml) as Record<string, unknown>;
@@ -191,8 +215,9 @@ describe("Keepalived's samples, side by side with their import, on a real kernel
       await writeFile(confFile, text);
 
       const prefix = `sbs${process.pid % 10000}`;
-      const ka = new Side('keepalived', prefix);
-      const td = new Side('tandem', prefix);
+      const interfaces = interfacesOf(text);
+      const ka = new Side('keepalived', prefix, interfaces);
+      const td = new Side('tandem', prefix, interfaces);
       try {
         await ka.create();
         await td.create();

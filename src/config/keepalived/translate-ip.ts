@@ -20,6 +20,22 @@ function words(s: KStatement): string[] {
   return all;
 }
 
+/**
+ * Keepalived's older way to a route through two gateways, `via A or B`, as `ip route` writes it:
+ * `nexthop via A nexthop via B` at the end. Keepalived keeps the first `or` only. Undefined if
+ * no gateway comes before the `or`.
+ */
+function orAsNexthops(all: string[]): string[] | undefined {
+  const or = all.indexOf('or');
+  const via = all.findIndex((w, k) => k < or && (w === 'via' || w === 'gw'));
+  const second = all[or + 1];
+  if (via < 0 || all[via + 1] === undefined || second === undefined) return undefined;
+  // Every `or` and the address after it go, as do the first gateway's words.
+  const dropped = new Set([via, via + 1, ...all.flatMap((w, k) => (w === 'or' ? [k, k + 1] : []))]);
+  const head = all.filter((_, k) => !dropped.has(k));
+  return [...head, 'nexthop', 'via', all[via + 1] as string, 'nexthop', 'via', second];
+}
+
 /** A word written as an IPv4 address or prefix that is none (`192.168.100./24`). */
 function looksLikeBadAddress(w: string): boolean {
   return /^[\d.]+(\/\d+)?$/.test(w) && w.includes('.') && !isVip(w);
@@ -34,11 +50,13 @@ export function translateIpList(t: Reporter, block: KStatement, where: string, k
       t.untranslated(s, inner, `track_group (the ${kind} held while a group of interfaces is up)`);
       continue;
     }
-    if (kind === 'route' && all.includes('or')) {
-      t.untranslated(s, inner, 'a route through several gateways (`or`)');
+    const multipath = kind === 'route' && all.includes('or') ? orAsNexthops(all) : all;
+    if (!multipath) {
+      t.untranslated(s, inner, 'a route through several gateways (`or`) without a `via` before it');
       continue;
     }
-    const kept = all.filter((w) => !TRACKING.has(w));
+    if (multipath !== all && all.filter((w) => w === 'or').length > 1) t.note(s, inner, 'only the first `or` kept, as Keepalived does', 'warning');
+    const kept = multipath.filter((w) => !TRACKING.has(w));
     if (kept.length < all.length) t.note(s, inner, 'no_track dropped: tandem does not watch its routes and rules for deletion');
     const spec = (kind === 'route' ? parseRouteSpec : parseRuleSpec)(kept.join(' '));
     const broken = kept.find(looksLikeBadAddress);

@@ -17,8 +17,28 @@ describe('placing servers', () => {
     ['failed, inhibit_on_failure', down, true, { include: true, weight: 0 }],
     ['drained', { healthy: true, drained: true }, false, { include: true, weight: 0 }],
     ['dynamic weight', { healthy: true, drained: false, weight: 9 }, false, { include: true, weight: 9 }],
-  ] as const)('%s', (_name, state, inhibitOnFailure, want) => {
-    expect(placeServer({ weight: 5, inhibitOnFailure, state })).toEqual(want);
+  ] as const)('%s', (_name, state, keepOnFailure, want) => {
+    expect(placeServer({ weight: 5, keepOnFailure, state })).toEqual(want);
+  });
+
+  it('keeps a failed server of a Maglev service with mh-fallback in place at weight 0, and only then', () => {
+    const service = (scheduler: string, flags: string[]) => `auth: none
+virtual_services:
+  - { protocol: tcp, address: 192.0.2.10, port: 80, scheduler: ${scheduler}, scheduler_flags: [${flags.join(', ')}],
+      real_servers: [{ address: 10.0.0.1, port: 80 }, { address: 10.0.0.2, port: 80 }] }
+`;
+    const placements = (scheduler: string, flags: string[]) => {
+      const { config } = parseConfig(service(scheduler, flags), 'pool.yaml');
+      const [evaluation] = evaluateServices(config.virtual_services, (_vs, rs) => (rs.address === '10.0.0.1' ? down : up), new Map());
+      return evaluation?.view.placements;
+    };
+    const kept = [{ include: true, weight: 0 }, { include: true, weight: 1 }];
+    const removed = [{ include: false, weight: 0 }, { include: true, weight: 1 }];
+    expect(placements('mh', ['mh-fallback'])).toEqual(kept);
+    expect(placements('mh', ['mh-port', 'flag-1'])).toEqual(kept);
+    expect(placements('mh', ['mh-port'])).toEqual(removed);
+    expect(placements('sh', ['sh-fallback'])).toEqual(removed);
+    expect(placements('wlc', [])).toEqual(removed);
   });
 
   it('applies quorum with hysteresis', () => {

@@ -55,4 +55,18 @@ virtual_services:
     );
     expect(parsed.warnings.map((w) => w.message)).toEqual(['no virtual service on 203.0.113.7: it is announced whatever the health of the real servers']);
   });
+
+  it('warns of a Maglev service without mh-fallback: a flap would reorder its servers on one director', () => {
+    const warnings = (flags: string) =>
+      parseConfig(
+        `auth: none
+announce: { bird: { file: /etc/bird/tandem.conf } }
+virtual_services:
+  - { protocol: tcp, address: 203.0.113.100, port: 80, scheduler: mh, scheduler_flags: [${flags}], real_servers: [{ address: 198.51.100.11, port: 80, method: dr }] }
+`,
+        't.yaml',
+      ).warnings.map((w) => `${w.line}: ${w.message.split(';')[0]}`);
+    expect(warnings('mh-port')).toEqual(["4: without mh-fallback a failed real server leaves the kernel's list and comes back at its head"]);
+    expect(warnings('mh-port, mh-fallback')).toEqual([]);
+  });
 });

@@ -9,6 +9,13 @@ describe('a route in ip route words', () => {
     expect(parseRouteSpec('blackhole 192.168.114.0/24')?.argv).toEqual(['blackhole', '192.168.114.0/24']);
     expect(parseRouteSpec('default via 2001:db8::1 dev eth0 metric 10 proto static onlink')?.argv).toEqual(['default', 'via', '2001:db8::1', 'dev', 'eth0', 'metric', '10', 'proto', 'static', 'onlink']);
     expect(parseRouteSpec('10.1.0.0/16 dev eth1 src 10.0.0.5 scope link table vips')?.argv).toEqual(['10.1.0.0/16', 'dev', 'eth1', 'src', '10.0.0.5', 'scope', 'link', 'table', 'vips']);
+
+  });
+
+  it('takes a route through several gateways as nexthop groups', () => {
+    expect(parseRouteSpec('192.168.113.0/24 table 5 nexthop via 192.168.100.252 nexthop gw 192.168.100.253 dev eth1 weight 2 onlink')?.argv).toEqual(
+      ['192.168.113.0/24', 'table', '5', 'nexthop', 'via', '192.168.100.252', 'nexthop', 'via', '192.168.100.253', 'dev', 'eth1', 'weight', '2', 'onlink'],
+    );
   });
 
   it('refuses words ip would read otherwise, values of the wrong kind and repeated keys', () => {
@@ -26,6 +33,13 @@ describe('a route in ip route words', () => {
       '10.0.0.0/8 toString x',
       '10.0.0.0/8 table $(id)',
       '10.0.0.0/8\nroute flush all',
+      '10.0.0.0/8 nexthop',
+      '10.0.0.0/8 nexthop weight 2',
+      '10.0.0.0/8 via 10.0.0.1 nexthop via 10.0.0.2',
+      'blackhole 10.0.0.0/8 nexthop via 10.0.0.2',
+      '10.0.0.0/8 nexthop via 10.0.0.1 weight 0',
+      '10.0.0.0/8 nexthop via 10.0.0.1 metric 5',
+      '10.0.0.0/8 nexthop via 10.0.0.1 via 10.0.0.2',
     ]) {
       expect(parseRouteSpec(bad), bad).toBeUndefined();
     }

@@ -414,6 +414,8 @@ static_routes {
  src 10.99.0.1 to 10.98.0.0/24 via 10.99.0.254 dev eth0
  10.97.0.0/24 via 10.99.0.254 or 10.99.0.253
  10.96.0.0/24 dev eth1
+ 10.95.0.0/24 dev eth0 gw 10.99.0.254 or 10.99.0.253 or 10.99.0.252 table 7
+ 10.94.0.0/24 or 10.99.0.253
 }
 static_rules {
  from 10.99.0.0/24 table 1 preference 10
@@ -438,17 +440,24 @@ vrrp_instance A {
     expect(r.problems).toEqual([]);
     expect(r.config.static_addresses).toEqual(['10.99.0.1/24 dev eth0', '10.99.0.2/24 dev eth1']);
     // Without a gateway, Keepalived's route has scope global, where `ip route` would say link.
-    expect(r.config.static_routes).toEqual(['10.98.0.0/24 via 10.99.0.254 dev eth0 src 10.99.0.1', '10.96.0.0/24 dev eth1 scope global']);
+    expect(r.config.static_routes).toEqual([
+      '10.98.0.0/24 via 10.99.0.254 dev eth0 src 10.99.0.1',
+      // `or`: the route through two gateways, as ip route writes it; Keepalived keeps the first `or` only.
+      '10.97.0.0/24 nexthop via 10.99.0.254 nexthop via 10.99.0.253',
+      '10.96.0.0/24 dev eth1 scope global',
+      '10.95.0.0/24 dev eth0 table 7 nexthop via 10.99.0.254 nexthop via 10.99.0.253',
+    ]);
     expect(r.config.static_rules).toEqual(['from 10.99.0.0/24 table 1 priority 10']);
     expect(r.config.instances[0].routes).toEqual(['0.0.0.0/0 via 192.0.2.254 table 100', 'blackhole 198.51.100.0/24']);
     expect(r.config.instances[0].rules).toEqual(['from 192.0.2.5 table 100']);
     expect(r.notes).toEqual(
       expect.arrayContaining([
         'k.conf:2: differs: static_ipaddress > 10.99.0.1/24: options dropped: scope link',
-        'k.conf:7: not translated: static_routes > 10.97.0.0/24: a route through several gateways (`or`)',
-        'k.conf:12: warning: static_rules > to: Keepalived refuses the address "10.99.0./24" and skips the rule; so does this import',
-        'k.conf:21: note: vrrp_instance A > virtual_routes > 0.0.0.0/0: no_track dropped: tandem does not watch its routes and rules for deletion',
-        'k.conf:23: not translated: vrrp_instance A > virtual_routes > 198.51.100.0/24: track_group (the route held while a group of interfaces is up)',
+        'k.conf:9: warning: static_routes > 10.95.0.0/24: only the first `or` kept, as Keepalived does',
+        'k.conf:10: not translated: static_routes > 10.94.0.0/24: a route through several gateways (`or`) without a `via` before it',
+        'k.conf:14: warning: static_rules > to: Keepalived refuses the address "10.99.0./24" and skips the rule; so does this import',
+        'k.conf:23: note: vrrp_instance A > virtual_routes > 0.0.0.0/0: no_track dropped: tandem does not watch its routes and rules for deletion',
+        'k.conf:25: not translated: vrrp_instance A > virtual_routes > 198.51.100.0/24: track_group (the route held while a group of interfaces is up)',
       ]),
     );
   });
