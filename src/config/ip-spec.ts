@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { IFNAME_PATTERN } from './vip.js';
+import { IFNAME_PATTERN, isScope } from './vip.js';
 
 /*
  * Routes and policy rules an operator asks tandem to keep (Keepalived's virtual_routes,
@@ -38,7 +38,7 @@ const ROUTE_KEYS: Record<string, Check> = {
   src: address,
   metric: U32,
   table,
-  scope: (v) => ['host', 'link', 'global', 'site', 'nowhere'].includes(v) || uint(255)(v),
+  scope: isScope,
   proto: word,
   mtu: U32,
   advmss: U32,

@@ -14,6 +14,13 @@ export interface InstanceVip extends Vip {
   dev?: string;
   /** False with `no_track`: the VIP's own interface going down does not fault the instance. */
   track: boolean;
+  /** `scope S`: the address's scope (host, link, site, global or a number); the kernel's (global) otherwise. */
+  scope?: string;
+}
+
+/** An address's or a route's scope as `ip` takes it. */
+export function isScope(v: string): boolean {
+  return ['host', 'link', 'global', 'site', 'nowhere'].includes(v) || (/^\d{1,3}$/.test(v) && Number(v) <= 255);
 }
 
 /** An interface name as the config schema takes it (see `ifname` in schema.ts). */
@@ -39,8 +46,8 @@ export function isVip(text: string): boolean {
 
 /**
  * An instance's VIP as the config writes it, in `ip address`'s words: `ADDRESS[/PREFIX]`,
- * then `dev IF` to hold it on another interface than the instance's, and `no_track` so that
- * that interface going down does not fault the instance (both as Keepalived's
+ * then `dev IF` to hold it on another interface than the instance's, `scope S`, and
+ * `no_track` so that that interface going down does not fault the instance (as Keepalived's
  * virtual_ipaddress). Undefined when it is not that.
  */
 export function parseInstanceVip(text: string): InstanceVip | undefined {
@@ -51,6 +58,7 @@ export function parseInstanceVip(text: string): InstanceVip | undefined {
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (word === 'dev' && out.dev === undefined && IFNAME.test(words[i + 1] ?? '')) out.dev = words[++i];
+    else if (word === 'scope' && out.scope === undefined && isScope(words[i + 1] ?? '')) out.scope = words[++i];
     else if (word === 'no_track' && out.track) out.track = false;
     else return undefined;
   }

@@ -131,6 +131,11 @@ export class Director {
     return this.loaded.auth;
   }
 
+  /** Each instance's advert source now, by name (a reload keeps them where it can). */
+  advertSources(): Map<string, string> {
+    return new Map(this.runners.all().map((r) => [r.name, r.address]));
+  }
+
   /** Opens the transport and creates the instances in INIT; removes VIPs an earlier run left. */
   static async open(loaded: Pick<LoadedConfig, 'config' | 'auth'>, options: DirectorOptions): Promise<Director> {
     const director = new Director(loaded, options);

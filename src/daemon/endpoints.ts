@@ -2,6 +2,7 @@ import type { Config, InstanceConfig } from '../config/schema.js';
 import { instanceVips } from '../config/vip.js';
 import { canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import type { Seams } from './seams.js';
+import { announceAddresses } from '../cluster/announce.js';
 
 /** Where the adverts of a config leave from: each instance's source, and where to join the group. */
 export interface Endpoints {
@@ -12,24 +13,37 @@ export interface Endpoints {
   joinOn: string[];
 }
 
-/** Each instance's advert source (the interfaces are read once), the senders and the joins. */
-export function advertEndpoints(config: Config, addresses: Seams['addresses']): Endpoints {
-  const byInstance = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst, addresses)]));
+/**
+ * Each instance's advert source (the interfaces are read once), the senders and the joins.
+ * `current`: the sources the instances use now (a reload), kept while still right.
+ */
+export function advertEndpoints(config: Config, addresses: Seams['addresses'], current: ReadonlyMap<string, string> = new Map()): Endpoints {
+  const held = heldAddresses(config);
+  const byInstance = new Map(config.instances.map((inst) => [inst.name, sourceAddress(inst, addresses, held, current.get(inst.name))]));
   const multicast = config.instances.filter((i) => !i.unicast_peers?.length).map((i) => byInstance.get(i.name) as string);
   return { byInstance, sources: [...new Set(byInstance.values())], joinOn: [...new Set(multicast)] };
 }
 
+/** Addresses tandem itself puts on interfaces (VIPs, static addresses, cluster addresses): never a source. */
+function heldAddresses(config: Config): Set<string> {
+  const vips = [...config.instances.flatMap(instanceVips), ...instanceVips({ vips: config.static_addresses })].map((v) => v.address);
+  return new Set([...vips, ...(config.announce ? announceAddresses(config) : [])]);
+}
+
 /**
  * The instance's advert source: configured, or the interface's first IPv4 address that is not
- * a VIP, or on an IPv6-only link its first global (or unique local) IPv6 address that is not.
- * Link-local IPv6 addresses are not used: a socket bound to one needs its zone in every call.
+ * an address tandem holds, or on an IPv6-only link its first global (or unique local) IPv6
+ * address that is not. Link-local IPv6 addresses are not used: a socket bound to one needs its
+ * zone in every call. The source in use is kept while it is still such an address: the kernel
+ * lists a link-scope address before global ones, so one added since start (a static address,
+ * an operator's) would otherwise move the instance's adverts at a reload.
  */
-function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses']): string {
+function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses'], held: Set<string>, current: string | undefined): string {
   // Canonical text: our own adverts come back with the sender as the decoder writes it.
   if (inst.source_address) return canonicalAddress(inst.source_address);
-  const vips = new Set(instanceVips(inst).map((v) => v.address));
-  const own = addresses(inst.interface).filter((a) => !vips.has(a.address));
-  const found = own.find((a) => a.family === 4) ?? own.find((a) => a.family === 6 && !isLinkLocal6(a.address));
+  const own = addresses(inst.interface).filter((a) => !held.has(a.address));
+  const usable = own.filter((a) => a.family === 4 || !isLinkLocal6(a.address));
+  const found = usable.find((a) => a.address === current) ?? usable.find((a) => a.family === 4) ?? usable[0];
   if (!found) {
     throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 or global IPv6 address of its own; add one or set source_address`);
   }

@@ -112,7 +112,7 @@ export class Reloader {
     this.pendingRestart = diff.needsRestart;
     let plan;
     try {
-      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses), !sameKey(this.director.auth, next.auth));
+      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses, this.director.advertSources()), !sameKey(this.director.auth, next.auth));
     } catch (err) {
       throw this.refused(trigger, started, (err as Error).message, diff.summary);
     }

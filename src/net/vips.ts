@@ -5,7 +5,8 @@ import type { Warm } from './warm.js';
 
 /** The seam between an instance and the interface addresses it owns. */
 export interface VipManager {
-  add(iface: string, vips: Vip[]): Promise<void>;
+  /** `scope`: the address's scope, where the config gives one (the schema has checked it). */
+  add(iface: string, vips: (Vip & { scope?: string })[]): Promise<void>;
   remove(iface: string, vips: Vip[]): Promise<void>;
   /** Addresses currently on the interface, canonical text with prefix. */
   list(iface: string): Promise<Vip[]>;
@@ -29,9 +30,9 @@ const ABSENT = /Cannot assign requested address|Address not found|No such device
 export class IpVipManager implements VipManager {
   private readonly warm = new Map<string, Warm>();
 
-  async add(iface: string, vips: Vip[]): Promise<void> {
+  async add(iface: string, vips: (Vip & { scope?: string })[]): Promise<void> {
     // nodad: an IPv6 VIP must be usable at once, not after duplicate address detection.
-    const lines = vips.map((v) => `address replace ${v.address}/${v.prefix} dev ${iface}${v.family === 6 ? ' nodad' : ''}\n`);
+    const lines = vips.map((v) => `address replace ${v.address}/${v.prefix} dev ${iface}${v.scope ? ` scope ${v.scope}` : ''}${v.family === 6 ? ' nodad' : ''}\n`);
     await this.warmFor('add', iface).fire(lines.join(''));
   }
 

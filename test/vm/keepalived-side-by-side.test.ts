@@ -58,12 +58,6 @@ interface Expected {
 type State = Addresses & { routing: string[] };
 
 const EXPECTED: Record<string, Expected> = {
-  'keepalived.conf.vrrp.routes': {
-    differs: {
-      why: 'a route through two gateways (`or`) is not translated (the import reports it): Keepalived adds it, tandem does not',
-      change: (k) => ({ ...k, routing: k.routing.filter((r) => r !== 'route 192.168.113.0/24') }),
-    },
-  },
   // Its directors are `-i high` and `-i low`; each moves Keepalived into a namespace of its own.
   'keepalived.conf.conditional_conf': { notRun: { keyword: 'net_namespace', why: 'Keepalived moves itself into a namespace of its own, which tandem does not', id: 'high' } },
 };

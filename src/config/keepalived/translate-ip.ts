@@ -1,5 +1,5 @@
 import { parseRouteSpec, parseRuleSpec, routeType } from '../ip-spec.js';
-import { isVip } from '../vip.js';
+import { isScope, isVip } from '../vip.js';
 import type { KStatement } from './parse.js';
 import type { Reporter } from './report.js';
 
@@ -79,7 +79,7 @@ export function translateIpList(t: Reporter, block: KStatement, where: string, k
   return out;
 }
 
-/** static_ipaddress: `ADDRESS[/PREFIX] dev IF` each; other address options are dropped (differs). */
+/** static_ipaddress: `ADDRESS[/PREFIX] dev IF [scope S]` each; other address options are dropped (differs). */
 export function translateStaticAddresses(t: Reporter, block: KStatement, defaultInterface: string | undefined): string[] {
   const out: string[] = [];
   for (const s of block.children ?? []) {
@@ -96,13 +96,13 @@ export function translateStaticAddresses(t: Reporter, block: KStatement, default
     if (options.label) t.note(s, block.keyword, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
     const dropped = options.known.filter((o) => !TRACKING.has(o));
     if (dropped.length) t.differs(s, block.keyword, `options dropped: ${dropped.join(' ')}`);
-    const text = `${s.keyword} dev ${dev}`;
+    const text = `${s.keyword} dev ${dev}${options.scope ? ` scope ${options.scope}` : ''}`;
     if (!out.includes(text)) out.push(text);
   }
   return out;
 }
 
-/** Address options Keepalived knows on a virtual_ipaddress line (besides dev and label), and whether each takes a value. */
+/** Address options Keepalived knows on a virtual_ipaddress line (besides dev, label and a scope tandem takes), and whether each takes a value. */
 const VIP_OPTIONS: Record<string, boolean> = {
   scope: true,
   brd: true,
@@ -119,12 +119,13 @@ const VIP_OPTIONS: Record<string, boolean> = {
   no_track: false,
 };
 
-/** The options of a virtual_ipaddress line: `dev IF`, `label L`, the others Keepalived knows (with their values), and words it does not. */
-export function vipOptions(args: string[]): { dev?: string; label?: string; known: string[]; unknown: string[] } {
-  const out: { dev?: string; label?: string; known: string[]; unknown: string[] } = { known: [], unknown: [] };
+/** The options of a virtual_ipaddress line: `dev IF`, `label L`, `scope S`, the others Keepalived knows (with their values), and words it does not. */
+export function vipOptions(args: string[]): { dev?: string; label?: string; scope?: string; known: string[]; unknown: string[] } {
+  const out: { dev?: string; label?: string; scope?: string; known: string[]; unknown: string[] } = { known: [], unknown: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === 'dev') out.dev = args[++i];
+    else if (a === 'scope' && isScope(args[i + 1] ?? '')) out.scope = args[++i];
     else if (a === 'label') out.label = args[++i];
     else if (!(a in VIP_OPTIONS)) out.unknown.push(a);
     else {

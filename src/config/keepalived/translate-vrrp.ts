@@ -425,7 +425,7 @@ export class VrrpTranslator {
         continue;
       }
       seen.add(address);
-      out.push([v.keyword, ...(elsewhere ? ['dev', options.dev] : []), ...(noTrack && elsewhere ? ['no_track'] : [])].join(' '));
+      out.push([v.keyword, ...(elsewhere ? ['dev', options.dev] : []), ...(options.scope ? ['scope', options.scope] : []), ...(noTrack && elsewhere ? ['no_track'] : [])].join(' '));
     }
     return out;
   }

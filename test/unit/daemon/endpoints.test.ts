@@ -11,6 +11,29 @@ describe('advert endpoints', () => {
     expect(e).toEqual({ byInstance: new Map([['VI_1', '192.0.2.1']]), sources: ['192.0.2.1'], joinOn: ['192.0.2.1'] });
   });
 
+  it("never takes an address tandem holds: another instance's VIP, a static address", () => {
+    const two = parseConfig(
+      `auth: none
+static_addresses: [10.99.0.2/32 dev eth0 scope link]
+instances:
+  - { name: A, interface: eth0, vrid: 51, priority: 100, vips: [192.0.2.100/24] }
+  - { name: B, interface: eth0, vrid: 52, priority: 100, vips: [192.0.2.101/24] }
+`,
+      't.yaml',
+    ).config;
+    // The kernel lists a link-scope address first, and A's VIP before the interface's own.
+    const e = advertEndpoints(two, on('10.99.0.2', '192.0.2.100', '192.0.2.1'));
+    expect([...e.byInstance]).toEqual([['A', '192.0.2.1'], ['B', '192.0.2.1']]);
+  });
+
+  it('keeps the source in use at a reload while it is still on the interface', () => {
+    const c = config('preempt: true');
+    expect(advertEndpoints(c, on('192.0.2.7', '192.0.2.1'), new Map([['VI_1', '192.0.2.1']])).sources).toEqual(['192.0.2.1']);
+    expect(advertEndpoints(c, on('192.0.2.7', '192.0.2.1'), new Map([['VI_1', '192.0.2.9']])).sources).toEqual(['192.0.2.7']);
+    // A source that became one of the config's VIPs is not kept.
+    expect(advertEndpoints(c, on('192.0.2.100', '192.0.2.1'), new Map([['VI_1', '192.0.2.100']])).sources).toEqual(['192.0.2.1']);
+  });
+
   it('on an IPv6-only link, takes a global IPv6 address, never the link-local one', () => {
     expect(advertEndpoints(config('preempt: true'), on('fe80::1', '2001:db8::1')).sources).toEqual(['2001:db8::1']);
   });
