@@ -86,7 +86,7 @@ const instance = {
       type: 'string',
       format: 'ip',
       description:
-        "Our address for the adverts and the tie-break; default: the interface's first IPv4 address (on an IPv6-only link, its first global IPv6 address). An IPv6 source advertises over IPv6 (`transport.multicast_group6`).",
+        "Our address for the adverts and the tie-break; default: the interface's first IPv4 address (on an IPv6-only link, its first global IPv6 address) that is none of the config's VIPs, static addresses or cluster addresses, kept across reloads while it is still there. An IPv6 source advertises over IPv6 (`transport.multicast_group6`).",
     },
     unicast_peers: {
       type: 'array',
@@ -101,7 +101,7 @@ const instance = {
       uniqueItems: true,
       items: { type: 'string', format: 'instance-vip' },
       description:
-        "Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6, on the instance's interface (or its virtual MAC). `ADDRESS/PREFIX dev IFNAME` holds one on another interface (its gratuitous ARP leaves there too), and that interface going down faults the instance, as its own does, unless the VIP ends with `no_track` (Keepalived's virtual_ipaddress `dev` and `no_track`). An instance without VIPs only elects (for its notify hooks and alerts).",
+        "Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6, on the instance's interface (or its virtual MAC). `ADDRESS/PREFIX dev IFNAME` holds one on another interface (its gratuitous ARP leaves there too), and that interface going down faults the instance, as its own does, unless the VIP ends with `no_track` (Keepalived's virtual_ipaddress `dev` and `no_track`). `scope S` (host, link, site, global or a number) gives the address a scope other than global; a reload that changes only a VIP's scope applies it at the next takeover (changing it in place would take the address away). An instance without VIPs only elects (for its notify hooks and alerts).",
     },
     virtual_mac: {
       type: 'boolean',
@@ -184,7 +184,7 @@ const instance = {
       uniqueItems: true,
       items: { type: 'string', format: 'route' },
       description:
-        "Routes the master holds with its VIPs (Keepalived: virtual_routes), in `ip route` words: `[TYPE] DEST|default [via GW] [dev IF] [src ADDR] [metric N] [table ID] [scope S] [proto P] [onlink]`. Put in place (`ip route replace`) once the VIPs are up, taken away before they go.",
+        "Routes the master holds with its VIPs (Keepalived: virtual_routes), in `ip route` words: `[TYPE] DEST|default [via GW] [dev IF] [src ADDR] [metric N] [table ID] [scope S] [proto P] [onlink]`; a route through several gateways gives `nexthop [via GW] [dev IF] [weight N] [onlink]` groups instead of `via` (Keepalived's `or`). Put in place (`ip route replace`) once the VIPs are up, taken away before they go.",
     },
     rules: {
       type: 'array',
@@ -398,7 +398,8 @@ const virtualService = {
       default: [],
       uniqueItems: true,
       items: { enum: ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port', 'flag-1', 'flag-2', 'flag-3'] },
-      description: 'Scheduler flags (ipvsadm -b): sh-fallback, sh-port for sh; mh-fallback, mh-port for mh.',
+      description:
+        "Scheduler flags (ipvsadm -b): sh-fallback, sh-port for sh; mh-fallback, mh-port for mh. With mh and mh-fallback a failed real server stays in the kernel's list at weight 0 instead of leaving it: Maglev's table follows the list's order, so it stays alike on every director, and mh-fallback sends only that server's flows elsewhere.",
     },
     persistence: {
       type: 'object',
@@ -520,7 +521,7 @@ export const configSchema = {
       default: [],
       uniqueItems: true,
       items: { type: 'string', format: 'instance-vip' },
-      description: "Addresses this director holds from start to stop, whatever its VRRP state (Keepalived: static_ipaddress): `ADDRESS/PREFIX dev IF`.",
+      description: "Addresses this director holds from start to stop, whatever its VRRP state (Keepalived: static_ipaddress): `ADDRESS/PREFIX dev IF [scope S]`.",
     },
     files: {
       type: 'object',
