@@ -101,7 +101,7 @@ const instance = {
       uniqueItems: true,
       items: { type: 'string', format: 'instance-vip' },
       description:
-        "Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6, on the instance's interface (or its virtual MAC). `ADDRESS/PREFIX dev IFNAME` holds one on another interface (its gratuitous ARP leaves there too), and that interface going down faults the instance, as its own does, unless the VIP ends with `no_track` (Keepalived's virtual_ipaddress `dev` and `no_track`). `scope S` (host, link, site, global or a number) gives the address a scope other than global; a reload that changes only a VIP's scope applies it at the next takeover (changing it in place would take the address away). An instance without VIPs only elects (for its notify hooks and alerts).",
+        "Virtual addresses held by the master: `ADDRESS` or `ADDRESS/PREFIX` (default /32, /128), IPv4 or IPv6, on the instance's interface (or its virtual MAC). `ADDRESS/PREFIX dev IFNAME` holds one on another interface (its gratuitous ARP leaves there too), and that interface going down faults the instance, as its own does, unless the VIP ends with `no_track` (Keepalived's virtual_ipaddress `dev` and `no_track`). `scope S` (host, link, site, global or a number) gives the address a scope other than global, and `brd B` (IPv4: an address, `+` or `-`, as `ip address` takes it) a broadcast address; a reload that changes only these applies them at the next takeover (changing them in place would take the address away). An instance without VIPs only elects (for its notify hooks and alerts).",
     },
     virtual_mac: {
       type: 'boolean',
@@ -521,7 +521,7 @@ export const configSchema = {
       default: [],
       uniqueItems: true,
       items: { type: 'string', format: 'instance-vip' },
-      description: "Addresses this director holds from start to stop, whatever its VRRP state (Keepalived: static_ipaddress): `ADDRESS/PREFIX dev IF [scope S]`.",
+      description: "Addresses this director holds from start to stop, whatever its VRRP state (Keepalived: static_ipaddress): `ADDRESS/PREFIX dev IF [scope S] [brd B]`.",
     },
     files: {
       type: 'object',

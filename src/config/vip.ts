@@ -16,6 +16,13 @@ export interface InstanceVip extends Vip {
   track: boolean;
   /** `scope S`: the address's scope (host, link, site, global or a number); the kernel's (global) otherwise. */
   scope?: string;
+  /** `brd ADDRESS|+|-` (IPv4): the subnet's broadcast address, as `ip address` takes it; none otherwise. */
+  broadcast?: string;
+}
+
+/** A broadcast address as `ip address ... brd` takes it: an IPv4 address, `+` (host bits set) or `-` (cleared). */
+function isBroadcast(v: string): boolean {
+  return v === '+' || v === '-' || parseVip(v)?.prefix === 32;
 }
 
 /** An address's or a route's scope as `ip` takes it. */
@@ -46,7 +53,7 @@ export function isVip(text: string): boolean {
 
 /**
  * An instance's VIP as the config writes it, in `ip address`'s words: `ADDRESS[/PREFIX]`,
- * then `dev IF` to hold it on another interface than the instance's, `scope S`, and
+ * then `dev IF` to hold it on another interface than the instance's, `scope S`, `brd B`, and
  * `no_track` so that that interface going down does not fault the instance (as Keepalived's
  * virtual_ipaddress). Undefined when it is not that.
  */
@@ -59,6 +66,7 @@ export function parseInstanceVip(text: string): InstanceVip | undefined {
     const word = words[i];
     if (word === 'dev' && out.dev === undefined && IFNAME.test(words[i + 1] ?? '')) out.dev = words[++i];
     else if (word === 'scope' && out.scope === undefined && isScope(words[i + 1] ?? '')) out.scope = words[++i];
+    else if (word === 'brd' && out.broadcast === undefined && vip.family === 4 && isBroadcast(words[i + 1] ?? '')) out.broadcast = words[++i];
     else if (word === 'no_track' && out.track) out.track = false;
     else return undefined;
   }

@@ -4,9 +4,11 @@ import { warmCommand } from './warm.js';
 import type { Warm } from './warm.js';
 
 /** The seam between an instance and the interface addresses it owns. */
+/** An address to add, with the options the config gives it (the schema has checked them). */
+export type AddressOptions = Vip & { scope?: string; broadcast?: string };
+
 export interface VipManager {
-  /** `scope`: the address's scope, where the config gives one (the schema has checked it). */
-  add(iface: string, vips: (Vip & { scope?: string })[]): Promise<void>;
+  add(iface: string, vips: AddressOptions[]): Promise<void>;
   remove(iface: string, vips: Vip[]): Promise<void>;
   /** Addresses currently on the interface, canonical text with prefix. */
   list(iface: string): Promise<Vip[]>;
@@ -30,9 +32,10 @@ const ABSENT = /Cannot assign requested address|Address not found|No such device
 export class IpVipManager implements VipManager {
   private readonly warm = new Map<string, Warm>();
 
-  async add(iface: string, vips: (Vip & { scope?: string })[]): Promise<void> {
+  async add(iface: string, vips: AddressOptions[]): Promise<void> {
     // nodad: an IPv6 VIP must be usable at once, not after duplicate address detection.
-    const lines = vips.map((v) => `address replace ${v.address}/${v.prefix} dev ${iface}${v.scope ? ` scope ${v.scope}` : ''}${v.family === 6 ? ' nodad' : ''}\n`);
+    const options = (v: AddressOptions) => `${v.scope ? ` scope ${v.scope}` : ''}${v.broadcast ? ` broadcast ${v.broadcast}` : ''}${v.family === 6 ? ' nodad' : ''}`;
+    const lines = vips.map((v) => `address replace ${v.address}/${v.prefix} dev ${iface}${options(v)}\n`);
     await this.warmFor('add', iface).fire(lines.join(''));
   }
 

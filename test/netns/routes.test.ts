@@ -19,10 +19,10 @@ describe('routes, rules and static addresses', () => {
       priority,
       instance: { routes: instanceRoutes, rules: [`from ${VIP} table 100 priority 1000`] },
       extra: {
-        // A route through two gateways (Keepalived's `or`), and an address with its own scope.
+        // A route through two gateways (Keepalived's `or`), and an address with its own scope and broadcast.
         static_routes: ['198.18.9.0/24 via 192.0.2.253', '198.18.3.0/24 nexthop via 192.0.2.251 nexthop via 192.0.2.252 weight 2'],
         static_rules: ['fwmark 9 table 109 priority 1009'],
-        static_addresses: [`10.99.0.${host === 'dir1' ? 1 : 2}/32 dev eth0 scope link`],
+        static_addresses: [`10.99.0.${host === 'dir1' ? 1 : 2}/24 dev eth0 scope link brd +`],
       },
     });
   const show = async (host: string) => ({
@@ -33,10 +33,10 @@ describe('routes, rules and static addresses', () => {
     // A table that never had a route does not exist: `ip` says so and fails.
     t100: (await lab.exec(host, ['ip', 'route', 'show', 'table', '100']).catch(() => '')).trim().split('\n').filter(Boolean).map((l) => l.trim()),
     rules: (await lab.exec(host, ['ip', 'rule', 'show'])).trim().split('\n').filter((l) => /^10(00|09):/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim()),
-    statics: (JSON.parse(await lab.exec(host, ['ip', '-j', 'addr', 'show', 'dev', 'eth0'])) as { addr_info: { local: string; prefixlen: number; scope: string }[] }[])
+    statics: (JSON.parse(await lab.exec(host, ['ip', '-j', 'addr', 'show', 'dev', 'eth0'])) as { addr_info: { local: string; prefixlen: number; scope: string; broadcast?: string }[] }[])
       .flatMap((l) => l.addr_info)
       .filter((a) => a.local.startsWith('10.99.'))
-      .map((a) => `${a.local}/${a.prefixlen} scope ${a.scope}`),
+      .map((a) => `${a.local}/${a.prefixlen} scope ${a.scope} brd ${a.broadcast}`),
   });
   const MASTER_ROUTES = ['198.18.0.0/24 via 192.0.2.254 dev eth0', '198.18.9.0/24 via 192.0.2.253 dev eth0'];
   const BACKUP_ROUTES = ['198.18.9.0/24 via 192.0.2.253 dev eth0'];
@@ -63,15 +63,15 @@ describe('routes, rules and static addresses', () => {
 
   it("the master holds its instance's routes and rules; both hold the static ones", async () => {
     await waitFor("dir1's routes", async () => (await show('dir1')).main.length === 2, 5000);
-    expect(await show('dir1')).toEqual({ main: MASTER_ROUTES, multipath: [MULTIPATH], t100: ['blackhole 198.18.1.0/24'], rules: MASTER_RULES, statics: ['10.99.0.1/32 scope link'] });
-    expect(await show('dir2')).toEqual({ main: BACKUP_ROUTES, multipath: [MULTIPATH], t100: [], rules: BACKUP_RULES, statics: ['10.99.0.2/32 scope link'] });
+    expect(await show('dir1')).toEqual({ main: MASTER_ROUTES, multipath: [MULTIPATH], t100: ['blackhole 198.18.1.0/24'], rules: MASTER_RULES, statics: ['10.99.0.1/24 scope link brd 10.99.0.255'] });
+    expect(await show('dir2')).toEqual({ main: BACKUP_ROUTES, multipath: [MULTIPATH], t100: [], rules: BACKUP_RULES, statics: ['10.99.0.2/24 scope link brd 10.99.0.255'] });
   });
 
   it('they move with the VIPs at a failover; a stopped director keeps none', async () => {
     expect(await nodes.kill('dir1', 'SIGTERM')).toBe(0);
     await nodes.waitState('dir2', 'MASTER', 5000);
     await waitFor("dir2's routes", async () => (await show('dir2')).rules.length === 2, 5000);
-    expect(await show('dir2')).toEqual({ main: MASTER_ROUTES, multipath: [MULTIPATH], t100: ['blackhole 198.18.1.0/24'], rules: MASTER_RULES, statics: ['10.99.0.2/32 scope link'] });
+    expect(await show('dir2')).toEqual({ main: MASTER_ROUTES, multipath: [MULTIPATH], t100: ['blackhole 198.18.1.0/24'], rules: MASTER_RULES, statics: ['10.99.0.2/24 scope link brd 10.99.0.255'] });
     expect(await show('dir1')).toEqual({ main: [], multipath: [], t100: [], rules: [], statics: [] });
   });
 

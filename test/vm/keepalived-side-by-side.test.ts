@@ -117,13 +117,18 @@ class Side {
     return (await sh(['ip', 'netns', 'exec', this.ns, 'ipvsadm', '-Sn'])).split('\n').filter(Boolean).sort();
   }
 
-  /** Addresses on every interface but lo and the sink, without the base address each was given. */
+  /**
+   * Addresses on every interface but lo and the sink, without the base address each was given,
+   * with their scope where it is not global and their broadcast address where they have one.
+   */
   async addresses(): Promise<Addresses> {
-    const links = JSON.parse(await sh(['ip', '-n', this.ns, '-j', 'addr', 'show'])) as { ifname: string; addr_info: { local: string; prefixlen: number; family: string }[] }[];
+    type Address = { local: string; prefixlen: number; family: string; scope: string; broadcast?: string };
+    const links = JSON.parse(await sh(['ip', '-n', this.ns, '-j', 'addr', 'show'])) as { ifname: string; addr_info: Address[] }[];
+    const text = (a: Address) => `${a.local}/${a.prefixlen}${a.scope === 'global' ? '' : ` scope ${a.scope}`}${a.broadcast ? ` brd ${a.broadcast}` : ''}`;
     const out: Addresses = {};
     for (const l of links) {
       if (l.ifname === 'lo' || l.ifname === 'sink') continue;
-      out[l.ifname] = l.addr_info.filter((a) => a.family === 'inet' && !a.local.startsWith('10.200.')).map((a) => `${a.local}/${a.prefixlen}`).sort();
+      out[l.ifname] = l.addr_info.filter((a) => a.family === 'inet' && !a.local.startsWith('10.200.')).map(text).sort();
     }
     return out;
   }

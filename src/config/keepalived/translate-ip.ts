@@ -1,5 +1,5 @@
 import { parseRouteSpec, parseRuleSpec, routeType } from '../ip-spec.js';
-import { isScope, isVip } from '../vip.js';
+import { isInstanceVip, isScope, isVip } from '../vip.js';
 import type { KStatement } from './parse.js';
 import type { Reporter } from './report.js';
 
@@ -87,7 +87,7 @@ export function translateStaticAddresses(t: Reporter, block: KStatement, default
       t.note(s, block.keyword, `Keepalived skips "${s.keyword}", which is not an address; so does this import`, 'warning');
       continue;
     }
-    const options = vipOptions(s.args);
+    const options = vipOptions(s.keyword, s.args);
     const dev = options.dev ?? defaultInterface;
     if (dev === undefined) {
       t.untranslated(s, block.keyword, 'an address without `dev` (and no default_interface)');
@@ -96,10 +96,24 @@ export function translateStaticAddresses(t: Reporter, block: KStatement, default
     if (options.label) t.note(s, block.keyword, `label ${options.label} dropped (a name \`ip addr\` shows; traffic is the same)`);
     const dropped = options.known.filter((o) => !TRACKING.has(o));
     if (dropped.length) t.differs(s, block.keyword, `options dropped: ${dropped.join(' ')}`);
-    const text = `${s.keyword} dev ${dev}${options.scope ? ` scope ${options.scope}` : ''}`;
+    const text = [s.keyword, 'dev', dev, ...keptVipOptions(options)].join(' ');
     if (!out.includes(text)) out.push(text);
   }
   return out;
+}
+
+interface VipOptions {
+  dev?: string;
+  label?: string;
+  scope?: string;
+  broadcast?: string;
+  known: string[];
+  unknown: string[];
+}
+
+/** The words tandem keeps of an address's options: `scope S`, `brd B`. */
+export function keptVipOptions(o: VipOptions): string[] {
+  return [...(o.scope ? ['scope', o.scope] : []), ...(o.broadcast ? ['brd', o.broadcast] : [])];
 }
 
 /** Address options Keepalived knows on a virtual_ipaddress line (besides dev, label and a scope tandem takes), and whether each takes a value. */
@@ -120,12 +134,13 @@ const VIP_OPTIONS: Record<string, boolean> = {
 };
 
 /** The options of a virtual_ipaddress line: `dev IF`, `label L`, `scope S`, the others Keepalived knows (with their values), and words it does not. */
-export function vipOptions(args: string[]): { dev?: string; label?: string; scope?: string; known: string[]; unknown: string[] } {
-  const out: { dev?: string; label?: string; scope?: string; known: string[]; unknown: string[] } = { known: [], unknown: [] };
+export function vipOptions(address: string, args: string[]): VipOptions {
+  const out: VipOptions = { known: [], unknown: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === 'dev') out.dev = args[++i];
     else if (a === 'scope' && isScope(args[i + 1] ?? '')) out.scope = args[++i];
+    else if ((a === 'brd' || a === 'broadcast') && args[i + 1] !== undefined && isInstanceVip(`${address} brd ${args[i + 1]}`)) out.broadcast = args[++i];
     else if (a === 'label') out.label = args[++i];
     else if (!(a in VIP_OPTIONS)) out.unknown.push(a);
     else {

@@ -6,7 +6,7 @@ import type { Obj, Reporter } from './report.js';
 import { boolArg, keepalivedAddress, keepalivedNumber, numberArg } from './report.js';
 import type { NumberRule } from './report.js';
 import type { LvsTranslator } from './translate-lvs.js';
-import { translateIpList, vipOptions } from './translate-ip.js';
+import { keptVipOptions, translateIpList, vipOptions } from './translate-ip.js';
 
 /*
  * Keepalived's VRRP side -> tandem's scripts, instances and sync groups.
@@ -73,6 +73,8 @@ export class VrrpTranslator {
   private readonly fileRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
   /** Each sync group's members, checked once every instance is known. */
   private readonly memberRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  /** Each instance's virtual_router_id line. */
+  private readonly vridAt = new Map<Obj, KStatement>();
 
   constructor(private readonly t: VrrpShared) {}
 
@@ -84,6 +86,41 @@ export class VrrpTranslator {
     this.dropUnknown(this.memberRefs, new Set(this.t.instances.map((i) => i.name as string)), 'instances', 'vrrp_instance');
     const empty = this.t.groups.filter((g) => !g.instances);
     for (const g of empty) this.t.groups.splice(this.t.groups.indexOf(g), 1);
+  }
+
+  /**
+   * Keepalived keeps instances apart by interface, family and VRID, so one VRID may serve on two
+   * interfaces (a WAN and a LAN instance, both 51). tandem's adverts are told apart by VRID
+   * alone: each such instance after the first gets the next free VRID, with a warning. The
+   * peer's config, imported the same way, gives it the same one.
+   */
+  separateVrids(): void {
+    const used = new Set(this.t.instances.map((i) => i.vrid));
+    const first = new Map<string, Obj>();
+    for (const inst of this.t.instances) {
+      const vrid = inst.vrid;
+      if (typeof vrid !== 'number') continue;
+      const family = (inst.vips as string[] | undefined)?.[0]?.includes(':') ? 6 : 4;
+      const owner = first.get(String(vrid));
+      if (!owner) {
+        first.set(String(vrid), inst);
+        continue;
+      }
+      const ownerFamily = (owner.vips as string[] | undefined)?.[0]?.includes(':') ? 6 : 4;
+      // The same interface and family: Keepalived refuses it too, and so does the schema.
+      if (owner.interface === inst.interface && ownerFamily === family) continue;
+      const free = [...Array.from({ length: 255 - vrid }, (_, k) => vrid + 1 + k), ...Array.from({ length: vrid - 1 }, (_, k) => k + 1)].find((v) => !used.has(v));
+      if (free === undefined) continue;
+      used.add(free);
+      inst.vrid = free;
+      const line = this.vridAt.get(inst) as KStatement;
+      this.t.note(
+        line,
+        `vrrp_instance ${String(inst.name)}`,
+        `VRID ${vrid} is also instance ${String(owner.name)}'s (on ${String(owner.interface)}): Keepalived tells them apart by interface, tandem by VRID alone, so this one gets ${free}; import the peer director's config the same way`,
+        'warning',
+      );
+    }
   }
 
   /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
@@ -259,6 +296,7 @@ export class VrrpTranslator {
           out.interface = s.args[0];
           break;
         case 'virtual_router_id':
+          this.vridAt.set(out, s);
           if (/^\d+$/.test(s.args[0] ?? '') && numberArg(s) >= 1 && numberArg(s) <= 255) out.vrid = numberArg(s);
           // Keepalived drops such an instance; tandem's schema then refuses it for want of a vrid.
           else this.t.untranslated(s, where, `"${s.args[0] ?? ''}" is not an integer from 1 to 255 (Keepalived drops the instance): fill it in`);
@@ -409,7 +447,7 @@ export class VrrpTranslator {
         this.t.note(v, where, `Keepalived skips "${v.keyword}", which is not an address; so does this import`, 'warning');
         continue;
       }
-      const options = vipOptions(v.args);
+      const options = vipOptions(v.keyword, v.args);
       // `dev` naming another interface than the instance's: tandem's `ADDRESS dev IF`. With
       // use_vmac, Keepalived would make a second virtual MAC on that interface for it.
       const elsewhere = options.dev !== undefined && options.dev !== iface;
@@ -425,7 +463,7 @@ export class VrrpTranslator {
         continue;
       }
       seen.add(address);
-      out.push([v.keyword, ...(elsewhere ? ['dev', options.dev] : []), ...(options.scope ? ['scope', options.scope] : []), ...(noTrack && elsewhere ? ['no_track'] : [])].join(' '));
+      out.push([v.keyword, ...(elsewhere ? ['dev', options.dev] : []), ...keptVipOptions(options), ...(noTrack && elsewhere ? ['no_track'] : [])].join(' '));
     }
     return out;
   }

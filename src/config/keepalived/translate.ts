@@ -242,6 +242,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   t.top(statements);
   t.vrrp.dropUnknownScripts();
   t.vrrp.dropUnknownMembers();
+  t.vrrp.separateVrids();
   const config: Obj = {};
   if (!t.instances.length) {
     config.auth = 'none';
@@ -263,7 +264,8 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   if (t.groups.length) config.sync_groups = t.groups;
   t.lvs.finish(t.scriptUser);
   const hooked = [...t.instances, ...t.groups].some((o) => o.notify) || t.lvs.services.some((vs) => vs.notify || (vs.real_servers as Obj[]).some((rs) => rs.notify));
-  if (t.scriptUserAt && hooked) t.differs(t.scriptUserAt, 'global_defs', `tracking scripts and script checks run as ${t.scriptUser}; notify hooks run as root (tandem has no user for hooks)`);
+  // script_user root: Keepalived's hooks run as root too.
+  if (t.scriptUserAt && hooked && t.scriptUser !== 'root') t.differs(t.scriptUserAt, 'global_defs', `tracking scripts and script checks run as ${t.scriptUser}; notify hooks run as root (tandem has no user for hooks)`);
   for (const [key, list] of Object.entries(t.statics)) if (list.length) config[key] = [...new Set(list)];
   if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
   if (t.lvs.services.length) config.virtual_services = t.lvs.services;

@@ -45,6 +45,22 @@ describe('keepalived.conf import: what Keepalived accepts, tandem takes', () => 
     expect(r.config.virtual_services[0]).toMatchObject({ port: 0, persistence: { timeout: 60 } });
   });
 
+  it('gives an instance that shares its VRID with one on another interface the next free VRID', () => {
+    const inst = (name: string, iface: string, vrid: number, vip: string) => `vrrp_instance ${name} {\n interface ${iface}\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`;
+    const r = imported(inst('WAN', 'em1', 51, '198.51.100.1') + inst('LAN', 'em2', 51, '10.0.0.1') + inst('DMZ', 'em3', 52, '10.1.0.1') + inst('V6', 'em1', 51, '2001:db8::1'));
+    expect(r.problems).toEqual([]);
+    expect(r.config.instances.map((i: { name: string; vrid: number }) => `${i.name} ${i.vrid}`)).toEqual(['WAN 51', 'LAN 53', 'DMZ 52', 'V6 54']);
+    expect(r.notes).toContain("k.conf:10: warning: vrrp_instance LAN > virtual_router_id: VRID 51 is also instance WAN's (on em1): Keepalived tells them apart by interface, tandem by VRID alone, so this one gets 53; import the peer director's config the same way");
+    expect(r.strict).toBe(0);
+  });
+
+  it('names script_user as a difference only when the notify hooks would run as another user', () => {
+    const hooks = (user: string) =>
+      imported(`global_defs {\n script_user ${user}\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 9\n notify_master /bin/true\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n`).notes.filter((n: string) => n.includes('script_user'));
+    expect(hooks('nobody')).toEqual(['k.conf:2: differs: global_defs > script_user: tracking scripts and script checks run as nobody; notify hooks run as root (tandem has no user for hooks)']);
+    expect(hooks('root')).toEqual([]);
+  });
+
   it('keeps per-instance track_script weights, excluded VIPs, one-member groups, and the instance options', () => {
     const r = imported(`global_defs {
  default_interface eth3
@@ -407,7 +423,7 @@ virtual_server 192.0.2.10 80 {
 
   it('virtual_routes, virtual_rules, static_routes, static_rules and static_ipaddress become routes, rules and static addresses', () => {
     const r = imported(`static_ipaddress {
- 10.99.0.1/24 dev eth0 scope link
+ 10.99.0.1/24 dev eth0 scope link broadcast +
  10.99.0.2/24 dev eth1
 }
 static_routes {
@@ -439,7 +455,7 @@ vrrp_instance A {
 `);
     expect(r.problems).toEqual([]);
     expect(r.notes.filter((n) => n.startsWith('k.conf:2:'))).toEqual([]);
-    expect(r.config.static_addresses).toEqual(['10.99.0.1/24 dev eth0 scope link', '10.99.0.2/24 dev eth1']);
+    expect(r.config.static_addresses).toEqual(['10.99.0.1/24 dev eth0 scope link brd +', '10.99.0.2/24 dev eth1']);
     // Without a gateway, Keepalived's route has scope global, where `ip route` would say link.
     expect(r.config.static_routes).toEqual([
       '10.98.0.0/24 via 10.99.0.254 dev eth0 src 10.99.0.1',

@@ -6,6 +6,8 @@ describe('an instance VIP', () => {
   it('reads the address, its dev, scope and no_track', () => {
     expect(parseInstanceVip('192.0.2.5/24 dev eth1 scope link')).toEqual({ address: '192.0.2.5', prefix: 24, family: 4, dev: 'eth1', scope: 'link', track: true });
     expect(parseInstanceVip('192.0.2.5 scope 200')).toEqual({ address: '192.0.2.5', prefix: 32, family: 4, scope: '200', track: true });
+    expect(parseInstanceVip('192.0.2.5/24 brd + dev eth1')).toEqual({ address: '192.0.2.5', prefix: 24, family: 4, dev: 'eth1', broadcast: '+', track: true });
+    expect(parseInstanceVip('192.0.2.5/24 brd 192.0.2.255')?.broadcast).toBe('192.0.2.255');
     expect(parseInstanceVip('192.0.2.5')).toEqual({ address: '192.0.2.5', prefix: 32, family: 4, track: true });
     expect(parseInstanceVip(' 203.0.113.5/24  dev eth1 ')).toEqual({ address: '203.0.113.5', prefix: 24, family: 4, dev: 'eth1', track: true });
     expect(parseInstanceVip('2001:DB8::5/64 dev bond0.100 no_track')).toEqual({ address: '2001:db8::5', prefix: 64, family: 6, dev: 'bond0.100', track: false });
@@ -13,7 +15,7 @@ describe('an instance VIP', () => {
   });
 
   it('refuses anything else after the address', () => {
-    for (const bad of ['192.0.2.5 dev', '192.0.2.5 dev ..', '192.0.2.5 dev eth0:1', '192.0.2.5 eth1', '192.0.2.5 dev eth1 dev eth1', '192.0.2.5 brd +', '192.0.2.999 dev eth1', '192.0.2.5 scope', '192.0.2.5 scope 256', '192.0.2.5 scope universe', '192.0.2.5 scope link scope host']) {
+    for (const bad of ['192.0.2.5 dev', '192.0.2.5 dev ..', '192.0.2.5 dev eth0:1', '192.0.2.5 eth1', '192.0.2.5 dev eth1 dev eth1', '192.0.2.5 label x', '192.0.2.999 dev eth1', '192.0.2.5 scope', '192.0.2.5 scope 256', '192.0.2.5 scope universe', '192.0.2.5 scope link scope host', '2001:db8::5 brd +', '192.0.2.5 brd 192.0.2.0/24', '192.0.2.5 brd']) {
       expect(parseInstanceVip(bad), bad).toBeUndefined();
     }
   });
