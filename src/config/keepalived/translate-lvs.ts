@@ -241,11 +241,19 @@ export class LvsTranslator {
         out.alert = boolArg(s);
         this.firstAlert ??= s;
       }
-      else if (isChecker(s.keyword) && check) this.r.untranslated(s, here, 'tandem runs one check per real server: the first is kept');
+      else if (pathlessMisc(s)) {
+        this.r.note(s, here, 'Keepalived skips a MISC_CHECK without misc_path; so does this import', 'warning');
+      } else if (isChecker(s.keyword) && check) this.r.untranslated(s, here, 'tandem runs one check per real server: the first is kept');
       else if (isChecker(s.keyword)) check = translateChecker(s, timers, here, this.r);
       else this.r.untranslated(s, here);
     }
     if (Object.keys(notify).length) out.notify = notify;
+    const portless = out.port === 0 && check && !['script', 'ping', 'file'].includes(check.type as string) && check.connect_port === undefined;
+    if (portless) {
+      const first = (block.children ?? []).find((s) => isChecker(s.keyword) && !pathlessMisc(s)) as KStatement;
+      this.r.untranslated(first, here, 'a check of a real server without a port and without connect_port (Keepalived connects to port 0, which never answers): give connect_port');
+      check = undefined;
+    }
     if (check) {
       const { host, initially } = own;
       const type = check.type as string;
@@ -312,4 +320,9 @@ function hoistCommonCheck(service: Obj): void {
   if (servers.length < 2 || checks[0] === undefined || checks.some((c) => c !== checks[0] || c === undefined)) return;
   service.check = servers[0]?.check;
   for (const r of servers) delete r.check;
+}
+
+/** A MISC_CHECK with no script, which Keepalived skips. */
+function pathlessMisc(s: KStatement): boolean {
+  return s.keyword === 'MISC_CHECK' && !(s.children ?? []).some((c) => c.keyword === 'misc_path');
 }

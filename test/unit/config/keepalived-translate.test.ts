@@ -45,6 +45,18 @@ describe('keepalived.conf import: what Keepalived accepts, tandem takes', () => 
     expect(r.config.virtual_services[0]).toMatchObject({ port: 0, persistence: { timeout: 60 } });
   });
 
+  it('skips a MISC_CHECK without a script, as Keepalived; refuses a portless check without connect_port with its line', () => {
+    const r = imported(`virtual_server 192.0.2.10 0 {\n persistence_timeout 60\n real_server 198.51.100.1 0 {\n  MISC_CHECK {}\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }\n real_server 198.51.100.2 0 {\n  TCP_CHECK {\n   connect_port 80\n  }\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.virtual_services[0].real_servers.map((rs: { check?: { type: string } }) => rs.check?.type ?? 'none')).toEqual(['none', 'tcp']);
+    expect(r.notes).toEqual(
+      expect.arrayContaining([
+        'k.conf:4: warning: virtual_server 192.0.2.10 0 > real_server 198.51.100.1 0 > MISC_CHECK: Keepalived skips a MISC_CHECK without misc_path; so does this import',
+        'k.conf:5: not translated: virtual_server 192.0.2.10 0 > real_server 198.51.100.1 0 > HTTP_GET: a check of a real server without a port and without connect_port (Keepalived connects to port 0, which never answers): give connect_port',
+      ]),
+    );
+  });
+
   it('gives an instance that shares its VRID with one on another interface the next free VRID', () => {
     const inst = (name: string, iface: string, vrid: number, vip: string) => `vrrp_instance ${name} {\n interface ${iface}\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`;
     const r = imported(inst('WAN', 'em1', 51, '198.51.100.1') + inst('LAN', 'em2', 51, '10.0.0.1') + inst('DMZ', 'em3', 52, '10.1.0.1') + inst('V6', 'em1', 51, '2001:db8::1'));
