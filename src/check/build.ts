@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { CheckConfig, Config, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
+import { checksOf } from '../config/checks-of.js';
 import { lookupUser } from '../net/users.js';
 import { fileChecker } from './file.js';
 import { checkHttpUrls } from './http.js';
@@ -39,20 +40,23 @@ export function serverLabel(rs: { address: string; port: number }): string {
   return rs.address.includes(':') ? `[${rs.address}]:${rs.port}` : `${rs.address}:${rs.port}`;
 }
 
-/** The checks a config asks for: each real server with a check of its own or its service's. */
+/** The id of a real server's `k`th check (from 0): the first is `SERVICE SERVER`, the others `... #2` and on. */
+export function checkId(service: string, server: string, k = 0): string {
+  return `${service} ${server}${k ? ` #${k + 1}` : ''}`;
+}
+
+/** The checks a config asks for: each real server's checks, its own or its service's. */
 export function checkSpecs(services: VirtualServiceConfig[], files: Config['files'] = {}): CheckSpec[] {
   return services.flatMap((vs) =>
-    vs.real_servers.flatMap((rs) => {
-      const check = rs.check ?? vs.check;
-      if (!check) return [];
-      const service = serviceName(vs);
-      const server = serverLabel(rs);
-      const target: CheckTarget = { address: check.connect_address ?? rs.address, port: check.connect_port ?? rs.port, source: check.source_address };
-      const tracked = check.file !== undefined ? files[check.file] : undefined;
-      const file = tracked && { path: tracked.path, multiplier: check.file_weight ?? tracked.weight };
-      return [
-        {
-          id: `${service} ${server}`,
+    vs.real_servers.flatMap((rs) =>
+      checksOf(vs, rs).map((check, k) => {
+        const service = serviceName(vs);
+        const server = serverLabel(rs);
+        const target: CheckTarget = { address: check.connect_address ?? rs.address, port: check.connect_port ?? rs.port, source: check.source_address };
+        const tracked = check.file !== undefined ? files[check.file] : undefined;
+        const file = tracked && { path: tracked.path, multiplier: check.file_weight ?? tracked.weight };
+        return {
+          id: checkId(service, server, k),
           service,
           server,
           type: check.type,
@@ -71,9 +75,9 @@ export function checkSpecs(services: VirtualServiceConfig[], files: Config['file
           target,
           realServer: rs,
           file,
-        },
-      ];
-    }),
+        };
+      }),
+    ),
   );
 }
 

@@ -4,6 +4,7 @@ import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
 import { parseConfig } from './parse.js';
 import { missingPrograms } from './programs.js';
+import { checkPlaces } from './checks-of.js';
 import type { Problem } from './parse.js';
 import type { Config } from './schema.js';
 
@@ -41,13 +42,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 
 /** Checks' password files that others can read: warned about, as ssh does with its keys. */
 async function openSecrets(config: Config): Promise<Problem[]> {
-  const places: { path: Problem['path']; file: string }[] = [];
-  config.virtual_services.forEach((vs, v) => {
-    if (vs.check?.password_file) places.push({ path: ['virtual_services', v, 'check', 'password_file'], file: vs.check.password_file });
-    vs.real_servers.forEach((rs, r) => {
-      if (rs.check?.password_file) places.push({ path: ['virtual_services', v, 'real_servers', r, 'check', 'password_file'], file: rs.check.password_file });
-    });
-  });
+  const places = checkPlaces(config).flatMap(({ check, path }) => (check.password_file ? [{ path: [...path, 'password_file'], file: check.password_file }] : []));
   const problems: Problem[] = [];
   for (const { path, file } of places) {
     const mode = (await stat(file).catch(() => undefined))?.mode;

@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from './parse.js';
 import type { Config } from './schema.js';
+import { checkPlaces } from './checks-of.js';
 
 /*
  * Tracking scripts and script checks whose program cannot be run here: warned about at load
@@ -25,15 +26,11 @@ export async function missingPrograms(config: Config, envPath?: string): Promise
   for (const [name, script] of Object.entries(config.scripts)) {
     uses.push({ path: ['scripts', name, 'command'], program: script.command[0] as string, effect: 'the script fails every time, as if what it tracks were down' });
   }
-  config.virtual_services.forEach((vs, v) => {
-    const checks: [Problem['path'], typeof vs.check][] = [[['virtual_services', v, 'check', 'command'], vs.check]];
-    vs.real_servers.forEach((rs, r) => checks.push([['virtual_services', v, 'real_servers', r, 'check', 'command'], rs.check]));
-    for (const [at, check] of checks) {
-      if (check?.type === 'script' && check.command) {
-        uses.push({ path: at, program: check.command[0] as string, effect: 'the check fails every time and its real servers stay out (Keepalived would disable the check and keep them in)' });
-      }
+  for (const { check, path } of checkPlaces(config)) {
+    if (check.type === 'script' && check.command) {
+      uses.push({ path: [...path, 'command'], program: check.command[0] as string, effect: 'the check fails every time and its real servers stay out (Keepalived would disable the check and keep them in)' });
     }
-  });
+  }
   // One look-up per program, however many checks run it (a service's thousand servers).
   const found = new Map<string, Promise<string | undefined>>();
   const lookUp = (program: string) => found.get(program) ?? found.set(program, findProgram(program, envPath)).get(program);

@@ -1,6 +1,7 @@
 import type { Problem } from './parse.js';
 import type { CheckConfig, Config } from './schema.js';
 import { serviceName } from './service-name.js';
+import { checkPlaces } from './checks-of.js';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import { parseInstanceVip } from './vip.js';
 import { keepsPlaceOnFailure } from '../check/pool.js';
@@ -100,12 +101,9 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     const served = config.virtual_services.some((s) => s.address !== undefined && canonicalAddress(s.address) === canonicalAddress(address));
     if (!served) warnings.push({ path: ['announce', 'addresses', a], message: `no virtual service on ${address}: it is announced whatever the health of the real servers`, rule: 'announce-unserved' });
   });
-  config.virtual_services.forEach((vs, v) => {
-    const checks: [CheckConfig | undefined, (string | number)[]][] = [[vs.check, ['virtual_services', v, 'check']], ...vs.real_servers.map((rs, r): [CheckConfig | undefined, (string | number)[]] => [rs.check, ['virtual_services', v, 'real_servers', r, 'check']])];
-    for (const [c, path] of checks) {
-      if (c?.file !== undefined && !(c.file in config.files)) errors.push({ path: [...path, 'file'], message: unknownFile(c.file, config), rule: 'unknown-file' });
-    }
-  });
+  for (const { check: c, path } of checkPlaces(config)) {
+    if (c.file !== undefined && !(c.file in config.files)) errors.push({ path: [...path, 'file'], message: unknownFile(c.file, config), rule: 'unknown-file' });
+  }
   const services = new Set(config.virtual_services.map(serviceName));
   config.instances.forEach((inst, i) => {
     inst.track_services.forEach((t, k) => {
@@ -182,7 +180,9 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
     };
     if (vs.check) checkCheck(vs.check, undefined, at('check'), errors, true);
     vs.real_servers.forEach((rs, r) => {
-      if (rs.check) checkCheck(rs.check, rs.port, at('real_servers', r, 'check'), errors, true);
+      if (rs.check && rs.checks) errors.push({ path: at('real_servers', r, 'checks'), message: 'give `check` or `checks`, not both', rule: 'service-shape' });
+      if (rs.checks) rs.checks.forEach((c, k) => checkCheck(c, rs.port, at('real_servers', r, 'checks', k), errors, true));
+      else if (rs.check) checkCheck(rs.check, rs.port, at('real_servers', r, 'check'), errors, true);
       else if (vs.check) checkCheck(vs.check, rs.port, at('real_servers', r), errors, false);
       const key = `${canonicalAddress(rs.address)} ${rs.port}`;
       if (servers.has(key)) errors.push({ path: at('real_servers', r), message: `real server ${rs.address}:${rs.port} is listed twice`, rule: 'unique-real-server' });

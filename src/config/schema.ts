@@ -367,6 +367,13 @@ const realServer = {
   properties: {
     ...server.properties,
     check: { ...check, description: "This server's health check, instead of the service's." },
+    checks: {
+      type: 'array',
+      minItems: 1,
+      items: check,
+      description:
+        "Several health checks of this server, instead of `check` (Keepalived: several checkers in one real_server, or an SMTP_CHECK's `host` blocks): it is healthy while every one passes, and leaves the table when one fails `fall` times.",
+    },
     notify: {
       type: 'object',
       additionalProperties: false,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { checkSpecs, serverLabel } from '../check/build.js';
+import { checkId, checkSpecs, serverLabel } from '../check/build.js';
 import { isDrained, parseDrainKey } from '../check/drain-key.js';
 import type { ServiceEvaluation } from '../check/evaluate.js';
 import { evaluateServices } from '../check/evaluate.js';
@@ -10,6 +10,7 @@ import type { MonitorOptions, MonitorUpdate } from '../check/monitor.js';
 import type { ServerState } from '../check/pool.js';
 import type { Config, RealServerConfig, VirtualServiceConfig } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
+import { checksOf } from '../config/checks-of.js';
 import { desiredTable } from '../ipvs/desired.js';
 import type { VirtualService } from '../ipvs/model.js';
 import type { Clock } from '../clock.js';
@@ -67,6 +68,8 @@ export class ServiceSupervisor {
   private evaluations: ServiceEvaluation[] = [];
   private pending = false;
   private stopped = false;
+  /** A server with several checks: the state last told to hooks and alerts, by `SERVICE SERVER`. */
+  private readonly told = new Map<string, boolean>();
 
   constructor(
     private config: Config,
@@ -156,19 +159,21 @@ export class ServiceSupervisor {
         sorryServer: !ev.up && vs.sorry_server !== undefined,
         servers: vs.real_servers.map((rs, r) => {
           const server = serverLabel(rs);
-          const check = checks.get(`${ev.name} ${server}`);
+          // Several checks: their types joined, the last result of one that fails (else the first's), the counts summed.
+          const own = checksOf(vs, rs).flatMap((_, k) => checks.get(checkId(ev.name, server, k)) ?? []);
+          const shown = own.find((c) => c.health.last && !c.health.last.ok) ?? own[0];
           const placement = ev.view.placements[r];
           const state = this.stateOf(vs, rs);
           return {
             server,
-            check: check?.spec.type ?? null,
+            check: own.length ? own.map((c) => c.spec.type).join('+') : null,
             healthy: state.healthy,
             drained: this.drainedBy(rs),
             weight: placement?.include ? (ev.up || !vs.sorry_server ? placement.weight : 0) : null,
-            last: check?.health.last ?? null,
-            lastChange: check?.health.lastChange ?? null,
-            checks: check?.health.checks ?? 0,
-            failures: check?.health.failures ?? 0,
+            last: shown?.health.last ?? null,
+            lastChange: own.map((c) => c.health.lastChange).reduce<string | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null),
+            checks: own.reduce((n, c) => n + c.health.checks, 0),
+            failures: own.reduce((n, c) => n + c.health.failures, 0),
           };
         }),
       };
@@ -189,7 +194,14 @@ export class ServiceSupervisor {
   private serverChanged(service: string, server: string, health: Health): void {
     const vs = this.config.virtual_services.find((v) => serviceName(v) === service);
     const rs = vs?.real_servers.find((r) => serverLabel(r) === server);
-    if (vs && rs) this.options.events?.server(vs, rs, health.up, health.last?.message);
+    if (!vs || !rs) return;
+    if (checksOf(vs, rs).length < 2) return this.options.events?.server(vs, rs, health.up, health.last?.message);
+    // Several checks: hooks and alerts hear of the server, up while every check is.
+    const up = this.stateOf(vs, rs).healthy;
+    const key = `${service} ${server}`;
+    if (this.told.get(key) === up) return;
+    this.told.set(key, up);
+    this.options.events?.server(vs, rs, up, health.last?.message);
   }
 
   private drainedBy(rs: RealServerConfig): ServerStatus['drained'] {
@@ -204,9 +216,13 @@ export class ServiceSupervisor {
    * success.
    */
   private stateOf(vs: VirtualServiceConfig, rs: RealServerConfig): ServerState {
-    const health: Health | undefined = this.monitor.health(`${serviceName(vs)} ${serverLabel(rs)}`);
-    const initially = (rs.check ?? vs.check)?.initially ?? 'up';
-    return { healthy: health?.up ?? initially === 'up', drained: this.drainedBy(rs) !== null, weight: health?.up ? health.weight : undefined };
+    const service = serviceName(vs);
+    const server = serverLabel(rs);
+    const checks = checksOf(vs, rs).map((check, k) => ({ check, health: this.monitor.health(checkId(service, server, k)) }));
+    // With several checks, healthy while every one is (Keepalived's several checkers).
+    const healthy = checks.every(({ check, health }) => health?.up ?? check.initially === 'up');
+    const weight = healthy ? checks.map(({ health }) => health?.weight).find((w) => w !== undefined) : undefined;
+    return { healthy, drained: this.drainedBy(rs) !== null, weight };
   }
 
   /** Many changes in one turn (a switch failing takes out many servers) make one new table. */

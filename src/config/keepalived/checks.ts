@@ -56,13 +56,24 @@ export function takeTimer(s: KStatement, timers: Obj, where: string, r: Reporter
   return true;
 }
 
-/** The tandem check of a checker block, given the timers inherited from the levels above. */
-export function translateChecker(block: KStatement, inherited: Obj, where: string, r: Reporter): Obj {
+/**
+ * The tandem checks of a checker block, given the timers inherited from the levels above: one,
+ * or for an SMTP_CHECK with `host` blocks one per host (as Keepalived makes them: the first
+ * host is the check's own target unless the block gives connection options of its own).
+ */
+export function translateChecker(block: KStatement, inherited: Obj, where: string, r: Reporter): Obj[] {
+  const hosts: Obj[] = [];
+  const check = translateOne(block, inherited, where, r, hosts);
+  if (!hosts.length) return [check];
+  const ownTarget = ['connect_address', 'connect_port', 'source_address'].some((k) => check[k] !== undefined);
+  return [...(ownTarget ? [check] : []), ...hosts.map((h) => ({ ...check, ...h }))];
+}
+
+function translateOne(block: KStatement, inherited: Obj, where: string, r: Reporter, hosts: Obj[]): Obj {
   const type = CHECKERS[block.keyword] as string;
   const here = `${where} > ${block.keyword}`;
   const timers: Obj = { ...inherited };
   const out: Obj = { type };
-  let hostSeen = false;
   const urls: Obj[] = [];
   for (const s of block.children ?? []) {
     if (s.keyword === 'nb_get_retry') {
@@ -139,18 +150,22 @@ export function translateChecker(block: KStatement, inherited: Obj, where: strin
         if (type === 'smtp') out.helo = s.args[0];
         else r.untranslated(s, here);
         break;
-      case 'host':
-        // SMTP_CHECK's old `host { connect_ip ... }` blocks: one host is one check.
-        if (type === 'smtp' && !hostSeen) {
-          hostSeen = true;
-          for (const h of s.children ?? []) {
-            if (h.keyword === 'connect_ip') out.connect_address = keepalivedAddress(r, h, `${here} > host`);
-            else if (h.keyword === 'connect_port') out.connect_port = Number(h.args[0]);
-            else if (h.keyword === 'bindto') out.source_address = keepalivedAddress(r, h, `${here} > host`);
-            else r.untranslated(h, `${here} > host`);
-          }
-        } else r.untranslated(s, here, type === 'smtp' ? 'tandem checks one host per real server: the first is kept' : undefined);
+      case 'host': {
+        // SMTP_CHECK's `host { connect_ip ... }` blocks: each host is a check of its own.
+        if (type !== 'smtp') {
+          r.untranslated(s, here);
+          break;
+        }
+        const host: Obj = {};
+        for (const h of s.children ?? []) {
+          if (h.keyword === 'connect_ip') host.connect_address = keepalivedAddress(r, h, `${here} > host`);
+          else if (h.keyword === 'connect_port') host.connect_port = Number(h.args[0]);
+          else if (h.keyword === 'bindto') host.source_address = keepalivedAddress(r, h, `${here} > host`);
+          else r.untranslated(h, `${here} > host`);
+        }
+        hosts.push(host);
         break;
+      }
       default:
         r.untranslated(s, here);
     }

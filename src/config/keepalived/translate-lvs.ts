@@ -225,7 +225,7 @@ export class LvsTranslator {
     const timers: Obj = { ...inherited };
     const own: Obj = { ...shared };
     const notify: Obj = {};
-    let check: Obj | undefined;
+    const checks: { at: KStatement; check: Obj }[] = [];
     for (const s of block.children ?? []) {
       if (takeTimer(s, timers, here, this.r)) continue;
       if (s.keyword === 'weight') out.weight = numberArg(s);
@@ -243,22 +243,24 @@ export class LvsTranslator {
       }
       else if (pathlessMisc(s)) {
         this.r.note(s, here, 'Keepalived skips a MISC_CHECK without misc_path; so does this import', 'warning');
-      } else if (isChecker(s.keyword) && check) this.r.untranslated(s, here, 'tandem runs one check per real server: the first is kept');
-      else if (isChecker(s.keyword)) check = translateChecker(s, timers, here, this.r);
+      } else if (isChecker(s.keyword)) checks.push(...translateChecker(s, timers, here, this.r).map((check) => ({ at: s, check })));
       else this.r.untranslated(s, here);
     }
     if (Object.keys(notify).length) out.notify = notify;
-    const portless = out.port === 0 && check && !['script', 'ping', 'file'].includes(check.type as string) && check.connect_port === undefined;
-    if (portless) {
-      const first = (block.children ?? []).find((s) => isChecker(s.keyword) && !pathlessMisc(s)) as KStatement;
-      this.r.untranslated(first, here, 'a check of a real server without a port and without connect_port (Keepalived connects to port 0, which never answers): give connect_port');
-      check = undefined;
-    }
-    if (check) {
-      const { host, initially } = own;
-      const type = check.type as string;
-      out.check = { ...check, ...(initially ? { initially } : {}), ...(host && !check.host && (type === 'http' || type === 'https') ? { host } : {}) };
-    }
+    const portless = (c: Obj) => out.port === 0 && !['script', 'ping', 'file'].includes(c.type as string) && c.connect_port === undefined;
+    const kept = checks.filter(({ at, check }) => {
+      if (!portless(check)) return true;
+      this.r.untranslated(at, here, 'a check of a real server without a port and without connect_port (Keepalived connects to port 0, which never answers): give connect_port');
+      return false;
+    });
+    const { host, initially } = own;
+    const full = kept.map(({ check: c }) => {
+      const type = c.type as string;
+      return { ...c, ...(initially ? { initially } : {}), ...(host && !c.host && (type === 'http' || type === 'https') ? { host } : {}) };
+    });
+    // Several checkers: the server is up while every one is, as in Keepalived.
+    if (full.length === 1) out.check = full[0];
+    else if (full.length > 1) out.checks = full;
     return out;
   }
 

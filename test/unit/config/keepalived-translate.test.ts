@@ -57,6 +57,30 @@ describe('keepalived.conf import: what Keepalived accepts, tandem takes', () => 
     );
   });
 
+  it("makes an SMTP_CHECK's host blocks one check each, and a real server's several checkers its checks", () => {
+    const r = imported(`virtual_server 192.0.2.10 25 {
+ real_server 198.51.100.1 25 {
+  SMTP_CHECK {
+   host {
+    connect_ip 198.51.100.1
+   }
+   host {
+    connect_ip 198.51.100.9
+    connect_port 2525
+   }
+  }
+  TCP_CHECK {
+   connect_port 587
+  }
+ }
+}
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.strict).toBe(0);
+    const checks = r.config.virtual_services[0].real_servers[0].checks.map((c: { type: string; connect_address?: string; connect_port?: number }) => `${c.type} ${c.connect_address ?? '-'} ${c.connect_port ?? '-'}`);
+    expect(checks).toEqual(['smtp 198.51.100.1 -', 'smtp 198.51.100.9 2525', 'tcp - 587']);
+  });
+
   it('gives an instance that shares its VRID with one on another interface the next free VRID', () => {
     const inst = (name: string, iface: string, vrid: number, vip: string) => `vrrp_instance ${name} {\n interface ${iface}\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`;
     const r = imported(inst('WAN', 'em1', 51, '198.51.100.1') + inst('LAN', 'em2', 51, '10.0.0.1') + inst('DMZ', 'em3', 52, '10.1.0.1') + inst('V6', 'em1', 51, '2001:db8::1'));

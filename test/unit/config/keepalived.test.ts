@@ -134,7 +134,10 @@ describe('keepalived.conf import', () => {
         { address: '198.51.100.2', port: 80, weight: 2, method: 'dr', check: { ...common, ...health } },
       ],
     });
-    expect(tls.real_servers[0].check).toEqual({
+    // Two checkers: both kept, the server up while both pass.
+    expect(tls.real_servers[0].check).toBeUndefined();
+    expect(tls.real_servers[0].checks[1]).toMatchObject({ type: 'tcp' });
+    expect(tls.real_servers[0].checks[0]).toEqual({
       type: 'https',
       path: '/',
       body_not_match: 'maintenance',
@@ -149,9 +152,7 @@ describe('keepalived.conf import', () => {
       retry_delay: 1,
     });
     expect(db.real_servers[0].check).toEqual({ type: 'script', command: ['/usr/local/bin/check-db', '198.51.100.30'], dynamic: true, user: 'nobody', interval: 10, timeout: 4, fall: 1 });
-    expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('checks.conf', n))).toEqual([
-      'checks.conf:71: not translated: virtual_server 192.0.2.100 443 > real_server 198.51.100.20 443 > TCP_CHECK: tandem runs one check per real server: the first is kept',
-    ]);
+    expect(r.notes.filter((n) => n.kind === 'untranslated').map((n) => formatNote('checks.conf', n))).toEqual([]);
     expect(r.problems).toEqual([]);
   });
 

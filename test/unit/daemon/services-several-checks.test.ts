@@ -1,0 +1,82 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/parse.js';
+import { ServiceSupervisor } from '../../../src/daemon/services.js';
+import type { VirtualService } from '../../../src/ipvs/model.js';
+import { FakeClock } from '../check/fake-clock.js';
+
+// A real server with several checks (Keepalived: several checkers in one real_server) is in
+// the table while every one passes, and out once one has failed `fall` times.
+
+const config = parseConfig(
+  `auth: none
+virtual_services:
+  - protocol: tcp
+    address: 192.0.2.100
+    port: 80
+    real_servers:
+      - address: 10.0.0.1
+        port: 80
+        checks:
+          - { type: tcp, interval: 1, fall: 1, rise: 1, warmup: 0 }
+          - { type: http, interval: 1, fall: 1, rise: 1, warmup: 0, path: /health }
+      - { address: 10.0.0.2, port: 80 }
+`,
+  't.yaml',
+).config;
+
+describe('a real server with several checks', () => {
+  it('is in the table while every check passes; hooks hear once per change of the whole', async () => {
+    const clock = new FakeClock();
+    const passing = { tcp: true, http: true };
+    const tables: VirtualService[][] = [];
+    const heard: string[] = [];
+    const supervisor = new ServiceSupervisor(config, {
+      log: pino({ level: 'silent' }),
+      state: { readDrains: async () => [], writeDrains: async () => undefined },
+      clock,
+      onTable: (t) => tables.push(t),
+      onQuorum: () => undefined,
+      events: { server: (_vs, rs, up) => heard.push(`${rs.address} ${up ? 'up' : 'down'}`), quorum: () => undefined },
+      monitor: {
+        build: async (spec) => async () => {
+          const ok = passing[spec.type as 'tcp' | 'http'];
+          return { ok, message: ok ? 'ok' : `${spec.type} failed` };
+        },
+      },
+    });
+    const inTable = () => (tables.at(-1) ?? supervisor.table()).flatMap((vs) => vs.realServers.map((rs) => rs.address));
+    const status = () => supervisor.status()[0]?.servers[0];
+    await supervisor.start();
+    await clock.advanceTo(1500);
+    expect(inTable()).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(status()).toMatchObject({ check: 'tcp+http', healthy: true });
+
+    passing.http = false;
+    await clock.advanceTo(3500);
+    expect(inTable()).toEqual(['10.0.0.2']);
+    expect(status()).toMatchObject({ healthy: false, last: { ok: false, message: 'http failed' } });
+
+    passing.tcp = false;
+    await clock.advanceTo(5500);
+    passing.tcp = true;
+    passing.http = true;
+    await clock.advanceTo(8500);
+    expect(inTable()).toEqual(['10.0.0.1', '10.0.0.2']);
+    // The tcp check's own fall and rise came and went while the server was down: no extra event.
+    expect(heard).toEqual(['10.0.0.1 down', '10.0.0.1 up']);
+    await supervisor.stop();
+  });
+
+  it('refuses `check` and `checks` together', () => {
+    expect(() =>
+      parseConfig(
+        `auth: none
+virtual_services:
+  - { protocol: tcp, address: 192.0.2.100, port: 80, real_servers: [{ address: 10.0.0.1, port: 80, check: { type: tcp }, checks: [{ type: tcp }] }] }
+`,
+        't.yaml',
+      ),
+    ).toThrow(/give `check` or `checks`, not both/);
+  });
+});
