@@ -124,6 +124,23 @@ describe('health checks drive the table, the quorum and the priority', () => {
     expect(status).toMatchObject({ role: 'checker-only', instances: [], adverts: { received: 0 } });
     expect(await tandem(['status'])).toMatch(/^checker-only director: no VRRP instance/);
   });
+
+  it('takes out a server with several checks when one of them fails, and brings it back when all pass', async () => {
+    await ctx.nodes.kill('dir1', 'SIGTERM');
+    const servers = RS.map((r) => ({ address: r.address.split('/')[0], port: 8080, method: 'nat' }));
+    // rs2 answers 500: its tcp check passes, its http check fails.
+    (servers[1] as Record<string, unknown>).checks = [
+      { type: 'tcp', interval: 0.2, timeout: 0.5, fall: 1 },
+      { type: 'http', path: '/health', interval: 0.2, timeout: 0.5, fall: 1 },
+    ];
+    const config = { auth: 'none', virtual_services: [webService({ type: 'tcp', interval: 0.2, timeout: 0.5, fall: 1 }, servers)] };
+    await ctx.nodes.start('dir1', config, undefined, ['--dry-run']);
+    await waitFor('rs2 out', async () => (await ctx.nodes.status('dir1')).ipvs?.services[0]?.desired.join(' ') === '192.0.2.11:8080 w1 192.0.2.13:8080 w1', 10_000);
+    expect((await web()).servers[1]).toMatchObject({ check: 'tcp+http', healthy: false, last: { ok: false, message: 'HTTP 500; expected 200-299' } });
+    await serve('rs2', 'ok');
+    await waitFor('rs2 back', async () => (await web()).servers[1]?.healthy === true, 10_000);
+    expect((await ctx.nodes.status('dir1')).ipvs?.services[0]?.desired).toEqual(['192.0.2.11:8080 w1', '192.0.2.12:8080 w1', '192.0.2.13:8080 w1']);
+  });
 });
 
 describe('script checks', () => {
