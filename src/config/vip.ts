@@ -22,7 +22,7 @@ export interface InstanceVip extends Vip {
 
 /** A broadcast address as `ip address ... brd` takes it: an IPv4 address, `+` (host bits set) or `-` (cleared). */
 function isBroadcast(v: string): boolean {
-  return v === '+' || v === '-' || parseVip(v)?.prefix === 32;
+  return v === '+' || v === '-' || (!v.includes('/') && parseVip(v)?.family === 4);
 }
 
 /** An address's or a route's scope as `ip` takes it. */

@@ -3,10 +3,10 @@ import { CommandError, run } from './exec.js';
 import { warmCommand } from './warm.js';
 import type { Warm } from './warm.js';
 
-/** The seam between an instance and the interface addresses it owns. */
 /** An address to add, with the options the config gives it (the schema has checked them). */
 export type AddressOptions = Vip & { scope?: string; broadcast?: string };
 
+/** The seam between an instance and the interface addresses it owns. */
 export interface VipManager {
   add(iface: string, vips: AddressOptions[]): Promise<void>;
   remove(iface: string, vips: Vip[]): Promise<void>;

@@ -57,7 +57,7 @@ export function translateIpList(t: Reporter, block: KStatement, where: string, k
     }
     if (multipath !== all && all.filter((w) => w === 'or').length > 1) t.note(s, inner, 'only the first `or` kept, as Keepalived does', 'warning');
     const kept = multipath.filter((w) => !TRACKING.has(w));
-    if (kept.length < all.length) t.note(s, inner, 'no_track dropped: tandem does not watch its routes and rules for deletion');
+    if (kept.length < multipath.length) t.note(s, inner, 'no_track dropped: tandem does not watch its routes and rules for deletion');
     const spec = (kind === 'route' ? parseRouteSpec : parseRuleSpec)(kept.join(' '));
     const broken = kept.find(looksLikeBadAddress);
     if (!spec && broken !== undefined) {
@@ -79,7 +79,7 @@ export function translateIpList(t: Reporter, block: KStatement, where: string, k
   return out;
 }
 
-/** static_ipaddress: `ADDRESS[/PREFIX] dev IF [scope S]` each; other address options are dropped (differs). */
+/** static_ipaddress: `ADDRESS[/PREFIX] dev IF [scope S] [brd B]` each; other address options are dropped (differs). */
 export function translateStaticAddresses(t: Reporter, block: KStatement, defaultInterface: string | undefined): string[] {
   const out: string[] = [];
   for (const s of block.children ?? []) {
@@ -116,7 +116,7 @@ export function keptVipOptions(o: VipOptions): string[] {
   return [...(o.scope ? ['scope', o.scope] : []), ...(o.broadcast ? ['brd', o.broadcast] : [])];
 }
 
-/** Address options Keepalived knows on a virtual_ipaddress line (besides dev, label and a scope tandem takes), and whether each takes a value. */
+/** Address options Keepalived knows on a virtual_ipaddress line (besides dev, label, and the scope and brd tandem takes), and whether each takes a value. */
 const VIP_OPTIONS: Record<string, boolean> = {
   scope: true,
   brd: true,

@@ -466,7 +466,7 @@ static_routes {
  src 10.99.0.1 to 10.98.0.0/24 via 10.99.0.254 dev eth0
  10.97.0.0/24 via 10.99.0.254 or 10.99.0.253
  10.96.0.0/24 dev eth1
- 10.95.0.0/24 dev eth0 gw 10.99.0.254 or 10.99.0.253 or 10.99.0.252 table 7
+ 10.95.0.0/24 dev eth0 gw 10.99.0.254 or 10.99.0.253 or 10.99.0.252 table 7 no_track
  10.94.0.0/24 or 10.99.0.253
 }
 static_rules {
@@ -506,6 +506,7 @@ vrrp_instance A {
     expect(r.notes).toEqual(
       expect.arrayContaining([
         'k.conf:9: warning: static_routes > 10.95.0.0/24: only the first `or` kept, as Keepalived does',
+        'k.conf:9: note: static_routes > 10.95.0.0/24: no_track dropped: tandem does not watch its routes and rules for deletion',
         'k.conf:10: not translated: static_routes > 10.94.0.0/24: a route through several gateways (`or`) without a `via` before it',
         'k.conf:14: warning: static_rules > to: Keepalived refuses the address "10.99.0./24" and skips the rule; so does this import',
         'k.conf:23: note: vrrp_instance A > virtual_routes > 0.0.0.0/0: no_track dropped: tandem does not watch its routes and rules for deletion',

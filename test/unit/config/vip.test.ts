@@ -15,7 +15,7 @@ describe('an instance VIP', () => {
   });
 
   it('refuses anything else after the address', () => {
-    for (const bad of ['192.0.2.5 dev', '192.0.2.5 dev ..', '192.0.2.5 dev eth0:1', '192.0.2.5 eth1', '192.0.2.5 dev eth1 dev eth1', '192.0.2.5 label x', '192.0.2.999 dev eth1', '192.0.2.5 scope', '192.0.2.5 scope 256', '192.0.2.5 scope universe', '192.0.2.5 scope link scope host', '2001:db8::5 brd +', '192.0.2.5 brd 192.0.2.0/24', '192.0.2.5 brd']) {
+    for (const bad of ['192.0.2.5 dev', '192.0.2.5 dev ..', '192.0.2.5 dev eth0:1', '192.0.2.5 eth1', '192.0.2.5 dev eth1 dev eth1', '192.0.2.5 label x', '192.0.2.999 dev eth1', '192.0.2.5 scope', '192.0.2.5 scope 256', '192.0.2.5 scope universe', '192.0.2.5 scope link scope host', '2001:db8::5 brd +', '192.0.2.5 brd 192.0.2.0/24', '192.0.2.5 brd 192.0.2.255/32', '192.0.2.5 brd']) {
       expect(parseInstanceVip(bad), bad).toBeUndefined();
     }
   });
