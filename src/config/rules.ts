@@ -18,6 +18,10 @@ export function checkRules(config: Config): { errors: Problem[]; warnings: Probl
     else firstUse.set(key, owner);
   };
 
+  const holds = config.static_addresses.length + config.static_routes.length + config.static_rules.length;
+  if (!config.instances.length && !config.virtual_services.length && !holds) {
+    errors.push({ path: [], message: 'nothing to do: no instances, no virtual_services and no static addresses, routes or rules (is this the right file?)', rule: 'empty-config' });
+  }
   config.static_addresses.forEach((text, k) => {
     const address = parseInstanceVip(text);
     if (!address) return;

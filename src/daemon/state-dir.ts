@@ -52,6 +52,9 @@ function writeTrouble(err: NodeJS.ErrnoException): string {
  * The daemon's state directory: its pid file, control socket, boot epoch and the ledger of
  * VIPs it holds. Two daemons in two network namespaces on one machine use two directories.
  */
+/** The longest unix socket path Linux keeps whole (sun_path is 108 bytes, NUL included). */
+const SOCKET_PATH_MAX = 107;
+
 export class StateDir {
   constructor(readonly dir: string) {}
 
@@ -80,6 +83,12 @@ export class StateDir {
    * and when another user could write in it (their files there would steer this daemon).
    */
   async claim(): Promise<void> {
+    // The kernel keeps 107 bytes of a unix socket's path (sun_path): a longer one is cut, and
+    // two state dirs alike in their first 107 bytes would share one control socket.
+    const length = Buffer.byteLength(this.socketPath);
+    if (length > SOCKET_PATH_MAX) {
+      throw new Error(`state dir ${this.dir}: its control socket ${this.socketPath} would be ${length} bytes long, and a unix socket's path holds at most ${SOCKET_PATH_MAX}; use a shorter --state-dir`);
+    }
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.checkOwnership();
     const other = await this.runningPid();

@@ -36,6 +36,11 @@ describe('state dir: nothing in it lets anyone in', () => {
     await expect(new StateDir(dir('group')).claim()).rejects.toThrow(/is writable by its group \(mode 770\)/);
   });
 
+  it('refuses a directory whose control socket path would be cut by the kernel', async () => {
+    const deep = dir('x'.repeat(120));
+    await expect(new StateDir(deep).claim()).rejects.toThrow(/its control socket .*tandem\.sock would be \d+ bytes long, and a unix socket's path holds at most 107; use a shorter --state-dir/);
+  });
+
   it('refuses a symlink as the directory', async () => {
     await mkdir(dir('real'), { mode: 0o700 });
     await symlink(dir('real'), dir('link'));

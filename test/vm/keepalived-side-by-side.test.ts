@@ -222,7 +222,8 @@ describe(`${CORPUS ? CORPUS : "Keepalived's samples"}, side by side with their i
         await td.create();
         const pid = (n: string) => path.join(dir, `${file}.${n}.pid`);
         ka.start(['keepalived', '-n', '-l', '-D', '-f', confFile, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers'), '-i', 'lb1']);
-        td.start([process.execPath, TANDEM, 'run', '--config', yamlFile, '--state-dir', path.join(dir, `${file}.state`)], { TANDEM_LOG_LEVEL: 'info' });
+        // A short state dir: a unix socket's path holds 107 bytes, and real configs have long names.
+        td.start([process.execPath, TANDEM, 'run', '--config', yamlFile, '--state-dir', path.join(dir, `state-${files.indexOf(file)}`)], { TANDEM_LOG_LEVEL: 'info' });
         const failed = (side: Side) => `${side.name} ended: ${side.output.slice(-3000)}`;
 
         if (config.virtual_services) {
@@ -262,7 +263,7 @@ describe(`${CORPUS ? CORPUS : "Keepalived's samples"}, side by side with their i
           SETTLE_MS,
           1000,
         ).catch((err: Error) => {
-          throw new Error(`${err.message}; Keepalived ${JSON.stringify(last.k)}, tandem ${JSON.stringify(last.t)}`);
+          throw new Error(`${err.message}; Keepalived ${JSON.stringify(last.k)}, tandem ${JSON.stringify(last.t)}; tandem said: ${td.output.slice(-2500)}`);
         });
       } finally {
         await ka.destroy();

@@ -29,6 +29,10 @@ describe('config parsing', () => {
     }
   });
 
+  it('refuses a config that holds nothing (the wrong file, an import of something else)', () => {
+    expect(errorsOf('auth: none\n')).toEqual(['tandem.yaml:1:1: (top level): nothing to do: no instances, no virtual_services and no static addresses, routes or rules (is this the right file?) [empty-config]']);
+  });
+
   it('points at an unknown key and suggests the near one', () => {
     expect(errorsOf(good.replace('    priority: 150', '    priority: 150\n    prority: 3'))).toEqual([
       'tandem.yaml:7:5: instances[0]: unknown key "prority"; did you mean "priority"? (allowed: name, interface, vrid, priority, advert_interval, preempt, preempt_delay, source_address, unicast_peers, vips, virtual_mac, virtual_mac_interface, track_interfaces, track_services, track_scripts, track_files, routes, rules, track_own_interface, alert, notify) [additionalProperties]',

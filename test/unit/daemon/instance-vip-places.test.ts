@@ -118,7 +118,7 @@ describe('VIPs on other interfaces', () => {
 
   it("tracks a VIP's other interface as its own (FAULT when down), unless the VIP says no_track", () => {
     const inst = instance(['192.0.2.100/24', '203.0.113.5/24 dev eth1', '198.51.100.5 dev eth2 no_track', '198.51.100.6 dev eth0']);
-    const config = parseConfig(`auth: none\ninstances: []\n`, 't.yaml').config;
+    const config = parseConfig(`auth: none\ninstances: [{ name: VI_1, interface: eth0, vrid: 1, priority: 100 }]\n`, 't.yaml').config;
     const withInst = { ...config, instances: [inst] };
     expect(trackedInterfaces(withInst)).toEqual(['eth0', 'eth1']);
     const down = (name: string): TrackingInputs => ({
