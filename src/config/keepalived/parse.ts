@@ -19,7 +19,25 @@ export interface KStatement {
   file?: string;
   /** Present for a block, even an empty one. */
   children?: KStatement[];
+  /** A block keyword whose `{` is missing: Keepalived reads the lines after it as its block all the same. */
+  braceMissing?: true;
 }
+
+/**
+ * The keywords that open a block of keywords in Keepalived (a sub-level in its parser), by the
+ * block they are in ('' for the top). Such a keyword is a block even without its `{`: Keepalived
+ * logs "Missing '{'" and reads the next lines as its contents until the `}`.
+ */
+const CHECKERS = ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK'];
+const SUB_LEVELS: Record<string, string[]> = {
+  '': ['global_defs', 'vrrp_script', 'vrrp_track_process', 'vrrp_instance', 'vrrp_sync_group', 'virtual_server', 'track_file', 'vrrp_track_file'],
+  vrrp_instance: ['authentication'],
+  virtual_server: ['real_server'],
+  real_server: CHECKERS,
+  HTTP_GET: ['url'],
+  SSL_GET: ['url'],
+  SMTP_CHECK: ['host'],
+};
 
 interface Token {
   text: string;
@@ -79,7 +97,7 @@ export function parseKeepalived(text: string, file: string, ctx: LanguageContext
   let pos = 0;
   const isBrace = (t: Token | undefined, b: string) => t !== undefined && !t.quoted && t.text === b;
 
-  function block(depth: number, openedAt: number): KStatement[] {
+  function block(depth: number, openedAt: number, parent = ''): KStatement[] {
     const out: KStatement[] = [];
     while (pos < tokens.length) {
       const t = tokens[pos] as Token;
@@ -100,7 +118,10 @@ export function parseKeepalived(text: string, file: string, ctx: LanguageContext
       if (isBrace(tokens[pos], '{')) {
         const open = tokens[pos] as Token;
         pos++;
-        statement.children = block(depth + 1, open.line);
+        statement.children = block(depth + 1, open.line, statement.keyword);
+      } else if (SUB_LEVELS[parent]?.includes(statement.keyword) && pos < tokens.length) {
+        statement.braceMissing = true;
+        statement.children = block(depth + 1, statement.line, statement.keyword);
       }
       out.push(statement);
     }

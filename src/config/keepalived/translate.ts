@@ -239,6 +239,7 @@ class Translator implements Reporter {
 
 export function translateKeepalived(statements: KStatement[]): ImportResult {
   const t = new Translator();
+  noteMissingBraces(t, statements, '');
   t.top(statements);
   t.vrrp.dropUnknownScripts();
   t.vrrp.dropUnknownMembers();
@@ -270,4 +271,13 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
   if (t.lvs.services.length) config.virtual_services = t.lvs.services;
   return { config, notes: t.notes };
+}
+
+/** Blocks whose `{` is missing: read as blocks, as Keepalived reads them, with a warning. */
+function noteMissingBraces(t: Translator, statements: KStatement[], where: string): void {
+  for (const s of statements) {
+    const here = [where, [s.keyword, ...s.args].join(' ')].filter(Boolean).join(' > ');
+    if (s.braceMissing) t.note(s, where, `its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`, 'warning');
+    if (s.children) noteMissingBraces(t, s.children, here);
+  }
 }

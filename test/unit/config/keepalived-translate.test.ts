@@ -81,6 +81,16 @@ describe('keepalived.conf import: what Keepalived accepts, tandem takes', () => 
     expect(checks).toEqual(['smtp 198.51.100.1 -', 'smtp 198.51.100.9 2525', 'tcp - 587']);
   });
 
+  it("reads a block whose '{' is missing as Keepalived does: the lines after it, to its '}'", () => {
+    const r = imported(`virtual_server 192.0.2.10 80\n lb_algo rr\n real_server 198.51.100.1 80\n  weight 3\n }\n}\nvirtual_server 192.0.2.11 80 {\n real_server 198.51.100.2 80 {\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.virtual_services.map((vs: { address: string; scheduler?: string; real_servers: { weight?: number }[] }) => `${vs.address} ${vs.scheduler ?? '-'} ${vs.real_servers.map((rs) => rs.weight ?? '-').join(',')}`)).toEqual(['192.0.2.10 rr 3', '192.0.2.11 - -']);
+    expect(r.notes.filter((n: string) => n.includes('is missing'))).toEqual([
+      `k.conf:1: warning: virtual_server: its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`,
+      `k.conf:3: warning: virtual_server 192.0.2.10 80 > real_server: its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`,
+    ]);
+  });
+
   it('gives an instance that shares its VRID with one on another interface the next free VRID', () => {
     const inst = (name: string, iface: string, vrid: number, vip: string) => `vrrp_instance ${name} {\n interface ${iface}\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`;
     const r = imported(inst('WAN', 'em1', 51, '198.51.100.1') + inst('LAN', 'em2', 51, '10.0.0.1') + inst('DMZ', 'em3', 52, '10.1.0.1') + inst('V6', 'em1', 51, '2001:db8::1'));
@@ -362,16 +372,17 @@ virtual_server 192.0.2.10 80 {
     ]);
   });
 
-  it('a virtual_server without its brace, then a stray "}", and a second lvs_sync_daemon: read on as Keepalived does', () => {
+  it('a virtual_server without its brace and a second lvs_sync_daemon: read on as Keepalived does', () => {
+    // Keepalived's checker process logs "Missing '{'" and reads the lines after as the block
+    // (run side by side on the real kernel: its table held the real server).
     const r = imported(`global_defs {\n lvs_sync_daemon eth0 A\n lvs_sync_daemon eth1 A\n}\nvirtual_server 192.0.2.10 80\n delay_loop 5\n real_server 198.51.100.1 80 {\n  weight 1\n }\n}\n`);
     expect(r.config.ipvs.sync_daemon.interface).toBe('eth0');
     expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
+      `k.conf:5: warning: virtual_server: its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`,
       'k.conf:3: warning: lvs_sync_daemon: Keepalived keeps the first sync daemon setting (interface eth0) and ignores this one; so does this import',
-      'k.conf:6: warning: delay_loop: Keepalived does not know "delay_loop" and skips it; so does this import',
-      'k.conf:7: warning: real_server: Keepalived does not know "real_server" and skips it with its block; so does this import',
-      'k.conf:10: warning: }: a "}" that closes no block: Keepalived skips it; so does this import',
     ]);
-    expect(r.config.virtual_services[0]).toMatchObject({ address: '192.0.2.10', port: 80, real_servers: [] });
+    expect(r.config.virtual_services[0]).toMatchObject({ address: '192.0.2.10', port: 80, real_servers: [{ address: '198.51.100.1', weight: 1 }] });
+    expect(r.config.virtual_services[0].real_servers[0].check).toBeUndefined();
   });
 
   it('an instance without a valid virtual_router_id (a template not filled in) is refused, its line named', () => {
