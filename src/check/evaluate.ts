@@ -2,7 +2,8 @@ import type { RealServerConfig, VirtualServiceConfig } from '../config/schema.js
 import { serviceName } from '../config/service-name.js';
 import type { ServiceView } from '../ipvs/desired.js';
 import type { ServerState } from './pool.js';
-import { healthyWeight, keepsPlaceOnFailure, placeServer, quorumStep } from './pool.js';
+import { healthyWeight, placeServer, quorumStep } from './pool.js';
+import { keepsPlaceOnFailure } from '../config/scheduler.js';
 
 export interface ServiceEvaluation {
   name: string;

@@ -4,7 +4,7 @@ import { serviceName } from './service-name.js';
 import { checkPlaces } from './checks-of.js';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
 import { parseInstanceVip } from './vip.js';
-import { keepsPlaceOnFailure } from '../check/pool.js';
+import { keepsPlaceOnFailure } from './scheduler.js';
 
 /** Rules across fields that JSON Schema cannot say. Errors refuse the config; warnings do not. */
 export function checkRules(config: Config): { errors: Problem[]; warnings: Problem[] } {

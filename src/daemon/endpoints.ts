@@ -41,8 +41,7 @@ function heldAddresses(config: Config): Set<string> {
 function sourceAddress(inst: InstanceConfig, addresses: Seams['addresses'], held: Set<string>, current: string | undefined): string {
   // Canonical text: our own adverts come back with the sender as the decoder writes it.
   if (inst.source_address) return canonicalAddress(inst.source_address);
-  const own = addresses(inst.interface).filter((a) => !held.has(a.address));
-  const usable = own.filter((a) => a.family === 4 || !isLinkLocal6(a.address));
+  const usable = addresses(inst.interface).filter((a) => !held.has(a.address) && (a.family === 4 || !isLinkLocal6(a.address)));
   const found = usable.find((a) => a.address === current) ?? usable.find((a) => a.family === 4) ?? usable[0];
   if (!found) {
     throw new Error(`instance ${inst.name}: interface ${inst.interface} has no IPv4 or global IPv6 address of its own; add one or set source_address`);
