@@ -77,9 +77,8 @@ function translateOne(block: KStatement, inherited: Obj, where: string, r: Repor
   const urls: Obj[] = [];
   for (const s of block.children ?? []) {
     if (s.keyword === 'nb_get_retry') {
-      // Keepalived 2 kept the old name of retry for HTTP_GET and SSL_GET only; elsewhere it is unknown.
-      if (type === 'http' || type === 'https') timers.retry = Number(s.args[0]);
-      else ignoredOldRetry(s, here, r);
+      // Keepalived 2 kept the old name of retry for HTTP_GET and SSL_GET (elsewhere it is unknown, and left out before this).
+      timers.retry = Number(s.args[0]);
       continue;
     }
     if (takeTimer(s, timers, here, r)) continue;
@@ -232,9 +231,4 @@ function translateUrl(block: KStatement, where: string, r: Reporter): Obj {
     delete out.body_match;
   }
   return out;
-}
-
-/** nb_get_retry where Keepalived 2 does not know it: ignored there, so here too. */
-export function ignoredOldRetry(s: KStatement, where: string, r: Reporter): void {
-  r.note(s, where, 'Keepalived 2 ignores nb_get_retry here (it knows it in HTTP_GET and SSL_GET only; use retry); so does this import', 'warning');
 }

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
+import type { KeepalivedGrammar } from './grammar.js';
+import { KEEPALIVED_GRAMMAR } from './grammar.js';
 import type { LanguageContext, SourceLine } from './preprocess.js';
 import { LanguageError, literalText, newLanguageContext, preprocess } from './preprocess.js';
 
@@ -9,6 +11,8 @@ import { LanguageError, literalText, newLanguageContext, preprocess } from './pr
  * keepalived.conf syntax: statements of a keyword and arguments on one line, blocks in braces
  * (which may open on the same line or the next), comments from `#` or `!` to the end of the
  * line, double-quoted strings. This reads it into a tree and keeps each statement's line.
+ * Which keyword opens a block is Keepalived's grammar (grammar.ts), not the braces: Keepalived
+ * reads a `{` after any other keyword as a stray brace, and so does this parser.
  */
 
 export interface KStatement {
@@ -21,28 +25,26 @@ export interface KStatement {
   children?: KStatement[];
   /** A block keyword whose `{` is missing: Keepalived reads the lines after it as its block all the same. */
   braceMissing?: true;
+  /** A keyword that reads a block of values (virtual_ipaddress, track_script...): Keepalived ignores words after it on its line. */
+  values?: true;
+  /** Keepalived does not know this keyword where it stands (it logs "Unknown keyword" and skips the line). */
+  unknown?: true;
+  /**
+   * A `{` after a keyword that opens no block (or after none): Keepalived ignores that `{`
+   * ("Unexpected '{'"), reads the lines after it as lines of the block it is in, and the `}`
+   * meant for it closes that block instead.
+   */
+  strayBrace?: true;
 }
 
-/**
- * The keywords that open a block of keywords in Keepalived (a sub-level in its parser), by the
- * block they are in ('' for the top). Such a keyword is a block even without its `{`: Keepalived
- * logs "Missing '{'" and reads the next lines as its contents until the `}`.
- */
-const CHECKERS = ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK'];
-const SUB_LEVELS: Record<string, string[]> = {
-  '': ['global_defs', 'vrrp_script', 'vrrp_track_process', 'vrrp_instance', 'vrrp_sync_group', 'virtual_server', 'track_file', 'vrrp_track_file'],
-  vrrp_instance: ['authentication'],
-  virtual_server: ['real_server'],
-  real_server: CHECKERS,
-  HTTP_GET: ['url'],
-  SSL_GET: ['url'],
-  SMTP_CHECK: ['host'],
-};
+/** What a block holds: the keywords of a sub-level, or lines of values (virtual_ipaddress...). */
+type Level = KeepalivedGrammar | 'values';
 
 interface Token {
   text: string;
   line: number;
   quoted: boolean;
+  file: string;
 }
 
 export class KeepalivedSyntaxError extends Error {
@@ -66,18 +68,22 @@ export function tokenize(lines: SourceLine[], file: string): Token[] {
       if (/\s/.test(c)) {
         i++;
       } else if (c === '{' || c === '}') {
-        tokens.push({ text: c, line, quoted: false });
+        // Keepalived would read `{{ VAR }}` as braces and make nonsense of the blocks around it.
+        if (raw.startsWith('{{', i) || raw.startsWith('{%', i)) {
+          throw new KeepalivedSyntaxError(file, line, `"${raw.slice(i, i + 2)}": this is a template (Jinja, Ansible, Go...), not a keepalived.conf: import the file it renders for the director`);
+        }
+        tokens.push({ text: c, line, quoted: false, file });
         i++;
       } else if (c === '"') {
         const end = raw.indexOf('"', i + 1);
         if (end < 0) throw new KeepalivedSyntaxError(file, line, 'unterminated quoted string');
-        tokens.push({ text: literalText(raw.slice(i + 1, end)), line, quoted: true });
+        tokens.push({ text: literalText(raw.slice(i + 1, end)), line, quoted: true, file });
         i = end + 1;
       } else {
         let j = i;
         // A `${NAME}` left undefined stays inside its word, braces and all.
         while (j < raw.length && !/[\s{}"#!]/.test(raw[j] as string)) j = raw.startsWith('${', j) && raw.indexOf('}', j) > 0 ? raw.indexOf('}', j) + 1 : j + 1;
-        tokens.push({ text: literalText(raw.slice(i, j)), line, quoted: false });
+        tokens.push({ text: literalText(raw.slice(i, j)), line, quoted: false, file });
         i = j;
       }
     }
@@ -85,51 +91,77 @@ export function tokenize(lines: SourceLine[], file: string): Token[] {
   return tokens;
 }
 
-export function parseKeepalived(text: string, file: string, ctx: LanguageContext = newLanguageContext(defaultConfigId())): KStatement[] {
-  let lines: SourceLine[];
+function fileTokens(text: string, file: string, ctx: LanguageContext): Token[] {
   try {
-    lines = preprocess(text, file, ctx);
+    return tokenize(preprocess(text, file, ctx), file);
   } catch (err) {
     if (err instanceof LanguageError) throw new KeepalivedSyntaxError(file, err.line, err.message);
     throw err;
   }
-  const tokens = tokenize(lines, file);
-  let pos = 0;
-  const isBrace = (t: Token | undefined, b: string) => t !== undefined && !t.quoted && t.text === b;
+}
 
-  function block(depth: number, openedAt: number, parent = ''): KStatement[] {
+/** A keepalived.conf text -> its statements (an `include` stays a statement; loadKeepalived reads them). */
+export function parseKeepalived(text: string, file: string, ctx: LanguageContext = newLanguageContext(defaultConfigId())): KStatement[] {
+  return parseTokens(fileTokens(text, file, ctx), file);
+}
+
+const isBrace = (t: Token | undefined, b: string) => t !== undefined && !t.quoted && t.text === b;
+
+/**
+ * Reads statements as Keepalived's parser does, by its grammar: a keyword it knows as a block
+ * (a sub-level, or a block of values) takes the block after it, even without its `{`; any other
+ * keyword takes none, so a `{` after it is ignored and its `}` closes the block the keyword is in.
+ */
+function parseTokens(tokens: Token[], mainFile: string): KStatement[] {
+  let pos = 0;
+  const located = (t: Token, s: KStatement): KStatement => (t.file === mainFile ? s : { ...s, file: t.file });
+
+  function block(depth: number, opener: Token | undefined, level: Level): KStatement[] {
     const out: KStatement[] = [];
     while (pos < tokens.length) {
       const t = tokens[pos] as Token;
+      pos++;
       if (isBrace(t, '}')) {
-        pos++;
-        // Keepalived skips an unmatched "}" ("Unknown keyword") and reads on: kept for the translator to report.
+        // Keepalived skips a "}" that closes nothing ("Unknown keyword") and reads on: kept for the translator to report.
         if (depth > 0) return out;
-        out.push({ keyword: '}', args: [], line: t.line });
+        out.push(located(t, { keyword: '}', args: [], line: t.line, unknown: true }));
         continue;
       }
-      if (isBrace(t, '{')) throw new KeepalivedSyntaxError(file, t.line, 'a block needs a keyword before "{"');
-      pos++;
-      const statement: KStatement = { keyword: t.text, args: [], line: t.line };
-      while (pos < tokens.length && (tokens[pos] as Token).line === t.line && !isBrace(tokens[pos], '{') && !isBrace(tokens[pos], '}')) {
+      if (isBrace(t, '{')) {
+        // Keepalived: "Unexpected '{' - ignoring"; the lines after it stay in this block.
+        if (level !== 'values') out.push(located(t, { keyword: '{', args: [], line: t.line, strayBrace: true }));
+        continue;
+      }
+      const statement: KStatement = located(t, { keyword: t.text, args: [], line: t.line });
+      while (pos < tokens.length && (tokens[pos] as Token).line === t.line && (tokens[pos] as Token).file === t.file && !isBrace(tokens[pos], '{') && !isBrace(tokens[pos], '}')) {
         statement.args.push((tokens[pos] as Token).text);
         pos++;
       }
-      if (isBrace(tokens[pos], '{')) {
-        const open = tokens[pos] as Token;
-        pos++;
-        statement.children = block(depth + 1, open.line, statement.keyword);
-      } else if (SUB_LEVELS[parent]?.includes(statement.keyword) && pos < tokens.length) {
-        statement.braceMissing = true;
-        statement.children = block(depth + 1, statement.line, statement.keyword);
-      }
       out.push(statement);
+      if (level === 'values') {
+        // A block of values has no blocks inside; a "{" among its lines is one more value line.
+        continue;
+      }
+      const kind = statement.keyword === 'include' ? 0 : level[statement.keyword];
+      if (kind === undefined) statement.unknown = true;
+      if (kind === undefined || kind === 0) {
+        if (isBrace(tokens[pos], '{')) {
+          statement.strayBrace = true;
+          pos++;
+        }
+        continue;
+      }
+      if (kind === 1) statement.values = true;
+      if (isBrace(tokens[pos], '{')) pos++;
+      else if (pos < tokens.length) statement.braceMissing = true;
+      else continue;
+      statement.children = block(depth + 1, t, kind === 1 ? 'values' : kind);
     }
-    if (depth > 0) throw new KeepalivedSyntaxError(file, openedAt, 'block opened here is never closed');
+    if (depth > 0 && opener) throw new KeepalivedSyntaxError(opener.file, opener.line, 'block opened here is never closed');
     return out;
   }
 
-  return block(0, 0);
+  return block(0, undefined, KEEPALIVED_GRAMMAR);
 }
 
 /** Splits a keepalived script string into an argument array, honouring single quotes. */
@@ -142,43 +174,42 @@ export function splitCommand(command: string): string[] {
 const MAX_INCLUDE_DEPTH = 8;
 
 /**
- * Reads a keepalived.conf and the files its `include` statements name (glob patterns,
- * relative to the including file, at any level), in place of each include, as Keepalived does.
- * Statements from included files carry their file; an include of a file that does not exist stays
- * in the tree as it is.
+ * Reads a keepalived.conf and the files its `include` lines name (glob patterns, relative to
+ * the including file, at any level), in place of each include line, as Keepalived's line reader
+ * does: a block may open in one file and go on in the file it includes. Statements from included
+ * files carry their file; an include of a file that does not exist stays as a statement.
  */
 export async function loadKeepalived(
   file: string,
   ctx: LanguageContext = newLanguageContext(defaultConfigId()),
   read: (f: string) => Promise<string> = (f) => readFile(f, 'utf8'),
-  depth = 0,
 ): Promise<KStatement[]> {
-  const statements = parseKeepalived(await read(file), file, ctx);
-  const expand = async (list: KStatement[]): Promise<KStatement[]> => {
-    const out: KStatement[] = [];
-    for (const s of list) {
-      if (s.keyword !== 'include') {
-        out.push(s.children ? { ...s, children: await expand(s.children) } : s);
-        continue;
-      }
-      if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedSyntaxError(file, s.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (a loop?)`);
-      const pattern = s.args[0];
-      if (!pattern) throw new KeepalivedSyntaxError(file, s.line, 'include needs a file or pattern');
-      const files = (await glob(pattern, { cwd: path.dirname(file), absolute: true, onlyFiles: true })).sort();
-      // Keepalived logs an include that matches no file and runs on: the statement stays for the translator to report.
-      if (!files.length && !/[*?[]/.test(pattern)) out.push(s);
-      for (const f of files) {
-        const included = await loadKeepalived(f, ctx, read, depth + 1);
-        out.push(...included.map((x) => tag(x, f)));
-      }
-    }
-    return out;
-  };
-  return expand(statements);
+  return parseTokens(await includedTokens(file, ctx, read, 0), file);
 }
 
-function tag(s: KStatement, file: string): KStatement {
-  return { ...s, file: s.file ?? file, ...(s.children ? { children: s.children.map((c) => tag(c, file)) } : {}) };
+async function includedTokens(file: string, ctx: LanguageContext, read: (f: string) => Promise<string>, depth: number): Promise<Token[]> {
+  const tokens = fileTokens(await read(file), file, ctx);
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    const startsLine = i === 0 || (tokens[i - 1] as Token).line !== t.line;
+    if (t.quoted || t.text !== 'include' || !startsLine) {
+      out.push(t);
+      continue;
+    }
+    let end = i + 1;
+    while (end < tokens.length && (tokens[end] as Token).line === t.line) end++;
+    const args = tokens.slice(i + 1, end);
+    const pattern = args[0]?.text;
+    if (!pattern) throw new KeepalivedSyntaxError(file, t.line, 'include needs a file or pattern');
+    if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedSyntaxError(file, t.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (a loop?)`);
+    const files = (await glob(pattern, { cwd: path.dirname(file), absolute: true, onlyFiles: true })).sort();
+    // Keepalived logs an include that matches no file and runs on: the statement stays for the translator to report.
+    if (!files.length && !/[*?[]/.test(pattern)) out.push(t, ...args);
+    for (const f of files) out.push(...(await includedTokens(f, ctx, read, depth + 1)));
+    i = end - 1;
+  }
+  return out;
 }
 
 /** Keepalived's default config id: the host name up to its first dot. */

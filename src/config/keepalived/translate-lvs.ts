@@ -4,7 +4,7 @@ import { SCHEDULERS } from '../schema.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
 import { boolArg, keepalivedAddress, numberArg } from './report.js';
-import { ignoredOldRetry, isChecker, takeTimer, translateChecker } from './checks.js';
+import { isChecker, takeTimer, translateChecker } from './checks.js';
 
 /*
  * Keepalived's LVS side -> tandem's virtual_services: virtual servers (by address and port,
@@ -129,12 +129,6 @@ export class LvsTranslator {
         }
         out.persistence = { ...(out.persistence as Obj | undefined), timeout: s.args[0] === undefined ? DEFAULT_PERSISTENCE : numberArg(s) };
         return;
-      case 'nb_get_retry':
-        ignoredOldRetry(s, where, this.r);
-        return;
-      case 'nat_mask':
-        this.r.note(s, where, 'Keepalived 2 ignores nat_mask (an unknown keyword since 1.x); so does this import', 'warning');
-        return;
       case 'persistence_granularity':
         // An IPv4 mask, or an IPv6 prefix length; Keepalived skips anything else.
         if (isIPv4(s.args[0] ?? '')) out.persistence = { timeout: DEFAULT_PERSISTENCE, ...(out.persistence as Obj | undefined), netmask: s.args[0] };
@@ -234,7 +228,6 @@ export class LvsTranslator {
       else if (s.keyword === 'inhibit_on_failure') out.inhibit_on_failure = boolArg(s);
       else if (s.keyword === 'alpha') own.initially = 'down';
       else if (s.keyword === 'virtualhost') own.host = s.args[0];
-      else if (s.keyword === 'nb_get_retry') ignoredOldRetry(s, here, this.r);
       else if (s.keyword === 'notify_up') notify.up = splitCommand(s.args.join(' '));
       else if (s.keyword === 'notify_down') notify.down = splitCommand(s.args.join(' '));
       else if (s.keyword === 'smtp_alert') {

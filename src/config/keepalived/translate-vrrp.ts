@@ -48,7 +48,6 @@ const NOTIFY_KEYS: Record<string, string> = {
 };
 
 /** Sync group keywords tandem does not translate (so a bare one is not taken for a member). */
-const KNOWN_GROUP_KEYWORDS: Record<string, true> = { global_tracking: true, sync_group_tracking_weight: true, track_interface: true, track_script: true, track_file: true, track_process: true, track_bfd: true };
 
 /** What the VRRP translation shares with the rest of the import. */
 export interface VrrpShared extends Reporter {
@@ -483,9 +482,6 @@ export class VrrpTranslator {
       else if (s.keyword === 'smtp_alert') {
         out.alert = boolArg(s);
         this.t.firstAlert ??= s;
-      } else if (!s.args.length && !s.children && /^[A-Za-z0-9_.-]+$/.test(s.keyword) && !(s.keyword in KNOWN_GROUP_KEYWORDS)) {
-        // Keepalived reads members only inside `group { }`: a bare name is an unknown keyword it skips.
-        this.t.note(s, where, `Keepalived ignores "${s.keyword}" here (members go inside \`group { }\`); so does this import`, 'warning');
       } else this.t.untranslated(s, where);
     }
     if (Object.keys(notify).length) out.notify = notify;

@@ -1,6 +1,5 @@
 import type { KStatement } from './parse.js';
 import type { ImportNote, Obj, Reporter } from './report.js';
-import { isKeepalivedKeyword } from './keywords.js';
 import { boolArg, keepalivedNumber, numberArg } from './report.js';
 import { translateIpList, translateStaticAddresses } from './translate-ip.js';
 import { LvsTranslator } from './translate-lvs.js';
@@ -86,10 +85,6 @@ class Translator implements Reporter {
       this.note(s, where, `no such file: ${s.args[0] ?? ''}; Keepalived runs without it, and so does this import (import on a director that has it)`, 'warning');
       return;
     }
-    if (why === undefined && !isKeepalivedKeyword(s.keyword, where)) {
-      this.note(s, where, `Keepalived does not know "${s.keyword}" and skips it${s.children ? ' with its block' : ''}; so does this import`, 'warning');
-      return;
-    }
     this.note(s, where, `not translated: ${why ?? 'tandem has no equivalent'}`, 'untranslated');
   }
 
@@ -129,9 +124,6 @@ class Translator implements Reporter {
           break;
         case 'static_ipaddress':
           this.statics.static_addresses.push(...translateStaticAddresses(this, s, this.defaultInterface));
-          break;
-        case '}':
-          this.note(s, '', 'a "}" that closes no block: Keepalived skips it; so does this import', 'warning');
           break;
         default:
           this.untranslated(s, '');
@@ -239,8 +231,7 @@ class Translator implements Reporter {
 
 export function translateKeepalived(statements: KStatement[]): ImportResult {
   const t = new Translator();
-  noteMissingBraces(t, statements, '');
-  t.top(statements);
+  t.top(knownOnly(t, statements, ''));
   t.vrrp.dropUnknownScripts();
   t.vrrp.dropUnknownMembers();
   t.vrrp.separateVrids();
@@ -270,14 +261,48 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   for (const [key, list] of Object.entries(t.statics)) if (list.length) config[key] = [...new Set(list)];
   if (Object.keys(t.ipvs).length) config.ipvs = t.ipvs;
   if (t.lvs.services.length) config.virtual_services = t.lvs.services;
-  return { config, notes: t.notes };
+  return { config, notes: inLineOrder(t.notes) };
 }
 
-/** Blocks whose `{` is missing: read as blocks, as Keepalived reads them, with a warning. */
-function noteMissingBraces(t: Translator, statements: KStatement[], where: string): void {
+/** Why Keepalived 2 does not know a keyword people still write, where it is not obvious. */
+const UNKNOWN_WHY: Record<string, string> = {
+  nat_mask: 'Keepalived 2 ignores nat_mask (an unknown keyword since 1.x)',
+  nb_get_retry: 'Keepalived 2 ignores nb_get_retry here (it knows it in HTTP_GET and SSL_GET only; use retry)',
+};
+
+/** Notes in the order of the lines they are about (an included file's after the file that includes it); notes on no line last. */
+function inLineOrder(notes: ImportNote[]): ImportNote[] {
+  const files = [...new Set(notes.map((n) => n.file ?? ''))];
+  const rank = (n: ImportNote) => (n.line === 0 ? Infinity : files.indexOf(n.file ?? '') * 1e9 + n.line);
+  return notes.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map(({ n }) => n);
+}
+
+function unknownWhy(s: KStatement, parent: string): string {
+  // Keepalived reads members only inside `group { }`: a bare name is an unknown keyword to it.
+  if (parent === 'vrrp_sync_group' && !s.args.length) return `Keepalived ignores "${s.keyword}" here (members go inside \`group { }\`)`;
+  return UNKNOWN_WHY[s.keyword] ?? `Keepalived does not know "${s.keyword}" here and skips it`;
+}
+
+/**
+ * The statements as Keepalived reads them: those it does not know where they stand are reported
+ * and left out (with their lines), and braces it reads otherwise than they look are warned of.
+ */
+function knownOnly(t: Translator, statements: KStatement[], where: string, parent = ''): KStatement[] {
+  const out: KStatement[] = [];
   for (const s of statements) {
-    const here = [where, [s.keyword, ...s.args].join(' ')].filter(Boolean).join(' > ');
     if (s.braceMissing) t.note(s, where, `its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`, 'warning');
-    if (s.children) noteMissingBraces(t, s.children, here);
+    // virtual_server_group's handler takes its name off the line before it reads the block.
+    if (s.values && s.args.length && s.keyword !== 'virtual_server_group') {
+      t.note(s, where, `Keepalived ignores ${s.args.map((a) => `"${a}"`).join(' ')} after ${s.keyword} (and logs "Block ${s.keyword} has extra parameters"): its values go in its block; so does this import`, 'warning');
+    }
+    if (s.keyword === '}') t.note(s, where, 'a "}" that closes no block: Keepalived skips it; so does this import', 'warning');
+    else if (s.keyword === '{') t.note(s, where, 'a "{" that opens no block: Keepalived skips it (and logs "Unexpected \'{\'"), so the lines after it stay in this block and its "}" closes this block; so does this import', 'warning');
+    else if (s.unknown) t.note(s, where, `${unknownWhy(s, parent)}; so does this import`, 'warning');
+    if (s.strayBrace && s.keyword !== '{') {
+      t.note(s, where, `"${s.keyword}" opens no block in Keepalived: it skips the "{" after it (and logs "Unexpected '{'"), reads the lines after it as lines of the block it stands in, and the "}" meant for it closes that block; so does this import`, 'warning');
+    }
+    if (s.unknown || s.strayBrace && s.keyword === '{') continue;
+    out.push(s.children ? { ...s, children: knownOnly(t, s.children, [where, [s.keyword, ...s.args].join(' ')].filter(Boolean).join(' > '), s.keyword) } : s);
   }
+  return out;
 }

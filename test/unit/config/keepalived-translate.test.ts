@@ -314,18 +314,18 @@ virtual_server 192.0.2.10 80 {
     expect(r.config.virtual_services[0].scheduler).toBeUndefined();
     expect(r.config.virtual_services[0].real_servers[0].check.retry_delay).toBe(1);
     expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
-      'k.conf:2: warning: global_defs > garp_master_delay: Keepalived does not know "garp_master_delay" and skips it; so does this import',
+      'k.conf:2: warning: global_defs > garp_master_delay: Keepalived does not know "garp_master_delay" here and skips it; so does this import',
       'k.conf:6: warning: vrrp_script chk > weight: Keepalived refuses "300" (it takes an integer from -253 to 253), skips the line and keeps its default; so does this import',
       'k.conf:7: warning: vrrp_script chk > interval: Keepalived refuses "2s" (it takes a number from 0 to 86400), skips the line and keeps its default; so does this import',
       'k.conf:12: warning: vrrp_instance A > priority: Keepalived refuses "100,master" (it takes an integer from 1 to 255), skips the line and keeps its default; so does this import',
       'k.conf:13: warning: vrrp_instance A > advert_int: Keepalived refuses "one" (it takes a number from 0.01 to 255), skips the line and keeps its default; so does this import',
       'k.conf:15: warning: vrrp_instance A > XX.XX.XX.116: Keepalived skips the malformed unicast peer "XX.XX.XX.116"; so does this import',
       'k.conf:19: warning: vrrp_instance A > X.X.X.222: Keepalived skips "X.X.X.222", which is not an address; so does this import',
-      'k.conf:28: warning: virtual_server 192.0.2.10 80 > lb_algo: Keepalived refuses the scheduler "loadbalance" and keeps wlc; so does this import',
-      'k.conf:29: warning: virtual_server 192.0.2.10 80 > net_mask: Keepalived does not know "net_mask" and skips it; so does this import',
-      'k.conf:32: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > connetc_port: Keepalived does not know "connetc_port" and skips it; so does this import',
-      'k.conf:33: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > delay_before_retry: Keepalived refuses "x" (it takes a number from 0 to 2678400), skips the line and keeps its default; so does this import',
       'k.conf:24: warning: vrrp_instance A > chk_missing: Keepalived ignores "chk_missing": no vrrp_script or vrrp_track_process has that name; so does this import',
+      'k.conf:28: warning: virtual_server 192.0.2.10 80 > lb_algo: Keepalived refuses the scheduler "loadbalance" and keeps wlc; so does this import',
+      'k.conf:29: warning: virtual_server 192.0.2.10 80 > net_mask: Keepalived does not know "net_mask" here and skips it; so does this import',
+      'k.conf:32: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > connetc_port: Keepalived does not know "connetc_port" here and skips it; so does this import',
+      'k.conf:33: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > delay_before_retry: Keepalived refuses "x" (it takes a number from 0 to 2678400), skips the line and keeps its default; so does this import',
     ]);
   });
 
@@ -363,12 +363,12 @@ virtual_server 192.0.2.10 80 {
     expect(r.config.virtual_services[0].sorry_server).toBeUndefined();
     expect(r.config.virtual_services[0].real_servers[0].check.source_address).toBeUndefined();
     expect(r.notes.filter((n) => n.includes(': warning: ')).map((n) => n.replace(/: warning: .* > /, ': '))).toEqual([
+      'k.conf:4: B_MISSING: Keepalived ignores "B_MISSING": no vrrp_instance has that name; so does this import',
       'k.conf:10: mcast_src_ip: Keepalived refuses "<ip>", which is not an address, and skips the line; so does this import',
       'k.conf:11: garp_master_delay: Keepalived refuses a missing number (it takes a number from 0 to 4294967), skips the line and keeps its default; so does this import',
       'k.conf:16: persistence_granularity: Keepalived refuses the granularity "<NETMASK>" and skips the line; so does this import',
       'k.conf:17: sorry_server: Keepalived refuses "SORRY_IP", which is not an address, and skips the line; so does this import',
       'k.conf:20: bindto: Keepalived refuses "<ip>", which is not an address, and skips the line; so does this import',
-      'k.conf:4: B_MISSING: Keepalived ignores "B_MISSING": no vrrp_instance has that name; so does this import',
     ]);
   });
 
@@ -378,8 +378,8 @@ virtual_server 192.0.2.10 80 {
     const r = imported(`global_defs {\n lvs_sync_daemon eth0 A\n lvs_sync_daemon eth1 A\n}\nvirtual_server 192.0.2.10 80\n delay_loop 5\n real_server 198.51.100.1 80 {\n  weight 1\n }\n}\n`);
     expect(r.config.ipvs.sync_daemon.interface).toBe('eth0');
     expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
-      `k.conf:5: warning: virtual_server: its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`,
       'k.conf:3: warning: lvs_sync_daemon: Keepalived keeps the first sync daemon setting (interface eth0) and ignores this one; so does this import',
+      `k.conf:5: warning: virtual_server: its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`,
     ]);
     expect(r.config.virtual_services[0]).toMatchObject({ address: '192.0.2.10', port: 80, real_servers: [{ address: '198.51.100.1', weight: 1 }] });
     expect(r.config.virtual_services[0].real_servers[0].check).toBeUndefined();

@@ -10,22 +10,51 @@ const FIXTURE = 'test/unit/config/fixtures/keepalived-pair.conf';
 
 describe('keepalived.conf parser', () => {
   it('reads statements, blocks on the same or the next line, quotes and comments', () => {
-    const tree = parseKeepalived('a 1 2 # c\nb {\n  c "x y" ! d\n}\ne { f }\ng\n{\n}\n', 'k.conf');
+    const tree = parseKeepalived('global_defs # c\n{\n  router_id "x y" ! d\n}\nvrrp_instance A {\n virtual_ipaddress { 192.0.2.1 }\n}\nvrrp_script s\n{\n}\n', 'k.conf');
     expect(tree).toEqual([
-      { keyword: 'a', args: ['1', '2'], line: 1 },
-      { keyword: 'b', args: [], line: 2, children: [{ keyword: 'c', args: ['x y'], line: 3 }] },
-      { keyword: 'e', args: [], line: 5, children: [{ keyword: 'f', args: [], line: 5 }] },
-      { keyword: 'g', args: [], line: 6, children: [] },
+      { keyword: 'global_defs', args: [], line: 1, children: [{ keyword: 'router_id', args: ['x y'], line: 3 }] },
+      { keyword: 'vrrp_instance', args: ['A'], line: 5, children: [{ keyword: 'virtual_ipaddress', args: [], line: 6, values: true, children: [{ keyword: '192.0.2.1', args: [], line: 6 }] }] },
+      { keyword: 'vrrp_script', args: ['s'], line: 8, children: [] },
     ]);
   });
 
+  it('opens a block only where Keepalived does: a "{" after another keyword is ignored and its "}" closes the block it stands in', () => {
+    // As keepalived -t reads it: "Unknown keyword 'SMTP_CHEKC'", "Unexpected '{' - ignoring"; the
+    // "}" closes real_server, so TCP_CHECK is read in virtual_server (unknown there), whose
+    // connect_timeout it is; TCP_CHECK's "}" closes virtual_server and the last two close nothing.
+    const tree = parseKeepalived('virtual_server 192.0.2.1 80 {\n real_server 10.0.0.1 80 {\n  SMTP_CHEKC {}\n  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n}\n', 'k.conf');
+    expect(tree).toEqual([
+      {
+        keyword: 'virtual_server',
+        args: ['192.0.2.1', '80'],
+        line: 1,
+        children: [
+          { keyword: 'real_server', args: ['10.0.0.1', '80'], line: 2, children: [{ keyword: 'SMTP_CHEKC', args: [], line: 3, unknown: true, strayBrace: true }] },
+          { keyword: 'TCP_CHECK', args: [], line: 4, unknown: true, strayBrace: true },
+          { keyword: 'connect_timeout', args: ['3'], line: 5 },
+        ],
+      },
+      { keyword: '}', args: [], line: 7, unknown: true },
+      { keyword: '}', args: [], line: 8, unknown: true },
+    ]);
+    // A block keyword without its "{" still takes the lines after it (Keepalived: "Missing '{'").
+    expect(parseKeepalived('vrrp_instance A\n interface eth0\n}\n', 'k.conf')).toEqual([
+      { keyword: 'vrrp_instance', args: ['A'], line: 1, braceMissing: true, children: [{ keyword: 'interface', args: ['eth0'], line: 2 }] },
+    ]);
+  });
+
+  it('refuses a template, whose "{{" Keepalived would read as braces', () => {
+    expect(() => parseKeepalived('vrrp_instance A {\n interface {{ iface }}\n}\n', 'k.conf')).toThrow(/k\.conf:2: "\{\{": this is a template/);
+    expect(parseKeepalived('vrrp_script s {\n script "echo {{x}}"\n}\n', 'k.conf')[0]?.children).toEqual([{ keyword: 'script', args: ['echo {{x}}'], line: 2 }]);
+  });
+
   it('reports unbalanced braces and open quotes with their line', () => {
-    expect(() => parseKeepalived('a {\n b\n', 'k.conf')).toThrow(new KeepalivedSyntaxError('k.conf', 1, 'block opened here is never closed'));
+    expect(() => parseKeepalived('vrrp_instance A {\n interface eth0\n', 'k.conf')).toThrow(new KeepalivedSyntaxError('k.conf', 1, 'block opened here is never closed'));
     // Keepalived skips a "}" that closes nothing and reads on: the translator reports it.
-    expect(parseKeepalived('a\n}\nb\n', 'k.conf')).toEqual([
-      { keyword: 'a', args: [], line: 1 },
-      { keyword: '}', args: [], line: 2 },
-      { keyword: 'b', args: [], line: 3 },
+    expect(parseKeepalived('global_defs {\n}\n}\nvrrp_script s {\n}\n', 'k.conf')).toEqual([
+      { keyword: 'global_defs', args: [], line: 1, children: [] },
+      { keyword: '}', args: [], line: 3, unknown: true },
+      { keyword: 'vrrp_script', args: ['s'], line: 4, children: [] },
     ]);
     expect(() => parseKeepalived('script "abc\n', 'k.conf')).toThrow('k.conf:1: unterminated quoted string');
   });
@@ -75,8 +104,8 @@ describe('keepalived.conf import', () => {
       'k.conf:30: note: vrrp_instance VI_EXT > version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
       "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
       'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: label eth0:vip dropped (a name `ip addr` shows; traffic is the same)',
-      "k.conf:63: note: vrrp_instance VI_INT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
       'k.conf:56: note: smtp_alert: alerts asked for, but no smtp_server or notification_email: none will be sent (as in Keepalived)',
+      "k.conf:63: note: vrrp_instance VI_INT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
     ]);
   });
 

@@ -1,0 +1,67 @@
+import { execa } from 'execa';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { KStatement } from '../../src/config/keepalived/parse.js';
+import { loadKeepalived } from '../../src/config/keepalived/parse.js';
+import { newLanguageContext } from '../../src/config/keepalived/preprocess.js';
+
+/*
+ * The import reads a keepalived.conf as Keepalived's own parser does: the same lines are unknown
+ * keywords, the same braces are stray. The yardstick is `keepalived -t` (Keepalived 2.2.7 from
+ * Debian, which scripts/test installs) on Keepalived's samples and on a file of the mistakes
+ * real configs hold (a typo'd checker with `{}`, a block keyword that takes no block, a value
+ * block without its `{`, a `}` too many).
+ */
+
+const SAMPLES = '/usr/share/doc/keepalived/samples';
+const MISTAKES = path.resolve('test/netns/fixtures/keepalived-mistakes.conf');
+
+/** What Keepalived's parser says about a file: "LINE unknown WORD" and "LINE {" for a stray brace. */
+async function keepalivedReading(file: string): Promise<string[]> {
+  const r = await execa('keepalived', ['-t', '-l', '-D', '-n', '-i', 'lb1', '-f', file], { reject: false, all: true, timeout: 30_000 });
+  if (r.failed && r.exitCode === undefined) throw new Error(`keepalived -t did not run (apt-get install keepalived): ${r.message}`);
+  const out: string[] = [];
+  for (const line of (r.all ?? '').split('\n')) {
+    const unknown = /Line (\d+)\) Unknown keyword '(.*)'/.exec(line);
+    if (unknown) out.push(`${unknown[1]} unknown ${unknown[2]}`);
+    const stray = /Line (\d+)\) Unexpected '\{'/.exec(line);
+    if (stray) out.push(`${stray[1]} {`);
+  }
+  return [...new Set(out)].sort();
+}
+
+async function ourReading(file: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = (list: KStatement[]) => {
+    for (const s of list) {
+      if (s.keyword === '{' || s.strayBrace) out.push(`${s.line} {`);
+      if (s.unknown) out.push(`${s.line} unknown ${s.keyword}`);
+      if (s.children) walk(s.children);
+    }
+  };
+  walk(await loadKeepalived(file, newLanguageContext('lb1')));
+  return [...new Set(out)].sort();
+}
+
+describe('the import reads keepalived.conf as keepalived -t does', () => {
+  const samples = readdirSync(SAMPLES)
+    .filter((f) => f.startsWith('keepalived.conf.'))
+    .map((f) => path.join(SAMPLES, f));
+
+  it('has the samples (scripts/test installs keepalived)', () => {
+    expect(samples.length, `${SAMPLES} holds no keepalived.conf.*: apt-get install keepalived`).toBeGreaterThanOrEqual(20);
+  });
+
+  it('finds stray braces and unknown keywords where Keepalived does, in a file of mistakes', async () => {
+    const theirs = await keepalivedReading(MISTAKES);
+    // The file must hold mistakes of every kind, or the comparison proves nothing.
+    expect(theirs.filter((l) => l.endsWith('{')).length).toBeGreaterThanOrEqual(4);
+    expect(theirs.filter((l) => l.includes('unknown }')).length).toBeGreaterThanOrEqual(2);
+    expect(await ourReading(MISTAKES)).toEqual(theirs);
+  });
+
+  it('reads every sample alike', async () => {
+    for (const file of samples) expect(await ourReading(file), path.basename(file)).toEqual(await keepalivedReading(file));
+  });
+});
