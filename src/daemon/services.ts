@@ -68,6 +68,8 @@ export class ServiceSupervisor {
   private evaluations: ServiceEvaluation[] = [];
   private pending = false;
   private stopped = false;
+  /** A table was made in this turn of the event loop: further changes wait for the turn's end. */
+  private evaluatedThisTurn = false;
   /** A server with several checks: the state last told to hooks and alerts, by `SERVICE SERVER`. */
   private readonly told = new Map<string, boolean>();
 
@@ -225,9 +227,21 @@ export class ServiceSupervisor {
     return { healthy, drained: this.drainedBy(rs) !== null, weight };
   }
 
-  /** Many changes in one turn (a switch failing takes out many servers) make one new table. */
+  /**
+   * The first change of a turn makes a new table at once (a dead server leaves the kernel's
+   * table before anything else is done: the log line, the hooks); the changes after it in the
+   * same turn (a switch failing takes out many servers) make one more table, at the turn's end.
+   */
   private schedule(): void {
     if (this.pending || this.stopped) return;
+    if (!this.evaluatedThisTurn) {
+      this.evaluatedThisTurn = true;
+      this.options.clock.defer(() => {
+        this.evaluatedThisTurn = false;
+      });
+      this.evaluate();
+      return;
+    }
     this.pending = true;
     this.options.clock.defer(() => {
       this.pending = false;

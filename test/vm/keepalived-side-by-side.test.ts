@@ -74,6 +74,8 @@ class Side {
     readonly name: 'keepalived' | 'tandem',
     prefix: string,
     private readonly interfaces: string[],
+    /** Addresses the director has besides its base ones: the source addresses its instances name. */
+    private readonly own: { address: string; dev: string }[] = [],
   ) {
     this.ns = `${prefix}-${name}`;
   }
@@ -89,6 +91,7 @@ class Side {
       await inNs(['link', 'set', dev, 'multicast', 'on', 'arp', 'on', 'up']);
       if (dev !== 'sink') await inNs(['addr', 'add', `10.200.${i}.1/24`, 'dev', dev]);
     }
+    for (const { address, dev } of this.own) await inNs(['addr', 'add', address.includes(':') ? `${address}/128` : `${address}/32`, 'dev', dev, ...(address.includes(':') ? ['nodad'] : [])]);
     // Every real server is unreachable and silent: a connect hangs until the check's timeout.
     await inNs(['route', 'add', 'default', 'dev', 'sink']);
     this.anchor = execa('ip', ['netns', 'exec', this.ns, 'sleep', '600'], { reject: false });
@@ -215,8 +218,11 @@ describe(`${CORPUS ? CORPUS : "Keepalived's samples"}, side by side with their i
 
       const prefix = `sbs${process.pid % 10000}`;
       const interfaces = interfacesOf(text);
-      const ka = new Side('keepalived', prefix, interfaces);
-      const td = new Side('tandem', prefix, interfaces);
+      // An instance's mcast_src_ip / unicast_src_ip is an address of the director it was written for.
+      const instances = (config.instances ?? []) as { interface: string; source_address?: string }[];
+      const own = [...new Map(instances.filter((i) => i.source_address).map((i) => [i.source_address, { address: i.source_address as string, dev: i.interface }])).values()];
+      const ka = new Side('keepalived', prefix, interfaces, own);
+      const td = new Side('tandem', prefix, interfaces, own);
       try {
         await ka.create();
         await td.create();
@@ -236,7 +242,9 @@ describe(`${CORPUS ? CORPUS : "Keepalived's samples"}, side by side with their i
               const same = now !== '' && now === last;
               last = now;
               return same;
-            }, SETTLE_MS, 300);
+            }, SETTLE_MS, 300).catch((err: Error) => {
+              throw new Error(`${err.message}; ${side.name} said: ${side.output.slice(-2500)}`);
+            });
             const saved = await side.saved();
             // The saved table is the settled one only if nothing changed while ipvsadm read it.
             expect(await side.procTable(), `${side.name}'s table changed while it was read`).toBe(last);
