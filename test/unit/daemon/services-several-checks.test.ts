@@ -80,3 +80,41 @@ virtual_services:
     ).toThrow(/give `check` or `checks`, not both/);
   });
 });
+
+describe('a real server that fails', () => {
+  it('leaves the table in the turn its check decided, before the log line says so', async () => {
+    const clock = new FakeClock();
+    const order: string[] = [];
+    let healthy = true;
+    const supervisor = new ServiceSupervisor(
+      parseConfig(
+        `auth: none
+virtual_services:
+  - protocol: tcp
+    address: 192.0.2.100
+    port: 80
+    real_servers:
+      - { address: 10.0.0.1, port: 80, check: { type: tcp, interval: 1, fall: 1, rise: 1, warmup: 0 } }
+      - { address: 10.0.0.2, port: 80 }
+`,
+        't.yaml',
+      ).config,
+      {
+        log: pino({ level: 'info' }, { write: (line: string) => void order.push(JSON.parse(line).msg.replace(/ of .*/, '')) }),
+        state: { readDrains: async () => [], writeDrains: async () => undefined },
+        clock,
+        onTable: (t) => order.push(`table ${t[0]?.realServers.map((rs) => rs.address).join(',')}`),
+        onQuorum: () => undefined,
+        monitor: { build: async () => async () => (healthy ? { ok: true, message: 'ok' } : { ok: false, message: 'refused' }) },
+      },
+    );
+    await supervisor.start();
+    await clock.advanceTo(1500);
+    order.length = 0;
+    healthy = false;
+    await clock.advanceTo(2500);
+    // Before, the table waited for the next turn and the log line was written first.
+    expect(order).toEqual(['table 10.0.0.2', 'real server 10.0.0.1:80']);
+    await supervisor.stop();
+  });
+});
