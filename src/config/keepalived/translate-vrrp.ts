@@ -67,7 +67,11 @@ export interface VrrpShared extends Reporter {
 
 export class VrrpTranslator {
   /** Each instance's track_script and track_process entries, checked once every script is known. */
-  private readonly scriptRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  private readonly scriptRefs: { statement: KStatement; where: string; owner: Obj; process?: true }[] = [];
+  /** Each instance's track_interface entries. */
+  private readonly interfaceRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  /** Sync groups with sync_group_tracking_weight: their members keep their tracking weights. */
+  private readonly weightedGroups = new Set<Obj>();
   /** Each instance's track_file entries, checked once every file is known. */
   private readonly fileRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
   /** Each sync group's members, checked once every instance is known. */
@@ -119,6 +123,62 @@ export class VrrpTranslator {
         `VRID ${vrid} is also instance ${String(owner.name)}'s (on ${String(owner.interface)}): Keepalived tells them apart by interface, tandem by VRID alone, so this one gets ${free}; import the peer director's config the same way`,
         'warning',
       );
+    }
+  }
+
+  /**
+   * Keepalived takes no tracking weights from a sync group member (unless the group has
+   * sync_group_tracking_weight) nor from an address owner (priority 255), and logs "ignoring
+   * ... due to SYNC group" (vrrp.c): a weighted tracked interface counts unweighted (down is a
+   * fault; an owner's is not tracked at all), a weighted script is not tracked, and a file counts
+   * unweighted at the default weight and is not tracked at any other. So does the import, with a
+   * warning for each. Run after dropUnknownScripts and dropUnknownMembers.
+   */
+  unweightTracking(): void {
+    const why = new Map<Obj, { reason: string; log: string }>();
+    for (const g of this.t.groups) {
+      if (this.weightedGroups.has(g)) continue;
+      for (const name of (g.instances as string[] | undefined) ?? []) {
+        const inst = this.t.instances.find((i) => i.name === name);
+        if (inst) why.set(inst, { reason: `a member of sync group ${String(g.name)}, which has no sync_group_tracking_weight`, log: 'SYNC group' });
+      }
+    }
+    for (const inst of this.t.instances) if (inst.priority === 255) why.set(inst, { reason: 'the address owner (priority 255)', log: 'address_owner' });
+    const entryName = (e: unknown) => (typeof e === 'string' ? e : ((e as Obj).interface ?? (e as Obj).script ?? (e as Obj).file)) as string;
+    const find = (owner: Obj, key: string, name: string) => ((owner[key] as unknown[] | undefined) ?? []).find((e) => entryName(e) === name);
+    const rewrite = (owner: Obj, key: string, name: string, to: unknown) => {
+      const list = ((owner[key] as unknown[] | undefined) ?? []).flatMap((e) => (entryName(e) === name ? (to === undefined ? [] : [to]) : [e]));
+      if (list.length) owner[key] = list;
+      else delete owner[key];
+    };
+    const dueTo = (owner: Obj) => `due to ${(why.get(owner) as { log: string }).log}`;
+    const warn = (statement: KStatement, where: string, owner: Obj, what: string, logged: string) =>
+      this.t.note(statement, where, `Keepalived ${what} of an instance that is ${(why.get(owner) as { reason: string }).reason} (it logs "${logged}"); so does this import`, 'warning');
+    for (const { statement, where, owner } of this.interfaceRefs) {
+      const entry = find(owner, 'track_interfaces', statement.keyword);
+      if (!why.has(owner) || typeof entry !== 'object' || !(entry as Obj).weight) continue;
+      const owns = owner.priority === 255;
+      rewrite(owner, 'track_interfaces', statement.keyword, owns ? undefined : statement.keyword);
+      const what = owns ? `does not track the weighted interface ${statement.keyword}` : `ignores the weight of the tracked interface ${statement.keyword} (down faults the instance)`;
+      // Keepalived's own words differ here: "weight " for a sync group, "address owner" with a space.
+      warn(statement, where, owner, what, owns ? `ignoring ${statement.keyword} tracked interface due to address owner` : `ignoring ${statement.keyword} tracked interface weight due to SYNC group`);
+    }
+    for (const { statement, where, owner, process } of this.scriptRefs) {
+      const entry = find(owner, 'track_scripts', statement.keyword);
+      if (!why.has(owner) || process || entry === undefined) continue;
+      const weight = typeof entry === 'string' ? ((this.t.scripts[entry] as Obj | undefined)?.weight ?? 0) : (entry as Obj).weight;
+      if (!weight) continue;
+      rewrite(owner, 'track_scripts', statement.keyword, undefined);
+      warn(statement, where, owner, `does not track the script ${statement.keyword} (weight ${String(weight)}; weight 0 would make its failure a fault)`, `ignoring tracked script ${statement.keyword} with weights ${dueTo(owner)}`);
+    }
+    for (const { statement, where, owner } of this.fileRefs) {
+      const entry = find(owner, 'track_files', statement.keyword);
+      if (!why.has(owner) || entry === undefined) continue;
+      const weight = typeof entry === 'string' ? ((this.t.files[entry] as Obj | undefined)?.weight ?? 1) : (entry as Obj).weight;
+      if (weight === 0) continue;
+      rewrite(owner, 'track_files', statement.keyword, weight === 1 ? { file: statement.keyword, weight: 0 } : undefined);
+      if (weight === 1) warn(statement, where, owner, `tracks the file ${statement.keyword} unweighted (any value but 0 is a fault)`, `ignoring weight from tracked file ${statement.keyword} ${dueTo(owner)}`);
+      else warn(statement, where, owner, `does not track the file ${statement.keyword} (weight ${String(weight)})`, `ignoring tracked file ${statement.keyword} with weight ${String(weight)} ${dueTo(owner)}`);
     }
   }
 
@@ -341,6 +401,7 @@ export class VrrpTranslator {
           out.rules = [...((out.rules as string[] | undefined) ?? []), ...translateIpList(this.t, s, where, 'rule')];
           break;
         case 'track_interface':
+          this.interfaceRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
           out.track_interfaces = (s.children ?? []).map((t) => {
             const weight = t.args[0] === 'weight' ? Number(t.args[1]) : undefined;
             if (t.args[2] === 'reverse') this.t.untranslated(t, where, 'a reversed weight (added while the interface is down)');
@@ -356,7 +417,7 @@ export class VrrpTranslator {
           })];
           break;
         case 'track_process':
-          this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
+          this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out, process: true as const })));
           out.track_scripts = [
             ...((out.track_scripts as unknown[] | undefined) ?? []),
             ...(s.children ?? []).map((t) => (t.args[0] === 'weight' ? { script: t.keyword, weight: Number(t.args[1]) } : t.keyword)),
@@ -482,6 +543,9 @@ export class VrrpTranslator {
       else if (s.keyword === 'smtp_alert') {
         out.alert = boolArg(s);
         this.t.firstAlert ??= s;
+      } else if (s.keyword === 'sync_group_tracking_weight') {
+        this.weightedGroups.add(out);
+        this.t.note(s, where, "the members keep their tracking weights, as in tandem's sync groups (a weight moves every member's priority, once)");
       } else this.t.untranslated(s, where);
     }
     if (Object.keys(notify).length) out.notify = notify;

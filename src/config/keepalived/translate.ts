@@ -234,6 +234,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   t.top(knownOnly(t, statements, ''));
   t.vrrp.dropUnknownScripts();
   t.vrrp.dropUnknownMembers();
+  t.vrrp.unweightTracking();
   t.vrrp.separateVrids();
   const config: Obj = {};
   if (!t.instances.length) {

@@ -107,7 +107,7 @@ describe('keepalived.conf import: what Keepalived accepts, tandem takes', () => 
     expect(hooks('root')).toEqual([]);
   });
 
-  it('keeps per-instance track_script weights, excluded VIPs, one-member groups, and the instance options', () => {
+  it('keeps excluded VIPs, one-member groups (whose member takes no tracking weights) and the instance options', () => {
     const r = imported(`global_defs {
  default_interface eth3
  script_user nobody
@@ -146,9 +146,11 @@ vrrp_sync_group G {
       priority: 100,
       source_address: '192.0.2.2',
       track_own_interface: false,
-      track_scripts: [{ script: 'chk', weight: -30 }],
       vips: ['192.0.2.100', '192.0.2.101/24'],
     });
+    // A one-member sync group is a sync group all the same: keepalived -t logs "Sync group G has
+    // only 1 virtual router(s)" and "(A) ignoring tracked script chk with weights due to SYNC group".
+    expect(r.notes.filter((n) => n.includes('ignoring tracked script chk with weights due to SYNC group'))).toHaveLength(1);
     expect(r.config.sync_groups).toEqual([{ name: 'G', instances: ['A'] }]);
     expect(r.notes).toContain('k.conf:18: note: vrrp_instance A > 192.0.2.100: 192.0.2.100 is listed twice; kept once');
     expect(r.strict).toBe(0);
@@ -548,5 +550,87 @@ vrrp_instance A {
     const vmac = conf('use_vmac');
     expect(vmac.config.instances[0].vips).toEqual(['192.0.2.5/24', '203.0.113.5/24 dev eth1', '203.0.113.6 dev eth1 no_track']);
     expect(vmac.notes).toContain('k.conf:7: differs: vrrp_instance A > 203.0.113.5/24: the VIP goes on eth1 itself: Keepalived would give it a virtual MAC of its own there');
+  });
+
+  it('takes no tracking weights from a sync group member or an address owner, as Keepalived (keepalived -t: "ignoring ... due to SYNC group")', () => {
+    const text = `vrrp_script chk_a {
+  script "/bin/true"
+  weight -20
+}
+vrrp_script chk_b {
+  script "/bin/true"
+}
+track_file f1 {
+  file /tmp/f1
+}
+track_file f2 {
+  file /tmp/f2
+  weight 5
+}
+vrrp_sync_group G {
+  group {
+    A
+    B
+  }
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  track_interface {
+    eth0 weight -10
+  }
+  track_script {
+    chk_a
+    chk_b
+    chk_b2
+  }
+  track_file {
+    f1
+    f2
+  }
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  priority 100
+  track_script {
+    chk_b weight 10
+  }
+  virtual_ipaddress {
+    192.0.2.2
+  }
+}
+vrrp_instance C {
+  interface eth0
+  virtual_router_id 3
+  priority 255
+  track_interface {
+    eth0 weight -10
+  }
+  track_script {
+    chk_a
+  }
+  virtual_ipaddress {
+    192.0.2.3
+  }
+}
+`;
+    const r = imported(text);
+    const [a, b, c] = r.config.instances;
+    expect(a).toMatchObject({ track_interfaces: ['eth0'], track_scripts: ['chk_b'], track_files: [{ file: 'f1', weight: 0 }] });
+    expect(b.track_scripts).toBeUndefined();
+    expect(c.track_interfaces).toBeUndefined();
+    expect(c.track_scripts).toBeUndefined();
+    // The lines keepalived -t logs "ignoring" for (26, 29, 34, 35, 46 for the group, 57 and 60 for the owner).
+    expect(r.notes.filter((n) => n.includes(' due to ')).map((n) => Number(n.split(':')[1]))).toEqual([26, 29, 34, 35, 46, 57, 60]);
+    // With sync_group_tracking_weight, the members keep their weights (tandem's sync groups take them).
+    const weighted = imported(text.replace('vrrp_sync_group G {', 'vrrp_sync_group G {\n  sync_group_tracking_weight'));
+    expect(weighted.config.instances[0].track_interfaces).toEqual([{ interface: 'eth0', weight: -10 }]);
+    expect(weighted.config.instances[0].track_scripts).toEqual(['chk_a', 'chk_b']);
+    expect(weighted.config.instances[1].track_scripts).toEqual([{ script: 'chk_b', weight: 10 }]);
   });
 });
