@@ -1,10 +1,12 @@
 import { execa } from 'execa';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importKeepalived } from '../../src/config/keepalived/import.js';
 import type { KStatement } from '../../src/config/keepalived/parse.js';
 import { loadKeepalived } from '../../src/config/keepalived/parse.js';
 import { newLanguageContext } from '../../src/config/keepalived/preprocess.js';
+import { ip, requireRoot } from '../support/netns.js';
 
 /*
  * The import reads a keepalived.conf as Keepalived's own parser does: the same lines are unknown
@@ -16,6 +18,7 @@ import { newLanguageContext } from '../../src/config/keepalived/preprocess.js';
 
 const SAMPLES = '/usr/share/doc/keepalived/samples';
 const MISTAKES = path.resolve('test/netns/fixtures/keepalived-mistakes.conf');
+const ADJUSTED = path.resolve('test/netns/fixtures/keepalived-adjusted.conf');
 
 /** What Keepalived's parser says about a file: "LINE unknown WORD" and "LINE {" for a stray brace. */
 async function keepalivedReading(file: string): Promise<string[]> {
@@ -63,5 +66,35 @@ describe('the import reads keepalived.conf as keepalived -t does', () => {
 
   it('reads every sample alike', async () => {
     for (const file of samples) expect(await ourReading(file), path.basename(file)).toEqual(await keepalivedReading(file));
+  });
+
+  it('adjusts an instance where Keepalived does once it has read the file (nopreempt, weights, advert rounding), with a warning for each', async () => {
+    // In a namespace with eth0 and eth1, so that Keepalived keeps every instance and says what it changes.
+    requireRoot();
+    const ns = `tdkg${process.pid}`;
+    await ip(['netns', 'add', ns]);
+    let said: string;
+    try {
+      await ip(['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
+      const r = await execa('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-l', '-D', '-n', '-f', ADJUSTED], { reject: false, all: true, timeout: 30_000 });
+      said = r.all ?? '';
+    } finally {
+      await ip(['netns', 'del', ns]);
+    }
+    // "(A) ignoring tracked script chk_a with weights due to SYNC group": instance and words.
+    const theirs = [...said.matchAll(/^\((\w+)\) (.*(?:clearing|resetting|rounding|due to|since own interface).*)$/gm)].map((m) => ({
+      instance: m[1] as string,
+      words: (m[2] as string).replace(/^Warning - /, '').replace(/^VRRPv[23] advertisement interval [\d.]+s /, '').replace(/\. specify weight 0$/, ''),
+    }));
+    expect(theirs.length, said).toBeGreaterThanOrEqual(12);
+    const warnings = importKeepalived(readFileSync(ADJUSTED, 'utf8'), ADJUSTED, { configId: 'lb1' }).notes.filter((n) => n.kind === 'warning' && /clearing|resetting|rounding|due to|since own interface/.test(n.message));
+    for (const { instance, words } of theirs) {
+      expect(warnings.filter((n) => n.where.startsWith(`vrrp_instance ${instance} >`) && n.message.includes(words)), `${instance}: ${words}`).toHaveLength(1);
+    }
+    expect(warnings).toHaveLength(theirs.length);
+    // An instance whose state is MASTER and that has no priority is the address owner.
+    const g = importKeepalived(readFileSync(ADJUSTED, 'utf8'), ADJUSTED);
+    expect(g.notes.some((n) => n.where === 'vrrp_instance G > state' && n.message.includes('priority 255'))).toBe(true);
+    expect((g.yaml.match(/name: G\n(?: {4}.*\n)*? {4}priority: (\d+)/) ?? [])[1]).toBe('255');
   });
 });

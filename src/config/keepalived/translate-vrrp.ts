@@ -60,10 +60,31 @@ export interface VrrpShared extends Reporter {
   readonly lvs: LvsTranslator;
   scriptUser?: string;
   defaultInterface?: string;
+  vrrpVersion?: number;
   authenticated: boolean;
   unauthenticated: boolean;
   firstAlert?: KStatement;
 }
+
+/** The lines of an instance that Keepalived reconsiders once it has read the whole file. */
+interface InstanceSettings {
+  state?: KStatement;
+  priority?: KStatement;
+  nopreempt?: KStatement;
+  preemptDelay?: KStatement;
+  advert?: KStatement;
+  version?: KStatement;
+  authType?: KStatement;
+}
+
+const SETTING_KEYS: Record<string, keyof InstanceSettings> = {
+  state: 'state',
+  priority: 'priority',
+  nopreempt: 'nopreempt',
+  preempt_delay: 'preemptDelay',
+  advert_int: 'advert',
+  version: 'version',
+};
 
 export class VrrpTranslator {
   /** Each instance's track_script and track_process entries, checked once every script is known. */
@@ -78,6 +99,8 @@ export class VrrpTranslator {
   private readonly memberRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
   /** Each instance's virtual_router_id line. */
   private readonly vridAt = new Map<Obj, KStatement>();
+  /** The lines of each instance that Keepalived reconsiders once the whole file is read. */
+  private readonly settings = new Map<Obj, InstanceSettings>();
 
   constructor(private readonly t: VrrpShared) {}
 
@@ -124,6 +147,70 @@ export class VrrpTranslator {
         'warning',
       );
     }
+  }
+
+  /**
+   * What Keepalived decides for an instance once it has read the whole file (vrrp.c,
+   * vrrp_complete_instance), as it decides it, with a warning where it logs one:
+   * - no priority: 255 with `state MASTER` (the address owner), else 100;
+   * - `nopreempt` and `preempt_delay` are cleared with `state MASTER` ("will not work with
+   *   initial state MASTER - clearing"), nopreempt with priority 255, and preempt_delay with nopreempt;
+   * - the advert interval is rounded: to whole seconds for VRRP version 2 (the default, and the
+   *   global vrrp_version), to centiseconds for version 3 (an instance's `version 3`, or IPv6 VIPs);
+   * - a track_interface entry naming the instance's own interface is ignored.
+   */
+  completeInstances(): void {
+    for (const inst of this.t.instances) {
+      const set = this.settings.get(inst) ?? {};
+      const where = `vrrp_instance ${String(inst.name)}`;
+      const stateMaster = set.state?.args[0] === 'MASTER';
+      inst.priority ??= stateMaster ? 255 : 100;
+      // AH authentication turns a MASTER that is no address owner into a BACKUP first.
+      const master = stateMaster && !(/^ah$/i.test(set.authType?.args[0] ?? '') && inst.priority !== 255);
+      if (stateMaster && set.state && !set.priority) this.t.note(set.state, where, 'no priority: Keepalived gives an instance whose initial state is MASTER priority 255 (the address owner), and so does this import');
+      const clear = (at: KStatement | undefined, key: string, value: unknown, message: string) => {
+        if (!at || inst[key] !== value) return;
+        delete inst[key];
+        this.t.note(at, where, `${message}; so does this import`, 'warning');
+      };
+      if (master) {
+        clear(set.nopreempt, 'preempt', false, 'Keepalived clears nopreempt with initial state MASTER (it logs "nopreempt will not work with initial state MASTER - clearing"): the instance preempts');
+        if (set.preemptDelay && inst.preempt_delay !== undefined) clear(set.preemptDelay, 'preempt_delay', inst.preempt_delay, 'Keepalived clears preempt_delay with initial state MASTER (it logs "preempt delay will not work with initial state MASTER - clearing")');
+      }
+      if (inst.priority === 255) clear(set.nopreempt, 'preempt', false, 'Keepalived clears nopreempt at priority 255, the address owner (it logs "nopreempt is incompatible with priority 255. resetting nopreempt"): the instance preempts');
+      if (inst.preempt === false && inst.preempt_delay !== undefined) clear(set.preemptDelay, 'preempt_delay', inst.preempt_delay, 'Keepalived clears preempt_delay with nopreempt (it logs "preempt_delay is incompatible with nopreempt mode - resetting")');
+      this.roundAdvert(inst, set, where);
+      this.dropOwnInterface(inst, where);
+    }
+  }
+
+  /** Keepalived ignores a track_interface entry that is the instance's own interface (tracked as such, or not with dont_track_primary). */
+  private dropOwnInterface(inst: Obj, where: string): void {
+    for (const { statement, owner } of this.interfaceRefs) {
+      if (owner !== inst || statement.keyword !== inst.interface) continue;
+      const left = ((inst.track_interfaces as unknown[] | undefined) ?? []).filter((e) => (typeof e === 'string' ? e : (e as Obj).interface) !== statement.keyword);
+      if (left.length) inst.track_interfaces = left;
+      else delete inst.track_interfaces;
+      this.t.note(statement, where, `Keepalived ignores a tracked interface that is the instance's own (it logs "Ignoring track_interface ${statement.keyword} since own interface"); so does this import`, 'warning');
+    }
+  }
+
+  private roundAdvert(inst: Obj, set: InstanceSettings, where: string): void {
+    const advert = inst.advert_interval;
+    if (typeof advert !== 'number' || !set.advert) return;
+    const v6 = ((inst.vips as string[] | undefined) ?? []).some((v) => v.split(/[\s/]/)[0]?.includes(':'));
+    const own = set.version && /^[23]$/.test(set.version.args[0] ?? '') ? Number(set.version.args[0]) : undefined;
+    const version = own ?? (v6 ? 3 : (this.t.vrrpVersion ?? 2));
+    // Keepalived adds half a unit and cuts to the unit (microseconds in, so no float rounding).
+    const unit = version === 2 ? 1_000_000 : 10_000;
+    const us = Math.round(advert * 1_000_000);
+    const max = version === 2 ? 255 * 1_000_000 : 4095 * 10_000;
+    let rounded = us % unit ? us + unit / 2 - ((us + unit / 2) % unit) : us;
+    rounded = Math.min(max, Math.max(unit, rounded));
+    if (rounded === us) return;
+    inst.advert_interval = rounded / 1_000_000;
+    const words = version === 2 ? 'must be an integer. rounding' : 'must be in units of 10ms - rounding';
+    this.t.note(set.advert, where, `Keepalived runs VRRP version ${version} here, whose advert interval ${words}: ${String(advert)} s becomes ${String(inst.advert_interval)} s; so does this import`, 'warning');
   }
 
   /**
@@ -349,7 +436,10 @@ export class VrrpTranslator {
     const notify: Obj = {};
     const vips: KStatement[] = [];
     let authSeen = false;
+    const settings: InstanceSettings = {};
+    this.settings.set(out, settings);
     for (const s of block.children ?? []) {
+      if (s.keyword in SETTING_KEYS) settings[SETTING_KEYS[s.keyword] as keyof InstanceSettings] = s;
       switch (s.keyword) {
         case 'interface':
           out.interface = s.args[0];
@@ -465,6 +555,7 @@ export class VrrpTranslator {
           break;
         case 'authentication':
           authSeen = true;
+          settings.authType = s.children?.find((c) => c.keyword === 'auth_type');
           this.t.authenticated = true;
           this.t.note(s, where, "Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors");
           break;
@@ -482,7 +573,8 @@ export class VrrpTranslator {
       }
     }
     if (out.interface === undefined && this.t.defaultInterface) out.interface = this.t.defaultInterface;
-    out.priority ??= 100; // Keepalived's default
+    // Its place among the keys; completeInstances gives the value Keepalived derives.
+    if (!('priority' in out)) out.priority = undefined;
     const list = vips.flatMap((s) => this.vips(s, where, out.interface as string | undefined, out.virtual_mac === true));
     if (list.length) out.vips = list;
     if (!authSeen) this.t.unauthenticated = true;

@@ -67,6 +67,8 @@ class Translator implements Reporter {
   scriptUser?: string;
   scriptUserAt?: KStatement;
   defaultInterface?: string;
+  /** global_defs vrrp_version (Keepalived's default: 2). */
+  vrrpVersion?: number;
   authenticated = false;
   unauthenticated = false;
   /** The first smtp_alert seen, for the note when alerts cannot be sent. */
@@ -138,6 +140,8 @@ class Translator implements Reporter {
         const value = keepalivedNumber(this, s, 'global_defs', GARP_NUMBER);
         if (value !== undefined) this.garp[garpKey] = value;
       } else if (s.keyword in GLOBAL_NOTES) {
+        // The VRRP version still decides how Keepalived rounds an advert interval.
+        if (s.keyword === 'vrrp_version' && (s.args[0] === '2' || s.args[0] === '3')) this.vrrpVersion = Number(s.args[0]);
         this.note(s, 'global_defs', GLOBAL_NOTES[s.keyword] as string);
       } else if (s.keyword in GLOBAL_DIFFERENCES) {
         this.differs(s, 'global_defs', GLOBAL_DIFFERENCES[s.keyword] as string);
@@ -234,6 +238,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   t.top(knownOnly(t, statements, ''));
   t.vrrp.dropUnknownScripts();
   t.vrrp.dropUnknownMembers();
+  t.vrrp.completeInstances();
   t.vrrp.unweightTracking();
   t.vrrp.separateVrids();
   const config: Obj = {};

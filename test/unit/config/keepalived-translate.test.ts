@@ -578,7 +578,7 @@ vrrp_instance A {
   virtual_router_id 1
   priority 100
   track_interface {
-    eth0 weight -10
+    eth1 weight -10
   }
   track_script {
     chk_a
@@ -609,7 +609,7 @@ vrrp_instance C {
   virtual_router_id 3
   priority 255
   track_interface {
-    eth0 weight -10
+    eth1 weight -10
   }
   track_script {
     chk_a
@@ -621,7 +621,7 @@ vrrp_instance C {
 `;
     const r = imported(text);
     const [a, b, c] = r.config.instances;
-    expect(a).toMatchObject({ track_interfaces: ['eth0'], track_scripts: ['chk_b'], track_files: [{ file: 'f1', weight: 0 }] });
+    expect(a).toMatchObject({ track_interfaces: ['eth1'], track_scripts: ['chk_b'], track_files: [{ file: 'f1', weight: 0 }] });
     expect(b.track_scripts).toBeUndefined();
     expect(c.track_interfaces).toBeUndefined();
     expect(c.track_scripts).toBeUndefined();
@@ -629,7 +629,7 @@ vrrp_instance C {
     expect(r.notes.filter((n) => n.includes(' due to ')).map((n) => Number(n.split(':')[1]))).toEqual([26, 29, 34, 35, 46, 57, 60]);
     // With sync_group_tracking_weight, the members keep their weights (tandem's sync groups take them).
     const weighted = imported(text.replace('vrrp_sync_group G {', 'vrrp_sync_group G {\n  sync_group_tracking_weight'));
-    expect(weighted.config.instances[0].track_interfaces).toEqual([{ interface: 'eth0', weight: -10 }]);
+    expect(weighted.config.instances[0].track_interfaces).toEqual([{ interface: 'eth1', weight: -10 }]);
     expect(weighted.config.instances[0].track_scripts).toEqual(['chk_a', 'chk_b']);
     expect(weighted.config.instances[1].track_scripts).toEqual([{ script: 'chk_b', weight: 10 }]);
   });

@@ -79,14 +79,13 @@ describe('keepalived.conf import', () => {
           vrid: 51,
           priority: 150,
           advert_interval: 1,
-          preempt: false,
-          preempt_delay: 30,
+          // nopreempt and preempt_delay 30 with state MASTER: Keepalived clears both (warnings below).
           source_address: '192.0.2.1',
           unicast_peers: ['192.0.2.2'],
           vips: ['192.0.2.100/24', '192.0.2.101', '198.51.100.9/24 dev eth9 no_track'],
           // VI_EXT is in sync group VG1: Keepalived takes no tracking weights there (the weight of
-          // eth2 and the weighted script are ignored; see the warnings below).
-          track_interfaces: ['eth0', 'eth2'],
+          // eth2 and the weighted script are ignored), and ignores eth0, its own; see the warnings below.
+          track_interfaces: ['eth2'],
           notify: { master: ['/usr/local/bin/notify.sh', 'master', 'with space'], any: ['/usr/local/bin/notify-any.sh'] },
         },
         { name: 'VI_INT', interface: 'eth1', vrid: 52, priority: 150, advert_interval: 1, vips: ['198.51.100.1/24'] },
@@ -103,8 +102,11 @@ describe('keepalived.conf import', () => {
       'k.conf:5: note: global_defs > enable_script_security: tandem runs every command by its argument list, never through a shell',
       'k.conf:25: note: vrrp_instance VI_EXT > state: initial state MASTER dropped: tandem elects by priority (set the master\'s priority higher)',
       'k.conf:30: note: vrrp_instance VI_EXT > version: dropped: tandem speaks its own authenticated protocol over UDP; both directors must run tandem',
+      'k.conf:31: warning: vrrp_instance VI_EXT > nopreempt: Keepalived clears nopreempt with initial state MASTER (it logs "nopreempt will not work with initial state MASTER - clearing"): the instance preempts; so does this import',
+      'k.conf:32: warning: vrrp_instance VI_EXT > preempt_delay: Keepalived clears preempt_delay with initial state MASTER (it logs "preempt delay will not work with initial state MASTER - clearing"); so does this import',
       "k.conf:37: note: vrrp_instance VI_EXT > authentication: Keepalived's auth_pass is not carried over: put a shared key of 16+ bytes in /etc/tandem/key on both directors",
       'k.conf:42: note: vrrp_instance VI_EXT > 192.0.2.100/24: label eth0:vip dropped (a name `ip addr` shows; traffic is the same)',
+      'k.conf:47: warning: vrrp_instance VI_EXT > eth0: Keepalived ignores a tracked interface that is the instance\'s own (it logs "Ignoring track_interface eth0 since own interface"); so does this import',
       'k.conf:48: warning: vrrp_instance VI_EXT > eth2: Keepalived ignores the weight of the tracked interface eth2 (down faults the instance) of an instance that is a member of sync group VG1, which has no sync_group_tracking_weight (it logs "ignoring eth2 tracked interface weight due to SYNC group"); so does this import',
       'k.conf:51: warning: vrrp_instance VI_EXT > chk_haproxy: Keepalived does not track the script chk_haproxy (weight -20; weight 0 would make its failure a fault) of an instance that is a member of sync group VG1, which has no sync_group_tracking_weight (it logs "ignoring tracked script chk_haproxy with weights due to SYNC group"); so does this import',
       'k.conf:56: note: smtp_alert: alerts asked for, but no smtp_server or notification_email: none will be sent (as in Keepalived)',
