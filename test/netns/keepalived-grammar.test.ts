@@ -68,7 +68,7 @@ describe('the import reads keepalived.conf as keepalived -t does', () => {
     for (const file of samples) expect(await ourReading(file), path.basename(file)).toEqual(await keepalivedReading(file));
   });
 
-  it('adjusts an instance where Keepalived does once it has read the file (nopreempt, weights, advert rounding), with a warning for each', async () => {
+  it('adjusts an instance or a virtual server where Keepalived does once it has read the file (nopreempt, weights, advert rounding, protocol, ports, quorum), with a warning for each', async () => {
     // In a namespace with eth0 and eth1, so that Keepalived keeps every instance and says what it changes.
     requireRoot();
     const ns = `tdkg${process.pid}`;
@@ -87,10 +87,18 @@ describe('the import reads keepalived.conf as keepalived -t does', () => {
       words: (m[2] as string).replace(/^Warning - /, '').replace(/^VRRPv[23] advertisement interval [\d.]+s /, '').replace(/\. specify weight 0$/, ''),
     }));
     expect(theirs.length, said).toBeGreaterThanOrEqual(12);
-    const warnings = importKeepalived(readFileSync(ADJUSTED, 'utf8'), ADJUSTED, { configId: 'lb1' }).notes.filter((n) => n.kind === 'warning' && /clearing|resetting|rounding|due to|since own interface/.test(n.message));
+    const warnings = importKeepalived(readFileSync(ADJUSTED, 'utf8'), ADJUSTED, { configId: 'lb1' }).notes.filter((n) => n.kind === 'warning' && n.where.startsWith('vrrp_instance') && /clearing|resetting|rounding|due to|since own interface/.test(n.message));
     for (const { instance, words } of theirs) {
       expect(warnings.filter((n) => n.where.startsWith(`vrrp_instance ${instance} >`) && n.message.includes(words)), `${instance}: ${words}`).toHaveLength(1);
     }
+    // The virtual servers': Keepalived names them by address, so count each kind of change.
+    const lvs = ['no protocol set - defaulting to UDP', 'zero port only valid for persistent services - setting', 'one packet scheduling requires UDP - resetting', 'exceeds total weight of real servers', '>= quorum', "ports don't match - resetting", 'is duplicated - removing second rs', 'has port specified - clearing'];
+    const lvsWarnings = importKeepalived(readFileSync(ADJUSTED, 'utf8'), ADJUSTED).notes.filter((n) => n.kind === 'warning');
+    for (const words of lvs) {
+      const count = said.split('\n').filter((l) => l.includes(words)).length;
+      expect(lvsWarnings.filter((n) => n.message.includes(words)).length, words).toBe(count);
+    }
+    expect(said.split('\n').filter((l) => lvs.some((w) => l.includes(w))).length).toBeGreaterThanOrEqual(6);
     expect(warnings).toHaveLength(theirs.length);
     // An instance whose state is MASTER and that has no priority is the address owner.
     const g = importKeepalived(readFileSync(ADJUSTED, 'utf8'), ADJUSTED);

@@ -21,13 +21,23 @@ interface GroupEntry {
   service: Obj;
 }
 
+/** The lines of a virtual server that Keepalived reconsiders once it has read the whole file. */
+interface ServiceLines {
+  ops?: KStatement;
+  weight?: KStatement;
+  quorum?: KStatement;
+  hysteresis?: KStatement;
+  protocol?: KStatement;
+  sorry?: KStatement;
+}
+
 export class LvsTranslator {
   readonly services: Obj[] = [];
   /** The first smtp_alert seen on a virtual or real server. */
   firstAlert?: KStatement;
   private readonly groups = new Map<string, GroupEntry[]>();
   /** Services from `virtual_server group NAME`, expanded once every group is known. */
-  private readonly byGroup: { block: KStatement; template: Obj }[] = [];
+  private readonly byGroup: { block: KStatement; template: Obj; lines: ServiceLines; real: { at: KStatement; server: Obj }[] }[] = [];
 
   constructor(private readonly r: Reporter) {}
 
@@ -66,7 +76,7 @@ export class LvsTranslator {
         this.r.untranslated(s, where, 'an entry must be `ADDRESS PORT`, `ADDRESS-LAST PORT` or `fwmark MARK`');
         continue;
       }
-      for (const address of addresses) entries.push({ statement: s, service: { protocol: 'tcp', address, port: Number(s.args[0]) } });
+      for (const address of addresses) entries.push({ statement: s, service: { address, port: Number(s.args[0]) } });
     }
     this.groups.set(name, entries);
   }
@@ -77,10 +87,11 @@ export class LvsTranslator {
     if (block.args[0] === 'fwmark') {
       out.protocol = 'fwmark';
       out.fwmark = Number(block.args[1]);
-    } else if (block.args[0] === 'group') {
-      out.protocol = 'tcp';
     } else {
-      out.protocol = 'tcp';
+      // Its place among the keys; complete() gives the protocol Keepalived defaults to.
+      out.protocol = undefined;
+    }
+    if (block.args[0] !== 'group' && block.args[0] !== 'fwmark') {
       out.address = block.args[0];
       out.port = Number(block.args[1] ?? 0);
       if (block.args[2] === 'dev') this.r.untranslated(block, '', `\`dev ${block.args[3]}\` (a service bound to a link-local address's interface)`);
@@ -89,18 +100,96 @@ export class LvsTranslator {
     const timers: Obj = {};
     const shared: Obj = {};
     const state = { method: 'nat', flags: [] as string[] };
+    const lines: ServiceLines = {};
     for (const s of block.children ?? []) {
       if (takeTimer(s, timers, where, this.r)) continue;
       if (s.keyword === 'real_server') servers.push(s);
-      else this.serviceSetting(s, where, out, shared, state);
+      else if (s.keyword === 'ops') lines.ops = s;
+      else if (s.keyword === 'weight') lines.weight = s;
+      else {
+        if (s.keyword === 'quorum' || s.keyword === 'hysteresis' || s.keyword === 'protocol') lines[s.keyword] = s;
+        if (s.keyword === 'sorry_server') lines.sorry = s;
+        this.serviceSetting(s, where, out, shared, state);
+      }
     }
     if (state.flags.length) out.scheduler_flags = state.flags;
     // The forwarding method is the service's in Keepalived, each real server's in tandem.
-    out.real_servers = servers.map((s) => ({ ...this.realServer(s, where, timers, shared), method: state.method }));
-    hoistCommonCheck(out);
+    const real = servers.map((s) => ({ at: s, server: { ...this.realServer(s, where, timers, shared), method: state.method } }));
     if (out.sorry_server) out.sorry_server = { method: state.method, ...(out.sorry_server as Obj) };
-    if (block.args[0] === 'group') this.byGroup.push({ block, template: out });
-    else this.services.push(out);
+    if (block.args[0] === 'group') {
+      out.real_servers = real.map((r) => r.server);
+      hoistCommonCheck(out);
+      this.byGroup.push({ block, template: out, lines, real });
+      return;
+    }
+    this.complete(block, where, out, lines, real);
+    this.services.push(out);
+  }
+
+  /**
+   * What Keepalived decides for a virtual server once it has read the whole file (check_data.c,
+   * validate_check_config), decided the same, with a warning where it logs one: no protocol is
+   * UDP; ops is cleared but for UDP; port 0 without persistence gets persistence; a real server
+   * listed twice is kept once; `weight` on the service is its real servers' default; the quorum
+   * is at most the real servers' total weight, the hysteresis below the quorum; a real server's
+   * port is the service's (a firewall mark's: none) except with NAT.
+   */
+  private complete(block: KStatement, where: string, out: Obj, lines: ServiceLines, real: { at: KStatement; server: Obj }[]): void {
+    const warn = (at: KStatement, message: string, advice = '') => this.r.note(at, at === block ? '' : where, `${message}; so does this import${advice}`, 'warning');
+    const fwmark = out.protocol === 'fwmark';
+    if (!fwmark && out.protocol === undefined && !lines.protocol) {
+      out.protocol = 'udp';
+      warn(block, 'no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP")', '; write `protocol TCP` if you meant TCP');
+    }
+    if (lines.ops) {
+      if (fwmark || out.protocol === 'udp') this.r.untranslated(lines.ops, where, 'one-packet scheduling (ops)');
+      else warn(lines.ops, 'Keepalived clears ops on a TCP service (it logs "one packet scheduling requires UDP - resetting")');
+    }
+    if (!fwmark && out.address !== undefined && out.port === 0 && !out.persistence) {
+      out.persistence = { timeout: DEFAULT_PERSISTENCE };
+      warn(block, `port 0 without persistence: Keepalived makes the service persistent for ${DEFAULT_PERSISTENCE} s (it logs "zero port only valid for persistent services - setting")`);
+    }
+    const kept: { at: KStatement; server: Obj }[] = [];
+    for (const r of real) {
+      if (kept.some((k) => k.server.address === r.server.address && k.server.port === r.server.port)) {
+        warn(r.at, `Keepalived keeps the first of a real server listed twice (it logs "real server ... is duplicated - removing second rs")`);
+        continue;
+      }
+      kept.push(r);
+    }
+    const vsWeight = lines.weight ? numberArg(lines.weight) : undefined;
+    if (vsWeight !== undefined) for (const { server } of kept) server.weight ??= vsWeight;
+    out.real_servers = kept.map((k) => k.server);
+    const total = kept.reduce((sum, { server }) => sum + ((server.weight as number | undefined) ?? 1), 0);
+    if (typeof out.quorum === 'number' && out.quorum > total) {
+      warn(lines.quorum ?? block, `Keepalived lowers the quorum ${out.quorum} to the real servers' total weight, ${total} (it logs "exceeds total weight of real servers")`);
+      out.quorum = total;
+    }
+    const quorum = (out.quorum as number | undefined) ?? 1;
+    if (typeof out.quorum_hysteresis === 'number' && out.quorum_hysteresis >= quorum && quorum > 0) {
+      warn(lines.hysteresis ?? block, `Keepalived lowers the hysteresis ${out.quorum_hysteresis} to ${quorum - 1}, below the quorum ${quorum} (it logs "hysteresis ... >= quorum")`);
+      out.quorum_hysteresis = quorum - 1;
+    }
+    for (const { at, server } of kept) this.fixPort(server, out, (m) => warn(at, m));
+    const sorry = out.sorry_server as Obj | undefined;
+    if (sorry) this.fixPort(sorry, out, (m) => warn(lines.sorry ?? block, m));
+    hoistCommonCheck(out);
+  }
+
+  /** Keepalived's ports: with NAT a real server's own (the service's if none); otherwise the service's, or none for a firewall mark. */
+  private fixPort(server: Obj, vs: Obj, warn: (message: string) => void): void {
+    if (vs.protocol === 'fwmark') {
+      if (server.method !== 'nat' && server.port) {
+        warn(`Keepalived drops the port of a ${String(server.method).toUpperCase()} server of a firewall-mark service (it logs "has port specified - clearing")`);
+        server.port = 0;
+      }
+      return;
+    }
+    if (!server.port) server.port = vs.port;
+    else if (server.method !== 'nat' && server.port !== vs.port) {
+      warn(`Keepalived gives a ${String(server.method).toUpperCase()} server the service's port ${String(vs.port)}, not ${String(server.port)} (it logs "ports don't match - resetting")`);
+      server.port = vs.port;
+    }
   }
 
   private serviceSetting(s: KStatement, where: string, out: Obj, shared: Obj, state: { method: string; flags: string[] }): void {
@@ -269,7 +358,7 @@ export class LvsTranslator {
 
   /** Expands the group services and gives the scripts the global script_user. */
   finish(scriptUser: string | undefined): void {
-    for (const { block, template } of this.byGroup) {
+    for (const { block, template, lines, real } of this.byGroup) {
       const name = block.args[1] ?? '';
       const entries = this.groups.get(name);
       if (!entries) {
@@ -281,7 +370,9 @@ export class LvsTranslator {
       }
       for (const e of entries) {
         const service: Obj = { ...structuredClone(template), ...e.service };
-        if (e.service.protocol !== 'fwmark') service.protocol = template.protocol === 'fwmark' ? 'tcp' : template.protocol;
+        if (e.service.protocol !== 'fwmark') service.protocol = template.protocol === 'fwmark' ? undefined : template.protocol;
+        const servers = real.map((r) => ({ at: r.at, server: structuredClone(r.server) }));
+        this.complete(block, `virtual_server ${block.args.join(' ')}`, service, lines, servers);
         this.services.push(service);
       }
     }

@@ -280,7 +280,9 @@ const UNKNOWN_WHY: Record<string, string> = {
 function inLineOrder(notes: ImportNote[]): ImportNote[] {
   const files = [...new Set(notes.map((n) => n.file ?? ''))];
   const rank = (n: ImportNote) => (n.line === 0 ? Infinity : files.indexOf(n.file ?? '') * 1e9 + n.line);
-  return notes.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map(({ n }) => n);
+  // A group's services are made from one block: what is said of its lines is said once.
+  const unique = notes.filter((n, i) => notes.findIndex((m) => m.line === n.line && m.file === n.file && m.message === n.message && m.where === n.where) === i);
+  return unique.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map(({ n }) => n);
 }
 
 function unknownWhy(s: KStatement, parent: string): string {

@@ -263,6 +263,7 @@ virtual_server 10.0.0.9 80 {
     expect(r.config.instances[0].vips).toEqual(['10.0.0.9']);
     expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
       'k.conf:5: warning: vrrp_instance VI_1 > 10.0.0.9: Keepalived ignores "//the", "VIP" here (not an address option); so does this import',
+      'k.conf:8: warning: virtual_server: no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP"); so does this import; write `protocol TCP` if you meant TCP',
       'k.conf:9: warning: virtual_server 10.0.0.9 80 > nat_mask: Keepalived 2 ignores nat_mask (an unknown keyword since 1.x); so does this import',
       'k.conf:10: warning: virtual_server 10.0.0.9 80 > persistence_timeout: Keepalived refuses persistence_timeout 0 (1 to 2678400) and leaves the service without persistence; so does this import',
       'k.conf:14: warning: virtual_server 10.0.0.9 80 > real_server 10.0.0.11 80 > TCP_CHECK > nb_get_retry: Keepalived 2 ignores nb_get_retry here (it knows it in HTTP_GET and SSL_GET only; use retry); so does this import',
@@ -324,6 +325,7 @@ virtual_server 192.0.2.10 80 {
       'k.conf:15: warning: vrrp_instance A > XX.XX.XX.116: Keepalived skips the malformed unicast peer "XX.XX.XX.116"; so does this import',
       'k.conf:19: warning: vrrp_instance A > X.X.X.222: Keepalived skips "X.X.X.222", which is not an address; so does this import',
       'k.conf:24: warning: vrrp_instance A > chk_missing: Keepalived ignores "chk_missing": no vrrp_script or vrrp_track_process has that name; so does this import',
+      'k.conf:27: warning: virtual_server: no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP"); so does this import; write `protocol TCP` if you meant TCP',
       'k.conf:28: warning: virtual_server 192.0.2.10 80 > lb_algo: Keepalived refuses the scheduler "loadbalance" and keeps wlc; so does this import',
       'k.conf:29: warning: virtual_server 192.0.2.10 80 > net_mask: Keepalived does not know "net_mask" here and skips it; so does this import',
       'k.conf:32: warning: virtual_server 192.0.2.10 80 > real_server 198.51.100.1 80 > TCP_CHECK > connetc_port: Keepalived does not know "connetc_port" here and skips it; so does this import',
@@ -368,6 +370,7 @@ virtual_server 192.0.2.10 80 {
       'k.conf:4: B_MISSING: Keepalived ignores "B_MISSING": no vrrp_instance has that name; so does this import',
       'k.conf:10: mcast_src_ip: Keepalived refuses "<ip>", which is not an address, and skips the line; so does this import',
       'k.conf:11: garp_master_delay: Keepalived refuses a missing number (it takes a number from 0 to 4294967), skips the line and keeps its default; so does this import',
+      'k.conf:15: warning: virtual_server: no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP"); so does this import; write `protocol TCP` if you meant TCP',
       'k.conf:16: persistence_granularity: Keepalived refuses the granularity "<NETMASK>" and skips the line; so does this import',
       'k.conf:17: sorry_server: Keepalived refuses "SORRY_IP", which is not an address, and skips the line; so does this import',
       'k.conf:20: bindto: Keepalived refuses "<ip>", which is not an address, and skips the line; so does this import',
@@ -382,6 +385,7 @@ virtual_server 192.0.2.10 80 {
     expect(r.notes.filter((n) => n.includes(': warning: '))).toEqual([
       'k.conf:3: warning: lvs_sync_daemon: Keepalived keeps the first sync daemon setting (interface eth0) and ignores this one; so does this import',
       `k.conf:5: warning: virtual_server: its "{" is missing: Keepalived reads the lines after it as its block (and logs "Missing '{'"), so does this import; add the "{"`,
+      'k.conf:5: warning: virtual_server: no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP"); so does this import; write `protocol TCP` if you meant TCP',
     ]);
     expect(r.config.virtual_services[0]).toMatchObject({ address: '192.0.2.10', port: 80, real_servers: [{ address: '198.51.100.1', weight: 1 }] });
     expect(r.config.virtual_services[0].real_servers[0].check).toBeUndefined();

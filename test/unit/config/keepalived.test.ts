@@ -211,6 +211,7 @@ describe('keepalived.conf import', () => {
       expect(missing.problems).toEqual([]);
       expect(missing.notes.filter((n) => n.kind === 'warning').map((n) => formatNote('missing.conf', n))).toEqual([
         'missing.conf:1: warning: include: no such file: nothere.conf; Keepalived runs without it, and so does this import (import on a director that has it)',
+        'missing.conf:2: warning: virtual_server: no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP"); so does this import; write `protocol TCP` if you meant TCP',
         'missing.conf:3: warning: virtual_server 192.0.2.5 80 > include: no such file: vs.conf; Keepalived runs without it, and so does this import (import on a director that has it)',
       ]);
     } finally {
