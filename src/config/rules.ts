@@ -165,6 +165,9 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
         rule: 'mh-order',
       });
     }
+    if (vs.one_packet && vs.protocol === 'tcp') {
+      errors.push({ path: at('one_packet'), message: 'one-packet scheduling is for UDP (and fwmark) services; the kernel ignores it for TCP', rule: 'one-packet' });
+    }
     if (vs.persistence?.netmask && family === 6) {
       errors.push({ path: at('persistence', 'netmask'), message: 'an IPv4 netmask on an IPv6 service', rule: 'family' });
     }

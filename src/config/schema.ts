@@ -408,6 +408,11 @@ const virtualService = {
       description:
         "Scheduler flags (ipvsadm -b): sh-fallback, sh-port for sh; mh-fallback, mh-port for mh. With mh and mh-fallback a failed real server stays in the kernel's list at weight 0 instead of leaving it: Maglev's table follows the list's order, so it stays alike on every director, and mh-fallback sends only that server's flows elsewhere.",
     },
+    one_packet: {
+      type: 'boolean',
+      default: false,
+      description: 'One-packet scheduling (ipvsadm --ops, Keepalived ops): every UDP datagram is scheduled on its own, no connection entry is kept (DNS, syslog). UDP and fwmark services only.',
+    },
     persistence: {
       type: 'object',
       additionalProperties: false,

@@ -64,6 +64,7 @@ export function desiredTable(services: VirtualServiceConfig[], view: (vs: Virtua
       flags: [...vs.scheduler_flags].sort(),
       persistence: vs.persistence?.timeout,
       netmask: vs.persistence?.netmask,
+      ...(vs.one_packet ? { ops: true as const } : {}),
       realServers: servers,
     };
   });

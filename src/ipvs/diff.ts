@@ -16,6 +16,7 @@ function serviceOptions(s: VirtualService): string[] {
   if (s.flags.length) out.push('-b', s.flags.join(','));
   if (s.persistence !== undefined) out.push('-p', String(s.persistence));
   if (s.netmask !== undefined) out.push('-M', s.netmask);
+  if (s.ops) out.push('-o');
   return out;
 }
 
@@ -29,7 +30,7 @@ function serverOptions(r: RealServer): string[] {
 }
 
 function sameService(a: VirtualService, b: VirtualService): boolean {
-  return a.scheduler === b.scheduler && a.flags.join(',') === b.flags.join(',') && a.persistence === b.persistence && a.netmask === b.netmask;
+  return a.scheduler === b.scheduler && a.flags.join(',') === b.flags.join(',') && a.persistence === b.persistence && a.netmask === b.netmask && !a.ops === !b.ops;
 }
 
 function sameServer(a: RealServer, b: RealServer): boolean {

@@ -37,6 +37,8 @@ export interface VirtualService extends ServiceKey {
   persistence?: number;
   /** Persistence netmask (-M), when not the default. */
   netmask?: string;
+  /** One-packet scheduling (-o, --ops): each UDP datagram is scheduled on its own. */
+  ops?: true;
   realServers: RealServer[];
 }
 

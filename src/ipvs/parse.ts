@@ -47,7 +47,7 @@ export function parseIpvsSave(output: string): VirtualService[] {
     let port: number | undefined;
     let fwmark: number | undefined;
     let family: 4 | 6 = 4;
-    const svc = { scheduler: 'wlc', flags: [] as string[], persistence: undefined as number | undefined, netmask: undefined as string | undefined };
+    const svc = { scheduler: 'wlc', flags: [] as string[], persistence: undefined as number | undefined, netmask: undefined as string | undefined, ops: undefined as true | undefined };
     const rs = { address: '', port: 0, method: 'gate' as Method, weight: 1, upper: 0, lower: 0, seen: false };
     const value = (option: string): string => tokens.shift() ?? fail(`${option} needs a value`);
     while (tokens.length) {
@@ -79,6 +79,9 @@ export function parseIpvsSave(output: string): VirtualService[] {
           break;
         case '-M':
           svc.netmask = value(option);
+          break;
+        case '-o':
+          svc.ops = true;
           break;
         case '-r': {
           const hp = parseHostPort(value(option)) ?? fail('bad real server address');

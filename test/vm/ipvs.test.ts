@@ -36,7 +36,9 @@ function bigConfig(weightOf: (s: number, r: number) => number = () => 1, drop?: 
       .map((r) => `      - {address: 198.51.100.${10 + r}, port: ${8080 + s}, method: ${methods[(s + r) % 3]}, weight: ${weightOf(s, r)}}`);
     const flags = scheduler === 'sh' ? '\n    scheduler_flags: [sh-port]' : scheduler === 'mh' ? '\n    scheduler_flags: [mh-fallback]' : '';
     const persistence = s % 4 === 0 ? '\n    persistence: {timeout: 300}' : '';
-    return `  - protocol: ${s % 2 ? 'udp' : 'tcp'}\n    address: 192.0.2.100\n    port: ${1000 + s}\n    scheduler: ${scheduler}${flags}${persistence}\n    real_servers:\n${servers.join('\n')}`;
+    // One-packet scheduling on some UDP services: the kernel keeps the flag, ipvsadm -Sn shows -o.
+    const ops = s % 4 === 1 ? '\n    one_packet: true' : '';
+    return `  - protocol: ${s % 2 ? 'udp' : 'tcp'}\n    address: 192.0.2.100\n    port: ${1000 + s}\n    scheduler: ${scheduler}${flags}${persistence}${ops}\n    real_servers:\n${servers.join('\n')}`;
   });
   services.push('  - protocol: fwmark\n    fwmark: 7\n    scheduler: rr\n    real_servers:\n      - {address: 198.51.100.10, port: 0, method: dr}');
   services.push("  - protocol: tcp\n    address: '2001:db8::100'\n    port: 443\n    real_servers:\n      - {address: '2001:db8:1::10', port: 443, method: nat, weight: 2, upper_threshold: 50, lower_threshold: 5}");
@@ -73,6 +75,7 @@ describe('IPVS on a real kernel', () => {
     const saved = await sh(['ipvsadm', '-Sn']);
     expect(saved).toContain('-A -t 192.0.2.100:1000 -s rr -p 300');
     expect(saved).toContain('-A -u 192.0.2.100:1007 -s sh -b sh-port');
+    expect(saved).toMatch(/^-A -u 192\.0\.2\.100:1001 -s wrr.* -o$/m);
     expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.10:8080 -m -w 1');
     // DR and TUN servers listen on the service's port: the kernel keeps them there.
     expect(saved).toContain('-a -t 192.0.2.100:1000 -r 198.51.100.11:1000 -g -w 1');

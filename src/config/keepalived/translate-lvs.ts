@@ -142,7 +142,7 @@ export class LvsTranslator {
       warn(block, 'no protocol: Keepalived makes the service UDP (it logs "no protocol set - defaulting to UDP")', '; write `protocol TCP` if you meant TCP');
     }
     if (lines.ops) {
-      if (fwmark || out.protocol === 'udp') this.r.untranslated(lines.ops, where, 'one-packet scheduling (ops)');
+      if (fwmark || out.protocol === 'udp') out.one_packet = true;
       else warn(lines.ops, 'Keepalived clears ops on a TCP service (it logs "one packet scheduling requires UDP - resetting")');
     }
     if (!fwmark && out.address !== undefined && out.port === 0 && !out.persistence) {

@@ -637,4 +637,12 @@ vrrp_instance C {
     expect(weighted.config.instances[0].track_scripts).toEqual(['chk_a', 'chk_b']);
     expect(weighted.config.instances[1].track_scripts).toEqual([{ script: 'chk_b', weight: 10 }]);
   });
+
+  it('ops: one-packet scheduling on a UDP or firewall-mark service; on TCP, cleared as Keepalived clears it', () => {
+    const r = imported(`virtual_server 192.0.2.53 53 {\n protocol UDP\n ops\n real_server 10.0.0.1 53 {\n }\n}\nvirtual_server fwmark 9 {\n ops\n real_server 10.0.0.1 0 {\n }\n}\nvirtual_server 192.0.2.80 80 {\n protocol TCP\n ops\n real_server 10.0.0.1 80 {\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.virtual_services.map((vs: { one_packet?: boolean }) => vs.one_packet)).toEqual([true, true, undefined]);
+    expect(r.notes).toContain('k.conf:14: warning: virtual_server 192.0.2.80 80 > ops: Keepalived clears ops on a TCP service (it logs "one packet scheduling requires UDP - resetting"); so does this import');
+    expect(r.strict).toBe(0);
+  });
 });

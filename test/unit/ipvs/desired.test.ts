@@ -84,6 +84,11 @@ describe('virtual services in the config', () => {
     ]);
   });
 
+  it('refuses one-packet scheduling on a TCP service', () => {
+    expect(errorsOf(`${base}virtual_services:\n  - {protocol: tcp, address: 192.0.2.100, port: 80, one_packet: true, real_servers: []}\n`)).toEqual([expect.stringMatching(/virtual_services\[0\]\.one_packet: one-packet scheduling is for UDP .*\[one-packet\]$/)]);
+    expect(() => parseConfig(`${base}virtual_services:\n  - {protocol: udp, address: 192.0.2.100, port: 53, one_packet: true, real_servers: []}\n`, 't.yaml')).not.toThrow();
+  });
+
   it('refuses a sync daemon message size the kernel would not take', () => {
     expect(errorsOf(`${base}ipvs: {sync_daemon: {interface: eth1, max_message_bytes: 0}}\n`)).toEqual([expect.stringMatching(/^t\.yaml:4:\d+: ipvs\.sync_daemon\.max_message_bytes: .*1/)]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffTables } from '../../../src/ipvs/diff.js';
 import type { RealServer, VirtualService } from '../../../src/ipvs/model.js';
+import { parseIpvsSave } from '../../../src/ipvs/parse.js';
 
 const rs = (last: number, extra: Partial<RealServer> = {}): RealServer => ({
   address: `198.51.100.${last}`, port: 80, method: 'masq', weight: 1, upper: 0, lower: 0, ...extra,
@@ -52,6 +53,15 @@ describe('IPVS diff', () => {
       '-a -t [2001:db8::100]:443 -r [2001:db8::1]:80 -i -w 1',
       '-A -f 7 -6 -s mh -b mh-fallback',
     ]);
+  });
+
+  it('sets and clears one-packet scheduling (-o) with an edit of the service', () => {
+    const dns: VirtualService = { protocol: 'udp', address: '192.0.2.53', port: 53, family: 4, scheduler: 'rr', flags: [], realServers: [] };
+    expect(diffTables([{ ...dns, ops: true }], [], { exclusive: false }).map(line)).toEqual(['-A -u 192.0.2.53:53 -s rr -o']);
+    expect(diffTables([{ ...dns, ops: true }], [dns], { exclusive: false }).map(line)).toEqual(['-E -u 192.0.2.53:53 -s rr -o']);
+    expect(diffTables([dns], [{ ...dns, ops: true }], { exclusive: false }).map(line)).toEqual(['-E -u 192.0.2.53:53 -s rr']);
+    expect(parseIpvsSave('-A -u 192.0.2.53:53 -s rr -o\n')[0]?.ops).toBe(true);
+    expect(parseIpvsSave('-A -u 192.0.2.53:53 -s rr\n')[0]?.ops).toBeUndefined();
   });
 
   it('finds one weight change among 10,000 real servers with one operation', () => {
