@@ -62,6 +62,11 @@ export function takeTimer(s: KStatement, timers: Obj, where: string, r: Reporter
  * host is the check's own target unless the block gives connection options of its own).
  */
 export function translateChecker(block: KStatement, inherited: Obj, where: string, r: Reporter): Obj[] {
+  if ((block.keyword === 'HTTP_GET' || block.keyword === 'SSL_GET') && !block.children?.some((s) => s.keyword === 'url')) {
+    // Keepalived 2.2.7's keepalived -t stops with a segmentation fault right after that line.
+    r.note(block, where, 'Keepalived drops an HTTP_GET or SSL_GET without a url (it logs "checker has no urls specified - ignoring"), so the server has no check; so does this import; give it a url', 'warning');
+    return [];
+  }
   const hosts: Obj[] = [];
   const check = translateOne(block, inherited, where, r, hosts);
   if (!hosts.length) return [check];
@@ -106,7 +111,8 @@ function translateOne(block: KStatement, inherited: Obj, where: string, r: Repor
         out.command = splitCommand(s.args.join(' '));
         break;
       case 'misc_timeout':
-        timers.timeout = Number(s.args[0]);
+        // 0 is Keepalived's "none given": the script may run for the service's delay_loop.
+        timers.timeout = Number(s.args[0]) || ((inherited.interval as number | undefined) ?? 60);
         break;
       case 'misc_dynamic':
         out.dynamic = true;

@@ -645,4 +645,17 @@ vrrp_instance C {
     expect(r.notes).toContain('k.conf:14: warning: virtual_server 192.0.2.80 80 > ops: Keepalived clears ops on a TCP service (it logs "one packet scheduling requires UDP - resetting"); so does this import');
     expect(r.strict).toBe(0);
   });
+
+  it('a MISC_CHECK with misc_timeout 0 may run for the delay_loop, as in Keepalived', () => {
+    const r = imported(`virtual_server 192.0.2.1 80 {\n protocol TCP\n delay_loop 7\n real_server 10.0.0.1 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n   misc_timeout 0\n  }\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.virtual_services[0].check ?? r.config.virtual_services[0].real_servers[0].check).toMatchObject({ type: 'script', interval: 7, timeout: 7 });
+  });
+
+  it('drops an HTTP_GET without a url, as Keepalived does ("checker has no urls specified - ignoring")', () => {
+    const r = imported(`virtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 10.0.0.1 80 {\n  HTTP_GET {\n   connect_timeout 3\n  }\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.virtual_services[0].real_servers[0].check).toBeUndefined();
+    expect(r.notes.some((n: string) => n.startsWith('k.conf:4: warning:') && n.includes('no urls specified'))).toBe(true);
+  });
 });
