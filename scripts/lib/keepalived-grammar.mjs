@@ -96,29 +96,25 @@ function calls(body) {
   return out;
 }
 
-/** Whether a function installs keywords, itself or through the functions it calls. */
-const installs = new Map();
-function doesInstall(name, seen = new Set()) {
-  if (installs.has(name)) return installs.get(name);
-  const f = functions.get(name);
-  if (!f || seen.has(name)) return false;
-  seen.add(name);
-  const yes = calls(f.body).some((c) => INSTALL.has(c.name) || (c.name !== name && doesInstall(c.name, seen)));
-  installs.set(name, yes);
-  return yes;
+/** A test of function names: true for a function that calls one of `direct`, itself or through the functions it calls. */
+function callsAny(direct) {
+  const known = new Map();
+  const test = (name, seen = new Set()) => {
+    if (known.has(name)) return known.get(name);
+    const f = functions.get(name);
+    if (!f || seen.has(name)) return false;
+    seen.add(name);
+    const yes = calls(f.body).some((c) => direct.has(c.name) || (c.name !== name && test(c.name, seen)));
+    known.set(name, yes);
+    return yes;
+  };
+  return test;
 }
 
-/** Whether a handler reads a block of lines (alloc_value_block / read_value_block), itself or through a callee. */
-const readsBlock = new Map();
-function doesReadBlock(name, seen = new Set()) {
-  if (readsBlock.has(name)) return readsBlock.get(name);
-  const f = functions.get(name);
-  if (!f || seen.has(name)) return false;
-  seen.add(name);
-  const yes = calls(f.body).some((c) => c.name === 'alloc_value_block' || c.name === 'read_value_block' || doesReadBlock(c.name, seen));
-  readsBlock.set(name, yes);
-  return yes;
-}
+/** Whether a function installs keywords. */
+const doesInstall = callsAny(INSTALL);
+/** Whether a handler reads a block of lines itself (alloc_value_block / read_value_block). */
+const doesReadBlock = callsAny(new Set(['alloc_value_block', 'read_value_block']));
 
 /** A keyword node: its handler, and the keywords of its sub-level. */
 const tree = { sub: new Map() };
