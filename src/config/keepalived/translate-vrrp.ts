@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { isVip } from '../vip.js';
+import { completeInstance, SETTING_KEYS, unweightTracking } from './complete-vrrp.js';
+import type { InstanceSettings, TrackRef } from './complete-vrrp.js';
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
 import type { Obj, Reporter } from './report.js';
@@ -47,8 +49,6 @@ const NOTIFY_KEYS: Record<string, string> = {
   notify: 'any',
 };
 
-/** Sync group keywords tandem does not translate (so a bare one is not taken for a member). */
-
 /** What the VRRP translation shares with the rest of the import. */
 export interface VrrpShared extends Reporter {
   readonly garp: Obj;
@@ -66,35 +66,15 @@ export interface VrrpShared extends Reporter {
   firstAlert?: KStatement;
 }
 
-/** The lines of an instance that Keepalived reconsiders once it has read the whole file. */
-interface InstanceSettings {
-  state?: KStatement;
-  priority?: KStatement;
-  nopreempt?: KStatement;
-  preemptDelay?: KStatement;
-  advert?: KStatement;
-  version?: KStatement;
-  authType?: KStatement;
-}
-
-const SETTING_KEYS: Record<string, keyof InstanceSettings> = {
-  state: 'state',
-  priority: 'priority',
-  nopreempt: 'nopreempt',
-  preempt_delay: 'preemptDelay',
-  advert_int: 'advert',
-  version: 'version',
-};
-
 export class VrrpTranslator {
   /** Each instance's track_script and track_process entries, checked once every script is known. */
-  private readonly scriptRefs: { statement: KStatement; where: string; owner: Obj; process?: true }[] = [];
+  private readonly scriptRefs: TrackRef[] = [];
   /** Each instance's track_interface entries. */
-  private readonly interfaceRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  private readonly interfaceRefs: TrackRef[] = [];
   /** Sync groups with sync_group_tracking_weight: their members keep their tracking weights. */
   private readonly weightedGroups = new Set<Obj>();
   /** Each instance's track_file entries, checked once every file is known. */
-  private readonly fileRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
+  private readonly fileRefs: TrackRef[] = [];
   /** Each sync group's members, checked once every instance is known. */
   private readonly memberRefs: { statement: KStatement; where: string; owner: Obj }[] = [];
   /** Each instance's virtual_router_id line. */
@@ -149,124 +129,17 @@ export class VrrpTranslator {
     }
   }
 
-  /**
-   * What Keepalived decides for an instance once it has read the whole file (vrrp.c,
-   * vrrp_complete_instance), as it decides it, with a warning where it logs one:
-   * - no priority: 255 with `state MASTER` (the address owner), else 100;
-   * - `nopreempt` and `preempt_delay` are cleared with `state MASTER` ("will not work with
-   *   initial state MASTER - clearing"), nopreempt with priority 255, and preempt_delay with nopreempt;
-   * - the advert interval is rounded: to whole seconds for VRRP version 2 (the default, and the
-   *   global vrrp_version), to centiseconds for version 3 (an instance's `version 3`, or IPv6 VIPs);
-   * - a track_interface entry naming the instance's own interface is ignored.
-   */
+  /** What Keepalived decides for each instance once it has read the whole file (complete-vrrp.ts). */
   completeInstances(): void {
     for (const inst of this.t.instances) {
-      const set = this.settings.get(inst) ?? {};
-      const where = `vrrp_instance ${String(inst.name)}`;
-      const stateMaster = set.state?.args[0] === 'MASTER';
-      inst.priority ??= stateMaster ? 255 : 100;
-      // AH authentication turns a MASTER that is no address owner into a BACKUP first.
-      const master = stateMaster && !(/^ah$/i.test(set.authType?.args[0] ?? '') && inst.priority !== 255);
-      if (stateMaster && set.state && !set.priority) this.t.note(set.state, where, 'no priority: Keepalived gives an instance whose initial state is MASTER priority 255 (the address owner), and so does this import');
-      const clear = (at: KStatement | undefined, key: string, value: unknown, message: string) => {
-        if (!at || inst[key] !== value) return;
-        delete inst[key];
-        this.t.note(at, where, `${message}; so does this import`, 'warning');
-      };
-      if (master) {
-        clear(set.nopreempt, 'preempt', false, 'Keepalived clears nopreempt with initial state MASTER (it logs "nopreempt will not work with initial state MASTER - clearing"): the instance preempts');
-        if (set.preemptDelay && inst.preempt_delay !== undefined) clear(set.preemptDelay, 'preempt_delay', inst.preempt_delay, 'Keepalived clears preempt_delay with initial state MASTER (it logs "preempt delay will not work with initial state MASTER - clearing")');
-      }
-      if (inst.priority === 255) clear(set.nopreempt, 'preempt', false, 'Keepalived clears nopreempt at priority 255, the address owner (it logs "nopreempt is incompatible with priority 255. resetting nopreempt"): the instance preempts');
-      if (inst.preempt === false && inst.preempt_delay !== undefined) clear(set.preemptDelay, 'preempt_delay', inst.preempt_delay, 'Keepalived clears preempt_delay with nopreempt (it logs "preempt_delay is incompatible with nopreempt mode - resetting")');
-      this.roundAdvert(inst, set, where);
-      this.dropOwnInterface(inst, where);
+      completeInstance(inst, this.settings.get(inst) ?? {}, this.interfaceRefs.filter((r) => r.owner === inst), this.t.vrrpVersion, this.t);
     }
   }
 
-  /** Keepalived ignores a track_interface entry that is the instance's own interface (tracked as such, or not with dont_track_primary). */
-  private dropOwnInterface(inst: Obj, where: string): void {
-    for (const { statement, owner } of this.interfaceRefs) {
-      if (owner !== inst || statement.keyword !== inst.interface) continue;
-      const left = ((inst.track_interfaces as unknown[] | undefined) ?? []).filter((e) => (typeof e === 'string' ? e : (e as Obj).interface) !== statement.keyword);
-      if (left.length) inst.track_interfaces = left;
-      else delete inst.track_interfaces;
-      this.t.note(statement, where, `Keepalived ignores a tracked interface that is the instance's own (it logs "Ignoring track_interface ${statement.keyword} since own interface"); so does this import`, 'warning');
-    }
-  }
-
-  private roundAdvert(inst: Obj, set: InstanceSettings, where: string): void {
-    const advert = inst.advert_interval;
-    if (typeof advert !== 'number' || !set.advert) return;
-    const v6 = ((inst.vips as string[] | undefined) ?? []).some((v) => v.split(/[\s/]/)[0]?.includes(':'));
-    const own = set.version && /^[23]$/.test(set.version.args[0] ?? '') ? Number(set.version.args[0]) : undefined;
-    const version = own ?? (v6 ? 3 : (this.t.vrrpVersion ?? 2));
-    // Keepalived adds half a unit and cuts to the unit (microseconds in, so no float rounding).
-    const unit = version === 2 ? 1_000_000 : 10_000;
-    const us = Math.round(advert * 1_000_000);
-    const max = version === 2 ? 255 * 1_000_000 : 4095 * 10_000;
-    let rounded = us % unit ? us + unit / 2 - ((us + unit / 2) % unit) : us;
-    rounded = Math.min(max, Math.max(unit, rounded));
-    if (rounded === us) return;
-    inst.advert_interval = rounded / 1_000_000;
-    const words = version === 2 ? 'must be an integer. rounding' : 'must be in units of 10ms - rounding';
-    this.t.note(set.advert, where, `Keepalived runs VRRP version ${version} here, whose advert interval ${words}: ${String(advert)} s becomes ${String(inst.advert_interval)} s; so does this import`, 'warning');
-  }
-
-  /**
-   * Keepalived takes no tracking weights from a sync group member (unless the group has
-   * sync_group_tracking_weight) nor from an address owner (priority 255), and logs "ignoring
-   * ... due to SYNC group" (vrrp.c): a weighted tracked interface counts unweighted (down is a
-   * fault; an owner's is not tracked at all), a weighted script is not tracked, and a file counts
-   * unweighted at the default weight and is not tracked at any other. So does the import, with a
-   * warning for each. Run after dropUnknownScripts and dropUnknownMembers.
-   */
+  /** The tracking weights Keepalived does not take (complete-vrrp.ts). Run after dropUnknownScripts and dropUnknownMembers. */
   unweightTracking(): void {
-    const why = new Map<Obj, { reason: string; log: string }>();
-    for (const g of this.t.groups) {
-      if (this.weightedGroups.has(g)) continue;
-      for (const name of (g.instances as string[] | undefined) ?? []) {
-        const inst = this.t.instances.find((i) => i.name === name);
-        if (inst) why.set(inst, { reason: `a member of sync group ${String(g.name)}, which has no sync_group_tracking_weight`, log: 'SYNC group' });
-      }
-    }
-    for (const inst of this.t.instances) if (inst.priority === 255) why.set(inst, { reason: 'the address owner (priority 255)', log: 'address_owner' });
-    const entryName = (e: unknown) => (typeof e === 'string' ? e : ((e as Obj).interface ?? (e as Obj).script ?? (e as Obj).file)) as string;
-    const find = (owner: Obj, key: string, name: string) => ((owner[key] as unknown[] | undefined) ?? []).find((e) => entryName(e) === name);
-    const rewrite = (owner: Obj, key: string, name: string, to: unknown) => {
-      const list = ((owner[key] as unknown[] | undefined) ?? []).flatMap((e) => (entryName(e) === name ? (to === undefined ? [] : [to]) : [e]));
-      if (list.length) owner[key] = list;
-      else delete owner[key];
-    };
-    const dueTo = (owner: Obj) => `due to ${(why.get(owner) as { log: string }).log}`;
-    const warn = (statement: KStatement, where: string, owner: Obj, what: string, logged: string) =>
-      this.t.note(statement, where, `Keepalived ${what} of an instance that is ${(why.get(owner) as { reason: string }).reason} (it logs "${logged}"); so does this import`, 'warning');
-    for (const { statement, where, owner } of this.interfaceRefs) {
-      const entry = find(owner, 'track_interfaces', statement.keyword);
-      if (!why.has(owner) || typeof entry !== 'object' || !(entry as Obj).weight) continue;
-      const owns = owner.priority === 255;
-      rewrite(owner, 'track_interfaces', statement.keyword, owns ? undefined : statement.keyword);
-      const what = owns ? `does not track the weighted interface ${statement.keyword}` : `ignores the weight of the tracked interface ${statement.keyword} (down faults the instance)`;
-      // Keepalived's own words differ here: "weight " for a sync group, "address owner" with a space.
-      warn(statement, where, owner, what, owns ? `ignoring ${statement.keyword} tracked interface due to address owner` : `ignoring ${statement.keyword} tracked interface weight due to SYNC group`);
-    }
-    for (const { statement, where, owner, process } of this.scriptRefs) {
-      const entry = find(owner, 'track_scripts', statement.keyword);
-      if (!why.has(owner) || process || entry === undefined) continue;
-      const weight = typeof entry === 'string' ? ((this.t.scripts[entry] as Obj | undefined)?.weight ?? 0) : (entry as Obj).weight;
-      if (!weight) continue;
-      rewrite(owner, 'track_scripts', statement.keyword, undefined);
-      warn(statement, where, owner, `does not track the script ${statement.keyword} (weight ${String(weight)}; weight 0 would make its failure a fault)`, `ignoring tracked script ${statement.keyword} with weights ${dueTo(owner)}`);
-    }
-    for (const { statement, where, owner } of this.fileRefs) {
-      const entry = find(owner, 'track_files', statement.keyword);
-      if (!why.has(owner) || entry === undefined) continue;
-      const weight = typeof entry === 'string' ? ((this.t.files[entry] as Obj | undefined)?.weight ?? 1) : (entry as Obj).weight;
-      if (weight === 0) continue;
-      rewrite(owner, 'track_files', statement.keyword, weight === 1 ? { file: statement.keyword, weight: 0 } : undefined);
-      if (weight === 1) warn(statement, where, owner, `tracks the file ${statement.keyword} unweighted (any value but 0 is a fault)`, `ignoring weight from tracked file ${statement.keyword} ${dueTo(owner)}`);
-      else warn(statement, where, owner, `does not track the file ${statement.keyword} (weight ${String(weight)})`, `ignoring tracked file ${statement.keyword} with weight ${String(weight)} ${dueTo(owner)}`);
-    }
+    const groups = this.t.groups.filter((g) => !this.weightedGroups.has(g));
+    unweightTracking(this.t.instances, groups, { interfaces: this.interfaceRefs, scripts: this.scriptRefs, files: this.fileRefs }, { scripts: this.t.scripts, files: this.t.files }, this.t);
   }
 
   /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
