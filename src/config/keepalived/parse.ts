@@ -138,10 +138,8 @@ function parseTokens(tokens: Token[], mainFile: string): KStatement[] {
         pos++;
       }
       out.push(statement);
-      if (level === 'values') {
-        // A block of values has no blocks inside; a "{" among its lines is one more value line.
-        continue;
-      }
+      // A block of values has no blocks inside (a "{" among its lines is skipped above).
+      if (level === 'values') continue;
       const kind = statement.keyword === 'include' ? 0 : level[statement.keyword];
       if (kind === undefined) statement.unknown = true;
       if (kind === undefined || kind === 0) {
