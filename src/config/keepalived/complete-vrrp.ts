@@ -90,7 +90,8 @@ function dropOwnInterface(inst: Obj, statement: KStatement, where: string, r: Re
   r.note(statement, where, `Keepalived ignores a tracked interface that is the instance's own (it logs "Ignoring track_interface ${statement.keyword} since own interface"); so does this import`, 'warning');
 }
 
-const entryName = (e: unknown) => (typeof e === 'string' ? e : ((e as Obj).interface ?? (e as Obj).script ?? (e as Obj).file)) as string;
+/** The name of a tracked interface, script or file entry (a name, or an object with its weight). */
+export const entryName = (e: unknown): string => (typeof e === 'string' ? e : ((e as Obj).interface ?? (e as Obj).script ?? (e as Obj).file)) as string;
 
 function find(owner: Obj, key: string, name: string): unknown {
   return ((owner[key] as unknown[] | undefined) ?? []).find((e) => entryName(e) === name);

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { isVip } from '../vip.js';
-import { completeInstance, SETTING_KEYS, unweightTracking } from './complete-vrrp.js';
+import { completeInstance, entryName, SETTING_KEYS, unweightTracking } from './complete-vrrp.js';
 import type { InstanceSettings, TrackRef } from './complete-vrrp.js';
 import type { KStatement } from './parse.js';
 import { splitCommand } from './parse.js';
@@ -140,6 +140,73 @@ export class VrrpTranslator {
   unweightTracking(): void {
     const groups = this.t.groups.filter((g) => !this.weightedGroups.has(g));
     unweightTracking(this.t.instances, groups, { interfaces: this.interfaceRefs, scripts: this.scriptRefs, files: this.fileRefs }, { scripts: this.t.scripts, files: this.t.files }, this.t);
+  }
+
+  /** An instance's (or a sync group's) track_interface, track_script or track_file block, onto `out`'s lists. */
+  private trackList(s: KStatement, where: string, out: Obj): void {
+    switch (s.keyword) {
+      case 'track_interface':
+        this.interfaceRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
+        out.track_interfaces = (s.children ?? []).map((t) => {
+          const weight = t.args[0] === 'weight' ? Number(t.args[1]) : undefined;
+          if (t.args[2] === 'reverse') this.t.untranslated(t, where, 'a reversed weight (added while the interface is down)');
+          return weight === undefined ? t.keyword : { interface: t.keyword, weight };
+        });
+        break;
+      case 'track_script':
+        this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
+        out.track_scripts = [...((out.track_scripts as unknown[] | undefined) ?? []), ...(s.children ?? []).map((t) => {
+          if (t.args[0] !== 'weight') return t.keyword;
+          if (t.args[2] === 'reverse') this.t.untranslated(t, where, 'a reversed weight (added while the script fails)');
+          return { script: t.keyword, weight: Number(t.args[1]) };
+        })];
+        break;
+      case 'track_file':
+        this.fileRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
+        out.track_files = [
+          ...((out.track_files as unknown[] | undefined) ?? []),
+          ...(s.children ?? []).map((t) => {
+            if (t.args[0] !== 'weight') return t.keyword;
+            const weight = keepalivedNumber(this.t, t, where, TRACK_FILE_WEIGHT, 1);
+            if (weight === undefined) return t.keyword;
+            return { file: t.keyword, weight: t.args[2] === 'reverse' ? -weight : weight };
+          }),
+        ];
+        break;
+    }
+  }
+
+  /**
+   * A sync group's own track_interface, track_script and track_file: Keepalived tracks them in
+   * every member, with their weights (cleared when a member is the address owner, "Cannot have
+   * weighted track ... with member having priority 255"). Run after unweightTracking.
+   */
+  spreadGroupTracking(): void {
+    for (const g of this.t.groups) {
+      const members = this.t.instances.filter((i) => ((g.instances as string[] | undefined) ?? []).includes(i.name as string));
+      const owner = members.some((m) => m.priority === 255);
+      const where = `vrrp_sync_group ${String(g.name)}`;
+      for (const key of ['track_interfaces', 'track_scripts', 'track_files'] as const) {
+        const refs = key === 'track_interfaces' ? this.interfaceRefs : key === 'track_scripts' ? this.scriptRefs : this.fileRefs;
+        for (const entry of (g[key] as unknown[] | undefined) ?? []) {
+          const name = entryName(entry);
+          const defined = key === 'track_scripts' ? this.t.scripts[name] : key === 'track_files' ? this.t.files[name] : undefined;
+          const weight = typeof entry === 'object' ? (entry as Obj).weight : ((defined as Obj | undefined)?.weight ?? (key === 'track_files' ? 1 : 0));
+          const at = refs.find((r) => r.owner === g && r.statement.keyword === name)?.statement;
+          if (owner && weight && at) {
+            const what = key === 'track_interfaces' ? 'interface' : key === 'track_scripts' ? 'script' : 'file';
+            this.t.note(at, where, `Keepalived clears the weight of the group's tracked ${what} ${name}, as a member has priority 255 (it logs "Cannot have weighted track ${what} '${name}' with member having priority 255"); so does this import`, 'warning');
+          }
+          const unweighted = key === 'track_interfaces' ? name : key === 'track_scripts' ? { script: name, weight: 0 } : { file: name, weight: 0 };
+          for (const m of members) {
+            const have = (m[key] as unknown[] | undefined) ?? [];
+            // A copy each: one object in two lists would come out as a YAML alias.
+            if (!have.some((e) => entryName(e) === name)) m[key] = [...have, structuredClone(owner ? unweighted : entry)];
+          }
+        }
+        delete g[key];
+      }
+    }
   }
 
   /** Keepalived ignores a tracked script or process it has no definition for: so does the import. */
@@ -364,38 +431,15 @@ export class VrrpTranslator {
           out.rules = [...((out.rules as string[] | undefined) ?? []), ...translateIpList(this.t, s, where, 'rule')];
           break;
         case 'track_interface':
-          this.interfaceRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
-          out.track_interfaces = (s.children ?? []).map((t) => {
-            const weight = t.args[0] === 'weight' ? Number(t.args[1]) : undefined;
-            if (t.args[2] === 'reverse') this.t.untranslated(t, where, 'a reversed weight (added while the interface is down)');
-            return weight === undefined ? t.keyword : { interface: t.keyword, weight };
-          });
-          break;
         case 'track_script':
-          this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
-          out.track_scripts = [...((out.track_scripts as unknown[] | undefined) ?? []), ...(s.children ?? []).map((t) => {
-            if (t.args[0] !== 'weight') return t.keyword;
-            if (t.args[2] === 'reverse') this.t.untranslated(t, where, 'a reversed weight (added while the script fails)');
-            return { script: t.keyword, weight: Number(t.args[1]) };
-          })];
+        case 'track_file':
+          this.trackList(s, where, out);
           break;
         case 'track_process':
           this.scriptRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out, process: true as const })));
           out.track_scripts = [
             ...((out.track_scripts as unknown[] | undefined) ?? []),
             ...(s.children ?? []).map((t) => (t.args[0] === 'weight' ? { script: t.keyword, weight: Number(t.args[1]) } : t.keyword)),
-          ];
-          break;
-        case 'track_file':
-          this.fileRefs.push(...(s.children ?? []).map((statement) => ({ statement, where, owner: out })));
-          out.track_files = [
-            ...((out.track_files as unknown[] | undefined) ?? []),
-            ...(s.children ?? []).map((t) => {
-              if (t.args[0] !== 'weight') return t.keyword;
-              const weight = keepalivedNumber(this.t, t, where, TRACK_FILE_WEIGHT, 1);
-              if (weight === undefined) return t.keyword;
-              return { file: t.keyword, weight: t.args[2] === 'reverse' ? -weight : weight };
-            }),
           ];
           break;
         case 'use_vmac':
@@ -508,6 +552,9 @@ export class VrrpTranslator {
       else if (s.keyword === 'smtp_alert') {
         out.alert = boolArg(s);
         this.t.firstAlert ??= s;
+      } else if (s.keyword === 'track_interface' || s.keyword === 'track_script' || s.keyword === 'track_file') {
+        this.trackList(s, where, out);
+        this.t.note(s, where, 'tracked by every member of the group, as Keepalived does');
       } else if (s.keyword === 'sync_group_tracking_weight') {
         this.weightedGroups.add(out);
         this.t.note(s, where, "the members keep their tracking weights, as in tandem's sync groups (a weight moves every member's priority, once)");

@@ -240,6 +240,7 @@ export function translateKeepalived(statements: KStatement[]): ImportResult {
   t.vrrp.dropUnknownMembers();
   t.vrrp.completeInstances();
   t.vrrp.unweightTracking();
+  t.vrrp.spreadGroupTracking();
   t.vrrp.separateVrids();
   const config: Obj = {};
   if (!t.instances.length) {

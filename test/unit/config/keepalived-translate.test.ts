@@ -658,4 +658,51 @@ vrrp_instance C {
     expect(r.config.virtual_services[0].real_servers[0].check).toBeUndefined();
     expect(r.notes.some((n: string) => n.startsWith('k.conf:4: warning:') && n.includes('no urls specified'))).toBe(true);
   });
+
+  it("a sync group's own tracking is every member's, with its weights (cleared when a member is the owner), as Keepalived", () => {
+    const text = `global_defs {
+  script_user root
+}
+vrrp_script chk {
+  script "/bin/true"
+  weight -10
+}
+vrrp_sync_group G {
+  group {
+    A
+    B
+  }
+  track_script {
+    chk
+  }
+  track_interface {
+    eth1 weight -5
+  }
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  priority 255
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  priority 100
+  virtual_ipaddress {
+    192.0.2.2
+  }
+}
+`;
+    const owned = imported(text);
+    expect(owned.problems).toEqual([]);
+    for (const inst of owned.config.instances) expect(inst).toMatchObject({ track_interfaces: ['eth1'], track_scripts: [{ script: 'chk', weight: 0 }] });
+    expect(owned.notes.filter((n: string) => n.includes('with member having priority 255')).map((n: string) => Number(n.split(':')[1]))).toEqual([14, 17]);
+    expect(owned.config.sync_groups).toEqual([{ name: 'G', instances: ['A', 'B'] }]);
+    const plain = imported(text.replace('priority 255', 'priority 150'));
+    expect(plain.config.instances[1]).toMatchObject({ track_interfaces: [{ interface: 'eth1', weight: -5 }], track_scripts: ['chk'] });
+    expect(plain.strict).toBe(0);
+  });
 });
