@@ -15,7 +15,6 @@ import type { ServiceLines } from './complete-lvs.js';
 
 const METHODS: Record<string, string> = { NAT: 'nat', DR: 'dr', TUN: 'tun' };
 
-
 interface GroupEntry {
   statement: KStatement;
   service: Obj;
@@ -107,8 +106,8 @@ export class LvsTranslator {
     const real = servers.map((s) => ({ at: s, server: { ...this.realServer(s, where, timers, shared), method: state.method } }));
     if (out.sorry_server) out.sorry_server = { method: state.method, ...(out.sorry_server as Obj) };
     if (block.args[0] === 'group') {
+      // Completed per group entry in finish(), once every group is known.
       out.real_servers = real.map((r) => r.server);
-      hoistCommonCheck(out);
       this.byGroup.push({ block, template: out, lines, real });
       return;
     }
@@ -295,7 +294,6 @@ export class LvsTranslator {
       }
       for (const e of entries) {
         const service: Obj = { ...structuredClone(template), ...e.service };
-        if (e.service.protocol !== 'fwmark') service.protocol = template.protocol === 'fwmark' ? undefined : template.protocol;
         const servers = real.map((r) => ({ at: r.at, server: structuredClone(r.server) }));
         completeService(block, `virtual_server ${block.args.join(' ')}`, service, lines, servers, this.r);
         hoistCommonCheck(service);
