@@ -11,7 +11,8 @@ import type { Checker } from './types.js';
 export interface MonitorOptions {
   log: Logger;
   /** Called when a server's health changes in a way the table must follow. */
-  onChange: (spec: CheckSpec, health: Health) => void;
+  /** May return a promise that settles when the change is in effect: the log line waits for it. */
+  onChange: (spec: CheckSpec, health: Health) => Promise<void> | void;
   clock?: Clock;
   build?: (spec: CheckSpec) => Promise<Checker>;
   random?: () => number;
@@ -83,12 +84,16 @@ export class HealthMonitor {
     const last = health.last;
     if (last && !last.ok) this.options.log.debug({ service: spec.service, server: spec.server, message: last.message }, 'check failed');
     if (!changed) return;
-    // The table first, the log line after: a log write is a system call the change need not wait for.
-    this.options.onChange(spec, health);
     const weight = health.weight !== undefined ? ` (weight ${health.weight})` : '';
-    this.options.log.info(
-      { service: spec.service, server: spec.server, up: health.up, weight: health.weight, message: last?.message },
-      `real server ${spec.server} of ${spec.service} is ${health.up ? 'up' : 'down'}${weight}: ${last?.message ?? ''}`,
-    );
+    const tell = () =>
+      this.options.log.info(
+        { service: spec.service, server: spec.server, up: health.up, weight: health.weight, message: last?.message },
+        `real server ${spec.server} of ${spec.service} is ${health.up ? 'up' : 'down'}${weight}: ${last?.message ?? ''}`,
+      );
+    // The table first, the log line once it is in the kernel: on one CPU, the write and the log
+    // reader it wakes would run before the ipvsadm that applies the table.
+    const applied = this.options.onChange(spec, health);
+    if (applied) void applied.then(tell);
+    else tell();
   }
 }

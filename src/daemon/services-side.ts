@@ -92,7 +92,7 @@ export class LocalServicesSide implements ServicesSide {
       state: deps.store,
       clock: deps.clock,
       monitor: { ...(deps.buildCheck ? { build: deps.buildCheck } : {}), ...(deps.random ? { random: deps.random } : {}) },
-      onTable: (table) => void this.ipvs.setTable(table),
+      onTable: (table) => this.ipvs.setTable(table),
       onQuorum: () => deps.onQuorum(),
       events: serviceEvents(deps, log, () => this.config as Config),
     });

@@ -42,14 +42,23 @@ export interface SupervisorOptions {
   log: Logger;
   state: Pick<Store, 'readDrains' | 'writeDrains'>;
   clock: Clock;
-  /** A new desired table (coalesced: at most one per turn of the event loop). */
-  onTable: (table: VirtualService[]) => void;
+  /**
+   * A new desired table (coalesced: at most one per turn of the event loop); may return a
+   * promise that settles once the table is in the kernel.
+   */
+  onTable: (table: VirtualService[]) => Promise<void> | void;
   /** A service gained or lost its quorum. */
   onQuorum: (service: string, up: boolean) => void;
   /** What an operator hears of: a real server up or down, a quorum won or lost (hooks, alerts). */
   events?: ServiceEvents;
   monitor?: Partial<MonitorOptions>;
 }
+
+/**
+ * The log line, hooks and alerts of a health change wait for its table to be in the kernel,
+ * at most this long (an ipvsadm that hangs is killed after 30 s; the operator must hear before).
+ */
+export const TELL_AFTER_TABLE_MAX_MS = 1000;
 
 export interface ServiceEvents {
   server(vs: VirtualServiceConfig, rs: RealServerConfig, up: boolean, why: string | undefined): void;
@@ -72,6 +81,8 @@ export class ServiceSupervisor {
   private evaluatedThisTurn = false;
   /** A server with several checks: the state last told to hooks and alerts, by `SERVICE SERVER`. */
   private readonly told = new Map<string, boolean>();
+  /** Settles once the last table handed to onTable is in the kernel. */
+  private applied: Promise<void> = Promise.resolve();
 
   constructor(
     private config: Config,
@@ -81,8 +92,11 @@ export class ServiceSupervisor {
       log: options.log,
       onChange: (spec, health) => {
         this.schedule();
-        // Hooks and alerts after the new table is on its way: a notify_down fork must not delay it.
-        options.clock.defer(() => this.serverChanged(spec.service, spec.server, health));
+        // Hooks and alerts once the new table is in the kernel: a notify_down fork must not delay it.
+        // The monitor writes its log line when `told` settles; the hooks come after it.
+        const told = this.afterTable();
+        void told.then(() => options.clock.defer(() => this.serverChanged(spec.service, spec.server, health)));
+        return told;
       },
       clock: options.clock,
       ...options.monitor,
@@ -249,18 +263,41 @@ export class ServiceSupervisor {
     });
   }
 
+  /**
+   * Settles once the table that holds every change so far is in the kernel, or after
+   * TELL_AFTER_TABLE_MAX_MS. Changes later in this turn make their table at the turn's end
+   * (schedule): it is looked for then.
+   */
+  private afterTable(): Promise<void> {
+    return new Promise((resolve) => {
+      const { clock } = this.options;
+      const cap = clock.set(resolve, TELL_AFTER_TABLE_MAX_MS);
+      clock.defer(() =>
+        void this.applied.then(() => {
+          clock.clear(cap);
+          resolve();
+        }),
+      );
+    });
+  }
+
   private evaluate(): void {
     this.evaluations = evaluateServices(this.config.virtual_services, (vs, rs) => this.stateOf(vs, rs), this.quorum);
-    this.evaluations.forEach((ev, i) => {
+    // The table first: what follows (a log line, a quorum hook's fork) is not on its way.
+    this.applied = Promise.resolve(this.options.onTable(this.table())).catch(() => undefined);
+    const changed = this.evaluations.flatMap((ev, i) => {
       const was = this.quorum.get(ev.name);
       this.quorum.set(ev.name, ev.up);
-      if (was !== undefined && was !== ev.up) {
+      // Evaluations are in the config's order.
+      return was !== undefined && was !== ev.up ? [{ ev, vs: this.config.virtual_services[i] as VirtualServiceConfig }] : [];
+    });
+    if (!changed.length) return;
+    for (const { ev } of changed) this.options.onQuorum(ev.name, ev.up);
+    void this.afterTable().then(() => {
+      for (const { ev, vs } of changed) {
         this.options.log.warn({ service: ev.name, healthyWeight: ev.healthyWeight, quorum: ev.quorum }, `virtual service ${ev.name} ${ev.up ? 'has its quorum again' : 'lost its quorum'} (healthy weight ${ev.healthyWeight}, quorum ${ev.quorum})`);
-        this.options.onQuorum(ev.name, ev.up);
-        // Evaluations are in the config's order.
-        this.options.events?.quorum(this.config.virtual_services[i] as VirtualServiceConfig, ev.up, ev.healthyWeight, ev.quorum);
+        this.options.events?.quorum(vs, ev.up, ev.healthyWeight, ev.quorum);
       }
     });
-    this.options.onTable(this.table());
   }
 }

@@ -101,11 +101,15 @@ export class Reconciler {
     return this.reconcile();
   }
 
-  /** Runs one reconciliation (or queues one behind the running one) and re-arms the timer. */
+  /**
+   * Runs one reconciliation (or queues one behind the running one) and re-arms the timer.
+   * Settles when a pass that started after this call is over: the one queued, if any.
+   */
   reconcile(): Promise<void> {
     if (this.running) {
       this.again = true;
-      return this.running;
+      // The running pass's `finally` starts the queued one before this runs.
+      return this.running.then(() => this.running);
     }
     this.running = this.pass().finally(() => {
       this.running = undefined;

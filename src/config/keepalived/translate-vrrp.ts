@@ -255,6 +255,8 @@ export class VrrpTranslator {
           this.t.untranslated(s, where);
       }
     }
+    // Keepalived removes it, and its track_script references are then "not found" (dropped below).
+    if (!(out.command as string[] | undefined)?.length) return this.t.note(block, "", `${name} has no script: Keepalived removes it (it logs "No script set for vrrp_script ${name} - removing"); so does this import`, 'warning');
     if (out.user === undefined && this.t.scriptUser) out.user = this.t.scriptUser;
     this.t.scripts[name] = out;
   }

@@ -24,7 +24,7 @@ function harness(list: CheckSpec[], answer: (server: string, n: number) => Check
     log,
     clock,
     random: () => 0.5,
-    onChange: (spec, h) => changes.push({ server: spec.server, up: h.up, at: clock.now() }),
+    onChange: (spec, h) => void changes.push({ server: spec.server, up: h.up, at: clock.now() }),
     build: (spec) =>
       Promise.resolve((signal: AbortSignal) => {
         const n = (counts.get(spec.server) ?? 0) + 1;

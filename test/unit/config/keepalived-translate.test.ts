@@ -659,6 +659,15 @@ vrrp_instance C {
     expect(r.notes.some((n: string) => n.startsWith('k.conf:4: warning:') && n.includes('no urls specified'))).toBe(true);
   });
 
+  it('removes a vrrp_script without a script, and its references, as Keepalived does ("No script set ... - removing")', () => {
+    const r = imported(`vrrp_script chk {\n interval 1\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.config.scripts).toBeUndefined();
+    expect(r.config.instances[0].track_scripts).toBeUndefined();
+    expect(r.notes).toContain('k.conf:1: warning: vrrp_script: chk has no script: Keepalived removes it (it logs "No script set for vrrp_script chk - removing"); so does this import');
+    expect(r.notes).toContain('k.conf:9: warning: vrrp_instance A > chk: Keepalived ignores "chk": no vrrp_script or vrrp_track_process has that name; so does this import');
+  });
+
   it("a sync group's own tracking is every member's, with its weights (cleared when a member is the owner), as Keepalived", () => {
     const text = `global_defs {
   script_user root

@@ -30,7 +30,7 @@ async function firstTables(initially: 'up' | 'down'): Promise<string[][]> {
     log: pino({ level: 'silent' }),
     state: { readDrains: async () => [], writeDrains: async () => undefined },
     clock: systemClock,
-    onTable: (t) => tables.push(t),
+    onTable: (t) => void tables.push(t),
     onQuorum: () => undefined,
     // Checks that never answer: every table below is made without a check result.
     monitor: { build: async () => () => new Promise(() => undefined) },

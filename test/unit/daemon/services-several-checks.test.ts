@@ -35,7 +35,7 @@ describe('a real server with several checks', () => {
       log: pino({ level: 'silent' }),
       state: { readDrains: async () => [], writeDrains: async () => undefined },
       clock,
-      onTable: (t) => tables.push(t),
+      onTable: (t) => void tables.push(t),
       onQuorum: () => undefined,
       events: { server: (_vs, rs, up) => heard.push(`${rs.address} ${up ? 'up' : 'down'}`), quorum: () => undefined },
       monitor: {
@@ -103,7 +103,7 @@ virtual_services:
         log: pino({ level: 'info' }, { write: (line: string) => void order.push(JSON.parse(line).msg.replace(/ of .*/, '')) }),
         state: { readDrains: async () => [], writeDrains: async () => undefined },
         clock,
-        onTable: (t) => order.push(`table ${t[0]?.realServers.map((rs) => rs.address).join(',')}`),
+        onTable: (t) => void order.push(`table ${t[0]?.realServers.map((rs) => rs.address).join(',')}`),
         onQuorum: () => undefined,
         monitor: { build: async () => async () => (healthy ? { ok: true, message: 'ok' } : { ok: false, message: 'refused' }) },
       },
@@ -115,6 +115,67 @@ virtual_services:
     await clock.advanceTo(2500);
     // Before, the table waited for the next turn and the log line was written first.
     expect(order).toEqual(['table 10.0.0.2', 'real server 10.0.0.1:80']);
+    await supervisor.stop();
+  });
+  it('is told of (log line, hooks, quorum) once its table is in the kernel, or after 1 s without it', async () => {
+    const clock = new FakeClock();
+    const order: string[] = [];
+    let healthy = true;
+    let apply: (() => void) | undefined;
+    let hang = false;
+    const supervisor = new ServiceSupervisor(
+      parseConfig(
+        `auth: none
+virtual_services:
+  - protocol: tcp
+    address: 192.0.2.100
+    port: 80
+    quorum: 2
+    real_servers:
+      - { address: 10.0.0.1, port: 80, check: { type: tcp, interval: 1, fall: 1, rise: 1, warmup: 0 } }
+      - { address: 10.0.0.2, port: 80 }
+`,
+        't.yaml',
+      ).config,
+      {
+        log: pino({ level: 'info' }, { write: (line: string) => void order.push(JSON.parse(line).msg.replace(/ of .*/, '').replace(/ \(.*/, '')) }),
+        state: { readDrains: async () => [], writeDrains: async () => undefined },
+        clock,
+        // The table reaches the kernel when the test says (ipvsadm -R applying it), or never.
+        onTable: (t) => {
+          order.push(`table ${t[0]?.realServers.map((rs) => rs.address).join(',')}`);
+          return hang ? new Promise<void>(() => undefined) : new Promise<void>((resolve) => (apply = () => (order.push('applied'), resolve())));
+        },
+        onQuorum: (_service, up) => void order.push(`quorum ${up ? 'up' : 'down'} to the instances`),
+        events: { server: (_vs, rs, up) => void order.push(`hook ${rs.address} ${up ? 'up' : 'down'}`), quorum: (_vs, up) => void order.push(`hook quorum ${up ? 'up' : 'down'}`) },
+        monitor: { build: async () => async () => (healthy ? { ok: true, message: 'ok' } : { ok: false, message: 'refused' }) },
+      },
+    );
+    await supervisor.start();
+    apply?.();
+    await clock.advanceTo(1500);
+    apply?.();
+    await clock.advanceTo(1600);
+    order.length = 0;
+    healthy = false;
+    await clock.advanceTo(2500);
+    // The instances hear of the quorum at once (a failover must not wait); nothing else yet.
+    expect(order).toEqual(['table 10.0.0.2', 'quorum down to the instances']);
+    apply?.();
+    await clock.advanceTo(2600);
+    expect(order).toEqual(['table 10.0.0.2', 'quorum down to the instances', 'applied', 'virtual service tcp 192.0.2.100:80 lost its quorum', 'hook quorum down', 'real server 10.0.0.1:80', 'hook 10.0.0.1 down']);
+
+    // An ipvsadm that never returns: the operator hears 1 s after the decision all the same.
+    order.length = 0;
+    hang = true;
+    healthy = true;
+    await clock.advanceTo(3500);
+    expect(order).toEqual(['table 10.0.0.1,10.0.0.2', 'quorum up to the instances']);
+    // Its check decided at 3000.
+    await clock.advanceTo(3999);
+    expect(order).toHaveLength(2);
+    await clock.advanceTo(4000);
+    expect(order.slice(2)).toEqual(['virtual service tcp 192.0.2.100:80 has its quorum again', 'hook quorum up', 'real server 10.0.0.1:80', 'hook 10.0.0.1 up']);
     await supervisor.stop();
   });
 });

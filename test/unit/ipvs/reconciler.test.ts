@@ -61,21 +61,28 @@ describe('reconciler', () => {
     const ipvs = new FakeIpvs();
     const r = new Reconciler(ipvs, options);
     await r.setDesired([web]);
-    // The next batch waits until a newer table has been set.
+    // Each batch waits until the test lets it go.
     const applyBatch = ipvs.applyBatch.bind(ipvs);
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gates: (() => void)[] = [];
     ipvs.applyBatch = async (commands) => {
-      await gate;
+      await new Promise<void>((resolve) => gates.push(resolve));
       return applyBatch(commands);
     };
-    const first = r.setDesired([{ ...web, realServers: [rs(1)] }]);
-    const second = r.setDesired([{ ...web, realServers: [rs(1), rs(2), rs(3)] }]);
-    release();
+    const settled = new Set<string>();
+    const first = r.setDesired([{ ...web, realServers: [rs(1)] }]).then(() => settled.add('first'));
+    const second = r.setDesired([{ ...web, realServers: [rs(1), rs(2), rs(3)] }]).then(() => settled.add('second'));
+    const until = async (n: number) => {
+      for (let i = 0; i < 100 && gates.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+    };
+    await until(1);
+    gates[0]?.();
     await first;
+    // The second table is the queued pass's (the repair timer is an hour away): not settled
+    // while that pass's batch waits (what a reload and a health change's log line wait for).
+    await until(2);
+    expect(settled).toEqual(new Set(['first']));
+    gates[1]?.();
     await second;
-    // The pass queued behind the first one (the repair timer is an hour away).
-    await new Promise((resolve) => setTimeout(resolve, 50));
     r.stop();
     expect(ipvs.table[0]?.realServers.map(realServerId)).toEqual(['198.51.100.1:80', '198.51.100.2:80', '198.51.100.3:80']);
   });
