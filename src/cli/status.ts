@@ -49,6 +49,11 @@ export function formatStatus(s: DaemonStatus): string {
   out.push(`process: rss ${Math.round(p.rssBytes / 1048576)} MB, cpu ${(p.cpuSeconds.user + p.cpuSeconds.system).toFixed(1)} s${loop}`);
   if (s.services.length) out.push('', ...formatServices(s.services));
   if (s.ipvs) out.push('', ...formatIpvs(s.ipvs));
+  if (s.proxy) {
+    const x = s.proxy;
+    out.push('', `HAProxy (services whose client address is passed on): ${x.pid === null ? 'NOT RUNNING' : `pid ${x.pid}`}, ${x.services} service(s), servers ${x.serversIn} in / ${x.serversOut} out, ${x.reloads} reload(s)`);
+    if (x.lastError) out.push(`  last error: ${x.lastError}`);
+  }
   return out.join('\n');
 }
 

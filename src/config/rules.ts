@@ -1,5 +1,6 @@
 import type { Problem } from './parse.js';
-import type { CheckConfig, Config } from './schema.js';
+import type { CheckConfig, Config, RealServerConfig, SorryServerConfig, VirtualServiceConfig } from './schema.js';
+import { PROXY_MAX_WEIGHT, PROXY_SCHEDULERS } from '../proxy/haproxy-config.js';
 import { serviceName } from './service-name.js';
 import { checkPlaces } from './checks-of.js';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../vrrp/address.js';
@@ -168,6 +169,7 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
     if (vs.one_packet && vs.protocol === 'tcp') {
       errors.push({ path: at('one_packet'), message: 'one-packet scheduling is for UDP (and fwmark) services; the kernel ignores it for TCP', rule: 'one-packet' });
     }
+    if (vs.client_address) clientAddressRules(vs, at, errors);
     if (vs.persistence?.netmask && family === 6) {
       errors.push({ path: at('persistence', 'netmask'), message: 'an IPv4 netmask on an IPv6 service', rule: 'family' });
     }
@@ -198,6 +200,20 @@ function checkVirtualServices(config: Config, errors: Problem[], warnings: Probl
     });
     if (vs.sorry_server) checkServer(vs.sorry_server, at('sorry_server'));
   });
+}
+
+/** A service whose client address is passed on is carried by HAProxy (src/proxy): what it can do. */
+function clientAddressRules(vs: VirtualServiceConfig, at: (...p: (string | number)[]) => (string | number)[], errors: Problem[]): void {
+  const refuse = (path: (string | number)[], message: string) => errors.push({ path, message, rule: 'client-address' });
+  if (vs.protocol !== 'tcp' || vs.port === 0) refuse(at('client_address'), 'the client address is passed on in a TCP stream: a tcp service with a port');
+  if (!PROXY_SCHEDULERS.includes(vs.scheduler)) refuse(at('scheduler'), `${vs.scheduler} has no equivalent in HAProxy, which carries this service (client_address); use one of ${PROXY_SCHEDULERS.join(', ')}`);
+  const servers: [RealServerConfig | SorryServerConfig, (string | number)[]][] = vs.real_servers.map((rs, r) => [rs, at('real_servers', r)]);
+  if (vs.sorry_server) servers.push([vs.sorry_server, at('sorry_server')]);
+  for (const [rs, path] of servers) {
+    if (rs.method !== 'fullnat') refuse([...path, 'method'], `client_address is for fullnat services (the real servers answer the director): ${rs.method} here`);
+    if (rs.weight > PROXY_MAX_WEIGHT) refuse([...path, 'weight'], `HAProxy weights go up to ${PROXY_MAX_WEIGHT}; scale the service's weights down`);
+    if (rs.upper_threshold || rs.lower_threshold) refuse([...path, 'upper_threshold'], 'connection thresholds are IPVS\'s; HAProxy, which carries this service (client_address), would queue the connections instead');
+  }
 }
 
 function unknownFile(name: string, config: Config): string {

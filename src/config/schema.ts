@@ -451,6 +451,19 @@ const virtualService = {
     },
     notify_down_at_stop: { type: 'boolean', default: false, description: 'Run `notify.quorum_down` when tandem stops (Keepalived: omega).' },
     alert: { type: 'boolean', default: false, description: "Mail its real servers' and its quorum's changes to `alerts.smtp` (Keepalived: smtp_alert)." },
+    client_address: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      hint: 'a map with `proxy_protocol` or `http_header`',
+      properties: {
+        proxy_protocol: { enum: [1, 2], description: 'Send the PROXY protocol header, version 1 (text) or 2 (binary), before the client\'s bytes; the real servers must expect it.' },
+        http_header: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$', description: "Add this HTTP request header with the client's address (X-Forwarded-For, say) to every request; the service speaks HTTP." },
+      },
+      description:
+        "Full NAT with the client's address passed on: a `fullnat` TCP service whose real servers must still learn who the client is. IPVS forwards packets and cannot add a byte to a stream, so such a service is carried by HAProxy (Debian's `haproxy`), run by tandem, instead of IPVS: it listens on the service's address and port (bound whether or not the VIP is here yet), connects to the real servers from the director (as fullnat does), and passes the address on. tandem's checks, drains, quorum and sorry server decide its servers and weights, as for IPVS. Schedulers: rr, wrr (roundrobin), lc, wlc, sed, nq (leastconn), sh, mh (the client's address, consistently hashed); persistence sticks a client (or its netmask) to its server.",
+    },
   },
 } as const;
 

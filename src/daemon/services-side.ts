@@ -8,6 +8,9 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import type { FullNat } from '../net/fullnat.js';
 import type { Alerts } from '../observe/alerts.js';
 import type { Hooks } from './hooks.js';
+import type { VirtualService } from '../ipvs/model.js';
+import type { Proxy, ProxyStatus } from '../proxy/haproxy.js';
+import { ipvsPart, proxiedPart } from '../proxy/haproxy-config.js';
 import { IpvsSide } from './ipvs-side.js';
 import { utf8 } from './raw-json.js';
 import type { Store } from './seams.js';
@@ -19,6 +22,8 @@ import type { ServiceHealthStatus } from './services.js';
 export interface ServicesSnapshot {
   services: ServiceHealthStatus[];
   ipvs: ReturnType<IpvsSide['status']>;
+  /** The proxy that carries the services whose client address is passed on; null without any. */
+  proxy: ProxyStatus | null;
 }
 
 /**
@@ -59,6 +64,8 @@ export interface ServicesDeps {
   dryRun: boolean;
   /** Full NAT's source NAT (none in the simulator). */
   fullnat?: FullNat;
+  /** HAProxy, for the services whose client address is passed on (none in the simulator). */
+  proxy?: Proxy;
   /** Whether the kernel forwards (none in the simulator, whose kernel is not the system's). */
   forwarding?: () => Promise<boolean>;
   buildCheck?: (spec: CheckSpec) => Promise<Checker>;
@@ -80,7 +87,8 @@ export class LocalServicesSide implements ServicesSide {
   async start(config: Config): Promise<void> {
     this.config = config;
     await this.startServices(config);
-    await this.ipvs.start(config, this.services?.table() ?? []);
+    await this.ipvs.start(ipvsPart(config), this.ipvsTable(this.services?.table() ?? []));
+    await this.proxyTable(this.services?.table() ?? []);
   }
 
   private async startServices(config: Config): Promise<void> {
@@ -92,7 +100,7 @@ export class LocalServicesSide implements ServicesSide {
       state: deps.store,
       clock: deps.clock,
       monitor: { ...(deps.buildCheck ? { build: deps.buildCheck } : {}), ...(deps.random ? { random: deps.random } : {}) },
-      onTable: (table) => this.ipvs.setTable(table),
+      onTable: (table) => this.setTable(table),
       onQuorum: () => deps.onQuorum(),
       events: serviceEvents(deps, log, () => this.config as Config),
     });
@@ -103,14 +111,36 @@ export class LocalServicesSide implements ServicesSide {
     this.config = config;
     if (this.services) await this.services.reconfigure(config);
     else await this.startServices(config);
-    if (!this.ipvs.active) await this.ipvs.start(config, this.services?.table() ?? []);
-    else await this.ipvs.setFullNat(config);
-    // The reload is done when the new table is in the kernel (or printed, with --dry-run).
+    if (!this.ipvs.active) await this.ipvs.start(ipvsPart(config), this.ipvsTable(this.services?.table() ?? []));
+    else await this.ipvs.setFullNat(ipvsPart(config));
+    // The reload is done when the new table is in the kernel (or printed, with --dry-run), and
+    // with the proxy (queued behind the change the reload made, so settled with it).
     await this.ipvs.settled();
+    await this.proxyTable(this.services?.table() ?? []);
+  }
+
+  /** The table (one row per configured service) to IPVS and to the proxy; settles once both have it. */
+  private async setTable(table: VirtualService[]): Promise<void> {
+    await Promise.all([this.ipvs.setTable(this.ipvsTable(table)), this.proxyTable(table)]);
+  }
+
+  private ipvsTable(table: VirtualService[]): VirtualService[] {
+    return table.filter((_, i) => !this.config?.virtual_services[i]?.client_address);
+  }
+
+  private async proxyTable(table: VirtualService[]): Promise<void> {
+    const { proxy, dryRun, log } = this.deps;
+    const services = proxiedPart(this.config?.virtual_services ?? [], table);
+    if (!proxy || (!services.length && !proxy.status().pid)) return;
+    if (dryRun) {
+      if (services.length) log.info({ services: services.length }, `dry run: HAProxy not started (it would carry ${services.length} service(s) whose client address is passed on)`);
+      return;
+    }
+    await proxy.configure(services, this.config?.ipvs.timeouts?.tcp || undefined);
   }
 
   async setOptions(config: Config): Promise<void> {
-    this.ipvs.setOptions(config);
+    this.ipvs.setOptions(ipvsPart(config));
   }
 
   setTimeouts(config: Config): Promise<void> {
@@ -131,7 +161,8 @@ export class LocalServicesSide implements ServicesSide {
   }
 
   snapshot(): ServicesSnapshot {
-    return { services: this.services?.status() ?? [], ipvs: this.ipvs.status() };
+    const proxied = this.config?.virtual_services.some((vs) => vs.client_address) || this.deps.proxy?.status().pid;
+    return { services: this.services?.status() ?? [], ipvs: this.ipvs.status(), proxy: proxied && this.deps.proxy ? this.deps.proxy.status() : null };
   }
 
   async status(): Promise<Uint8Array> {
@@ -152,5 +183,6 @@ export class LocalServicesSide implements ServicesSide {
     await this.deps.hooks.drain();
     await this.deps.alerts.drain();
     await this.ipvs.stop();
+    await this.deps.proxy?.stop();
   }
 }

@@ -15,6 +15,7 @@ import { serviceName } from '../config/service-name.js';
 import { IpvsadmDriver } from '../ipvs/driver.js';
 import { kernelForwards } from '../net/forwarding.js';
 import { IptablesFullNat } from '../net/fullnat.js';
+import { HaproxyProxy } from '../proxy/haproxy.js';
 import { SmtpAlerts } from '../observe/alerts.js';
 import { createLogger } from '../observe/log.js';
 import { HookRunner } from './hooks.js';
@@ -40,6 +41,7 @@ const side = new LocalServicesSide({
   store: new StateDir(data.stateDir),
   ipvs: new IpvsadmDriver(),
   fullnat: new IptablesFullNat(),
+  proxy: new HaproxyProxy({ dir: data.stateDir, log: log.child({ component: 'proxy' }) }),
   forwarding: kernelForwards,
   hooks: new HookRunner(),
   alerts: new SmtpAlerts(),

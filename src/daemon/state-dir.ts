@@ -5,7 +5,7 @@ import { processAlive } from '../net/process.js';
 import type { ReplayState } from '../vrrp/replay.js';
 
 /** Reads a file, refusing a symlink in its place (ELOOP). */
-async function readNoFollow(file: string): Promise<string> {
+export async function readNoFollow(file: string): Promise<string> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     return await handle.readFile('utf8');
@@ -19,7 +19,7 @@ async function readNoFollow(file: string): Promise<string> {
  * A full disk leaves the old content (and no empty pid file); a symlink planted in its place
  * (`epoch -> /etc/shadow`) is replaced, never written through.
  */
-async function writeNoFollow(file: string, text: string, mode = 0o600): Promise<void> {
+export async function writeNoFollow(file: string, text: string, mode = 0o600): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);

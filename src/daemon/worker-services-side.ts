@@ -8,7 +8,7 @@ import { utf8 } from './raw-json.js';
 import type { Quorum, ServicesOp, ServicesReply, ServicesWorkerData } from './services-messages.js';
 import type { ServicesSide, ServicesSnapshot } from './services-side.js';
 
-const EMPTY: ServicesSnapshot = { services: [], ipvs: null };
+const EMPTY: ServicesSnapshot = { services: [], ipvs: null, proxy: null };
 const NOTHING = new Uint8Array(0);
 /** How long status waits for the services thread (busy with a large reload, it answers late). */
 const STATUS_WAIT_MS = 1000;
