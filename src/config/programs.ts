@@ -6,7 +6,7 @@ import type { Config } from './schema.js';
 import { checkPlaces } from './checks-of.js';
 
 /*
- * Tracking scripts and script checks whose program cannot be run here: warned about at load
+ * Tracking scripts, script checks and HAProxy (client_address) whose program cannot be run here: warned about at load
  * (`tandem check`, start, reload). Such a script fails every time; Keepalived, given a script
  * it cannot access, disables the check instead and keeps the server in, so a migrated config
  * whose scripts were not copied over would behave otherwise.
@@ -30,6 +30,10 @@ export async function missingPrograms(config: Config, envPath?: string): Promise
     if (check.type === 'script' && check.command) {
       uses.push({ path: [...path, 'command'], program: check.command[0] as string, effect: 'the check fails every time and its real servers stay out (Keepalived would disable the check and keep them in)' });
     }
+  }
+  const proxied = config.virtual_services.findIndex((vs) => vs.client_address);
+  if (proxied >= 0) {
+    uses.push({ path: ['virtual_services', proxied, 'client_address'], program: 'haproxy', effect: 'the services whose client address is passed on are not carried at all: install haproxy (apt-get install haproxy)' });
   }
   // One look-up per program, however many checks run it (a service's thousand servers).
   const found = new Map<string, Promise<string | undefined>>();
