@@ -24,7 +24,8 @@ const ip = (args: string[]) => execa('ip', args, { timeout: 30_000 });
 const NS = ['vmclient', 'vmrs1', 'vmrs2', 'vmrs3'];
 const servers = new Map<string, ResultPromise>();
 
-const SERVER = `require('http').createServer((q, s) => s.end(process.argv[1])).listen(8080, () => console.log('ready'))`;
+// Answers its name, and the X-Client header when a request has one.
+const SERVER = `require('http').createServer((q, s) => s.end(process.argv[1] + (q.headers['x-client'] ? ' for ' + q.headers['x-client'] : ''))).listen(8080, () => console.log('ready'))`;
 const CLIENT = `
 const http = require('http');
 const [n, port, timeout] = process.argv.slice(1).map(Number);
@@ -258,6 +259,14 @@ virtual_services:
     address: 203.0.113.100
     port: 83
     real_servers: [{address: 198.51.100.13, port: 8080, method: nat}]
+  # Full NAT with the client's address in a header: HAProxy carries it, not IPVS.
+  - name: proxied
+    protocol: tcp
+    address: 203.0.113.100
+    port: 84
+    client_address: { http_header: X-Client }
+    check: { type: http, interval: 1, timeout: 1, fall: 2, rise: 1 }
+    real_servers: [{address: 198.51.100.13, port: 8080, method: fullnat}]
 files:
   capacity: { path: ${path.join(dir, 'capacity')}, weight: -2, init: 0 }
 `,
@@ -304,6 +313,11 @@ files:
     expect(await requests(2, 83, 3000)).toEqual(['failed: timed out', 'failed: timed out']);
     const s = await status();
     expect(s.ipvs?.fullnat).toMatchObject({ rules: 1, error: null });
+    // With the client's address passed on (HAProxy, beside the exclusive IPVS table, which it is not in).
+    await until('HAProxy to carry rs3', async () => (await status()).proxy?.serversIn === 1, 60_000);
+    expect(await requests(3, 84)).toEqual(Array(3).fill('rs3 for 203.0.113.2'));
+    expect(s.proxy).toMatchObject({ services: 1, serversIn: 1, lastError: null });
+    expect(await table()).not.toMatch(/203\.0\.113\.100:84/);
     expect(['iptables', 'iptables-legacy']).toContain(s.ipvs?.fullnat.command);
     expect((await execa('cat', ['/proc/sys/net/ipv4/vs/conntrack'])).stdout.trim()).toBe('1');
     // ipvs.sloppy_tcp is in the kernel too.
