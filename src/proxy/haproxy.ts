@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import type { Logger } from 'pino';
 import { readNoFollow, writeNoFollow } from '../daemon/state-dir.js';
-import { run } from '../net/exec.js';
+import { CommandError, run } from '../net/exec.js';
 import { processAlive } from '../net/process.js';
 import { haproxyConfig, proxyStates, stateCommands } from './haproxy-config.js';
 import type { ProxiedService, ProxyStates } from './haproxy-config.js';
@@ -34,6 +34,8 @@ const READY_MS = 10_000;
 const CLI_MS = 5_000;
 /** After HAProxy died, it is started again this much later. */
 const RESTART_MS = 1_000;
+/** After a failure (HAProxy missing, a port taken), the next try. */
+const RETRY_MS = 5_000;
 
 /** One line to a HAProxy CLI socket; resolves with what it answered (the socket closes after). */
 function cli(socket: string, line: string): Promise<string> {
@@ -105,8 +107,10 @@ export class HaproxyProxy implements Proxy {
         this.lastError = null;
       },
       (err: Error) => {
-        this.lastError = err.message;
-        this.options.log.error(`HAProxy: ${err.message}`);
+        this.lastError = `${err.message}; trying again every ${RETRY_MS / 1000} s`;
+        this.options.log.error(`HAProxy: ${this.lastError}`);
+        clearTimeout(this.restartTimer);
+        if (!this.stopped) this.restartTimer = setTimeout(() => void this.enqueue(), RETRY_MS).unref();
       },
     );
     return this.queue;
@@ -160,6 +164,9 @@ export class HaproxyProxy implements Proxy {
     try {
       await run(this.command, ['-c', '-q', '-f', candidate], { timeoutMs: READY_MS });
     } catch (err) {
+      if (err instanceof CommandError && err.exitCode === undefined && /ENOENT/.test(err.message)) {
+        throw new Error(`${this.command} is not installed (apt-get install haproxy): the ${services.length} service(s) whose client address is passed on are not carried`, { cause: err });
+      }
       throw new Error(`the generated config was refused (${candidate}): ${(err as Error).message}`, { cause: err });
     }
     await rename(candidate, this.file('haproxy.cfg'));
