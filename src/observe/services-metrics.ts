@@ -21,5 +21,9 @@ export function createServicesRegistry(read: () => ServicesSnapshot): Registry {
   total(r, 'tandem_ipvs_operations_total', 'ipvsadm operations applied.', [], (s) => [[{}, s.ipvs?.operations ?? 0]], read);
   total(r, 'tandem_ipvs_errors_total', 'IPVS reconciliations that failed (each is retried).', [], (s) => [[{}, s.ipvs?.errors ?? 0]], read);
   total(r, 'tandem_ipvs_drift_repairs_total', 'Times the kernel table was found changed behind tandem\'s back and repaired.', [], (s) => [[{}, s.ipvs?.driftRepairs ?? 0]], read);
+  // Only with services whose client address is passed on (HAProxy carries them).
+  // A label, so that no sample is shown without such services (a metric without labels always shows one).
+  gauge(r, 'tandem_proxy_up', 'Whether HAProxy runs for the services whose client address is passed on: 1 or 0.', ['proxy'], (s) => (s.proxy ? [[{ proxy: 'haproxy' }, s.proxy.pid === null ? 0 : 1]] : []), read);
+  total(r, 'tandem_proxy_reloads_total', 'HAProxy reloads (a change of its services).', ['proxy'], (s) => (s.proxy ? [[{ proxy: 'haproxy' }, s.proxy.reloads]] : []), read);
   return r;
 }
