@@ -354,7 +354,7 @@ const server = {
       enum: ['nat', 'dr', 'tun', 'fullnat'],
       default: 'nat',
       description:
-        "Forwarding: `nat` (masquerading), `dr` (direct routing, gatewaying), `tun` (IP-in-IP), or `fullnat`: NAT with the client's address rewritten to the director's (source NAT by netfilter), so the real server answers the director whatever its routes, and sees no client address.",
+        "Forwarding: `nat` (masquerading), `dr` (direct routing, gatewaying), `tun` (IP-in-IP), or `fullnat`: NAT with the client's address rewritten to the director's (source NAT by netfilter), so the real server answers the director whatever its routes, and sees no client address (unless its service passes it on: `client_address`).",
     },
     weight: { type: 'integer', minimum: 0, maximum: 65535, default: 1, description: 'Scheduling weight; 0 takes no new connections.' },
     upper_threshold: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Most connections before it takes no more (0: no limit).' },

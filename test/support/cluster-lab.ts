@@ -44,6 +44,8 @@ export interface ClusterLab {
 
 /** The port of the full NAT service on the VIP (the lab with `fullnat`). */
 export const CLUSTER_FULLNAT_PORT = 8080;
+/** The port of the full NAT service that passes the client's address on in a header (HAProxy; the lab with `fullnat`). */
+export const CLUSTER_CLIENT_ADDRESS_PORT = 8081;
 
 export interface ClusterOptions {
   /**
@@ -52,7 +54,11 @@ export interface ClusterOptions {
    * director keeps its real server only through the synced connection.
    */
   sync?: boolean;
-  /** A second service on VIP:8080 with full NAT to the same real servers (their routes go to the router, not the directors). */
+  /**
+   * A second service on VIP:8080 with full NAT to the same real servers (their routes go to
+   * the router, not the directors), and a third on VIP:8081 that passes the client's address
+   * on in an X-Client header (HAProxy, to servers on :8081 that echo it).
+   */
   fullnat?: boolean;
 }
 
@@ -88,6 +94,10 @@ export async function buildClusterLab(prefix?: string, options: ClusterOptions =
       const server = lab.spawn(rs, [process.execPath, path.join(ROOT, 'test/support/http-rs.mjs'), '80', 'ok', rs]);
       servers.set(rs, server);
       await waitFor(`${rs} to listen`, () => Promise.resolve(server.output().includes('ready')), CLUSTER_BOUND_MS, 100);
+      if (options.fullnat) {
+        const echo = lab.spawn(rs, [process.execPath, path.join(ROOT, 'test/support/http-rs.mjs'), String(CLUSTER_CLIENT_ADDRESS_PORT), 'echo', rs]);
+        await waitFor(`${rs} to listen on ${CLUSTER_CLIENT_ADDRESS_PORT}`, () => Promise.resolve(echo.output().includes('ready')), CLUSTER_BOUND_MS, 100);
+      }
     }
     await startBird(
       'router',
@@ -141,6 +151,16 @@ protocol bgp uplink { local ${hop(d)} as 65001; neighbor 10.0.0.254 as 65000; ${
                   scheduler_flags: ['mh-fallback'],
                   check: { type: 'tcp', interval: 1, timeout: 2, fall: 2 },
                   real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: 80, method: 'fullnat' })),
+                },
+                {
+                  name: 'web-client',
+                  protocol: 'tcp',
+                  address: CLUSTER_VIP,
+                  port: CLUSTER_CLIENT_ADDRESS_PORT,
+                  scheduler: 'rr',
+                  client_address: { http_header: 'X-Client' },
+                  check: { type: 'tcp', interval: 1, timeout: 2, fall: 2 },
+                  real_servers: CLUSTER_SERVERS.map((_, k) => ({ address: `198.51.100.${11 + k}`, port: CLUSTER_CLIENT_ADDRESS_PORT, method: 'fullnat' })),
                 },
               ]
             : []),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_BOUND_MS as BOUND_MS, CLUSTER_DIRECTORS as DIRS, CLUSTER_FULLNAT_PORT as FULLNAT_PORT, CLUSTER_SERVERS as SERVERS, CLUSTER_VIP as VIP, buildClusterLab } from '../support/cluster-lab.js';
+import { CLUSTER_BOUND_MS as BOUND_MS, CLUSTER_CLIENT_ADDRESS_PORT, CLUSTER_DIRECTORS as DIRS, CLUSTER_FULLNAT_PORT as FULLNAT_PORT, CLUSTER_SERVERS as SERVERS, CLUSTER_VIP as VIP, buildClusterLab } from '../support/cluster-lab.js';
 import type { ClusterLab } from '../support/cluster-lab.js';
 import { expectDrainKeptEveryFlow } from '../support/cluster-expect.js';
 import { waitFor } from '../support/netns.js';
@@ -60,6 +60,15 @@ describe('cluster mode with the sync daemon among all directors, and full NAT be
     }
     expect([...peers].filter((p) => !/^198\.51\.100\.[123]$/.test(p))).toEqual([]);
     expect(peers.size).toBeGreaterThan(1);
+  });
+
+  it("full NAT with the client's address in a header (HAProxy on every director): the real servers learn the client, and see the directors", async () => {
+    const mapping = JSON.parse(await inNs('client', [process.execPath, `${ROOT}/test/support/cluster-client.mjs`, 'mapping', `${VIP}:${CLUSTER_CLIENT_ADDRESS_PORT}`, '44000', '12'])) as Record<string, string>;
+    const answers = Object.values(mapping);
+    expect(answers.filter((a) => !/^rs[123] x-client=172\.16\.0\.2 peer=198\.51\.100\.[123]$/.test(a))).toEqual([]);
+    expect(answers).toHaveLength(12);
+    // Spread over the directors by the router's ECMP, each director's HAProxy connecting from its back address.
+    expect(new Set(answers.map((a) => a.split('peer=')[1])).size).toBeGreaterThan(1);
   });
 
   /*
