@@ -136,7 +136,11 @@ export class HaproxyProxy implements Proxy {
   }
 
   private softStop(): void {
-    if (this.pid !== null) process.kill(this.pid, 'SIGUSR1');
+    try {
+      if (this.pid !== null) process.kill(this.pid, 'SIGUSR1');
+    } catch {
+      // Gone already.
+    }
     this.child = undefined;
     this.pid = null;
     this.structure = undefined;
@@ -232,8 +236,9 @@ export class HaproxyProxy implements Proxy {
   private async stopLeftover(): Promise<void> {
     const pid = Number((await readNoFollow(this.file('haproxy.pid')).catch(() => '')).trim());
     if (!Number.isInteger(pid) || pid <= 1 || !processAlive(pid)) return;
-    const comm = await readNoFollow(`/proc/${pid}/comm`).catch(() => '');
-    if (comm.trim() !== 'haproxy') return;
+    // Only a HAProxy on this state dir's config: the pid may have been given to another since.
+    const argv = (await readNoFollow(`/proc/${pid}/cmdline`).catch(() => '')).split('\0');
+    if (!argv.includes(this.file('haproxy.cfg'))) return;
     this.options.log.warn({ pid }, `HAProxy ${pid} was left by an earlier run; it stops taking connections (open ones finish)`);
     process.kill(pid, 'SIGUSR1');
   }

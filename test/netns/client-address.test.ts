@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDirectorLab } from '../support/director-lab.js';
 import type { Spawned } from '../support/netns.js';
 import { alive, waitFor } from '../support/netns.js';
@@ -75,6 +75,15 @@ describe('client_address: fullnat services carried by HAProxy pass the client ad
     return pid > 1 && alive(pid) ? pid : undefined;
   };
 
+  // HAProxy runs in a session of its own (it outlives a killed tandem by design): whatever the
+  // tests did, none started on this lab's state dirs is left.
+  afterAll(async () => {
+    for (const entry of await readdir('/proc')) {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (/^\d+$/.test(entry) && cmdline.startsWith('haproxy') && cmdline.includes(ctx.nodes.dir)) process.kill(Number(entry), 'SIGKILL');
+    }
+  });
+
   beforeAll(async () => {
     for (const r of RS) {
       const s = ctx.lab.spawn(r.name, [process.execPath, path.join(ROOT, 'test/support/http-rs.mjs'), '8080', 'echo', r.name]);
@@ -124,6 +133,25 @@ describe('client_address: fullnat services carried by HAProxy pass the client ad
     expect(await ask('http', 80)).toMatch(/^rs[12] x-client=- peer=/);
     // The same master, a new worker.
     expect(await haproxyMaster()).toBe(before);
+    await ctx.nodes.kill('dir1', 'SIGTERM');
+    await waitFor('HAProxy to stop', async () => (await haproxyMaster()) === undefined, 10_000, 100);
+  });
+
+  it('outlives a killed tandem, and the next tandem stops that HAProxy and starts its own', async () => {
+    await ctx.nodes.start('dir1', config('X-Client'));
+    await ctx.nodes.waitState('dir1', 'MASTER');
+    await waitFor('HAProxy to carry every server', async () => (await ctx.nodes.status('dir1')).proxy?.serversIn === 3, 15_000, 100);
+    // Killed, tandem leaves its VIP (as after a crash; `tandem cleanup` would take it away).
+    const orphan = (await haproxyMaster()) as number;
+    await ctx.nodes.kill('dir1', 'SIGKILL');
+    // Still serving: a crash of tandem does not take the service down.
+    expect(alive(orphan)).toBe(true);
+    expect(await ask('tcp', 2525)).toBe(`rs1 client=${ip(CLIENT)} peer=${ip(DIRECTOR)}`);
+    await ctx.nodes.start('dir1', config('X-Client'));
+    await waitFor('the new HAProxy to carry every server', async () => (await ctx.nodes.status('dir1')).proxy?.serversIn === 3, 15_000, 100);
+    await waitFor('the orphan to finish', async () => !alive(orphan), 10_000, 100);
+    expect(await haproxyMaster()).not.toBe(orphan);
+    expect(await ask('http', 80)).toMatch(new RegExp(`^rs[12] x-client=${ip(CLIENT).replace(/\./g, '\\.')} `));
     await ctx.nodes.kill('dir1', 'SIGTERM');
     await waitFor('HAProxy to stop', async () => (await haproxyMaster()) === undefined, 10_000, 100);
   });
