@@ -10,7 +10,7 @@ import type { Alerts } from '../observe/alerts.js';
 import type { Hooks } from './hooks.js';
 import type { VirtualService } from '../ipvs/model.js';
 import type { Proxy, ProxyStatus } from '../proxy/haproxy.js';
-import { ipvsPart, proxiedPart } from '../proxy/haproxy-config.js';
+import { ipvsPart, ipvsRows, proxiedPart } from '../proxy/haproxy-config.js';
 import { IpvsSide } from './ipvs-side.js';
 import { utf8 } from './raw-json.js';
 import type { Store } from './seams.js';
@@ -79,6 +79,8 @@ export class LocalServicesSide implements ServicesSide {
   private readonly ipvs: IpvsSide;
   private config?: Config;
   private registry?: Promise<Registry>;
+  /** The last table handed to the proxy, settled once HAProxy has it. */
+  private proxyApplied: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ServicesDeps) {
     this.ipvs = new IpvsSide(deps.ipvs, { log: deps.log.child({ component: 'ipvs' }), clock: deps.clock, dryRun: deps.dryRun, ...(deps.fullnat ? { fullnat: deps.fullnat } : {}), ...(deps.forwarding ? { forwarding: deps.forwarding } : {}) });
@@ -113,10 +115,10 @@ export class LocalServicesSide implements ServicesSide {
     else await this.startServices(config);
     if (!this.ipvs.active) await this.ipvs.start(ipvsPart(config), this.ipvsTable(this.services?.table() ?? []));
     else await this.ipvs.setFullNat(ipvsPart(config));
-    // The reload is done when the new table is in the kernel (or printed, with --dry-run), and
-    // with the proxy (queued behind the change the reload made, so settled with it).
+    // The reload is done when the new table is in the kernel (or printed, with --dry-run) and
+    // in HAProxy.
     await this.ipvs.settled();
-    await this.proxyTable(this.services?.table() ?? []);
+    await this.proxyApplied;
   }
 
   /** The table (one row per configured service) to IPVS and to the proxy; settles once both have it. */
@@ -125,18 +127,19 @@ export class LocalServicesSide implements ServicesSide {
   }
 
   private ipvsTable(table: VirtualService[]): VirtualService[] {
-    return table.filter((_, i) => !this.config?.virtual_services[i]?.client_address);
+    return ipvsRows(this.config?.virtual_services ?? [], table);
   }
 
-  private async proxyTable(table: VirtualService[]): Promise<void> {
+  private proxyTable(table: VirtualService[]): Promise<void> {
     const { proxy, dryRun, log } = this.deps;
     const services = proxiedPart(this.config?.virtual_services ?? [], table);
-    if (!proxy || (!services.length && !proxy.status().pid)) return;
+    if (!proxy || (!services.length && !proxy.status().pid)) return this.proxyApplied;
     if (dryRun) {
       if (services.length) log.info({ services: services.length }, `dry run: HAProxy not started (it would carry ${services.length} service(s) whose client address is passed on)`);
-      return;
+      return this.proxyApplied;
     }
-    await proxy.configure(services, this.config?.ipvs.timeouts?.tcp || undefined);
+    this.proxyApplied = proxy.configure(services, this.config?.ipvs.timeouts?.tcp || undefined);
+    return this.proxyApplied;
   }
 
   async setOptions(config: Config): Promise<void> {
@@ -161,8 +164,9 @@ export class LocalServicesSide implements ServicesSide {
   }
 
   snapshot(): ServicesSnapshot {
-    const proxied = this.config?.virtual_services.some((vs) => vs.client_address) || this.deps.proxy?.status().pid;
-    return { services: this.services?.status() ?? [], ipvs: this.ipvs.status(), proxy: proxied && this.deps.proxy ? this.deps.proxy.status() : null };
+    const proxy = this.deps.proxy?.status();
+    const shown = proxy && (proxy.pid !== null || this.config?.virtual_services.some((vs) => vs.client_address));
+    return { services: this.services?.status() ?? [], ipvs: this.ipvs.status(), proxy: shown ? proxy : null };
   }
 
   async status(): Promise<Uint8Array> {

@@ -62,6 +62,11 @@ export function proxiedPart(services: VirtualServiceConfig[], table: VirtualServ
   });
 }
 
+/** The rows of the desired table IPVS keeps (one row per configured service): the others are the proxy's. */
+export function ipvsRows(services: VirtualServiceConfig[], table: VirtualService[]): VirtualService[] {
+  return table.filter((_, i) => !services[i]?.client_address);
+}
+
 /** The backend (and frontend) name of the i-th proxied service. */
 export function backendName(index: number): string {
   return `svc${index}`;
@@ -102,7 +107,12 @@ const bracket = (address: string) => (address.includes(':') ? `[${address}]` : a
  */
 export function haproxyConfig(services: ProxiedService[], sockets: ProxySockets, ipvsTcpTimeout = 900): { text: string; structure: string } {
   const states = proxyStates(services);
-  const head = [
+  return { text: render(services, sockets, ipvsTcpTimeout, states), structure: render(services, sockets, ipvsTcpTimeout) };
+}
+
+/** The config text; without `states`, the server lines carry no weight or state. */
+function render(services: ProxiedService[], sockets: ProxySockets, ipvsTcpTimeout: number, states?: ProxyStates): string {
+  const lines = [
     'global',
     `    stats socket ${sockets.worker} mode 600 level admin expose-fd listeners`,
     '    log stderr format short local0 notice',
@@ -116,8 +126,6 @@ export function haproxyConfig(services: ProxiedService[], sockets: ProxySockets,
     '    timeout http-request 30s',
     '',
   ];
-  const structure: string[] = [...head];
-  const text: string[] = [...head];
   services.forEach((s, i) => {
     const vs = s.config;
     const name = backendName(i);
@@ -129,7 +137,8 @@ export function haproxyConfig(services: ProxiedService[], sockets: ProxySockets,
           `    stick on src${vs.persistence.netmask ? `,ipmask(${vs.persistence.netmask})` : ''}`,
         ]
       : [];
-    const section = [
+    const send = vs.client_address?.proxy_protocol === 2 ? ' send-proxy-v2' : vs.client_address?.proxy_protocol === 1 ? ' send-proxy' : '';
+    lines.push(
       `# ${s.table.protocol} ${bracket(s.table.address ?? '')}:${s.table.port}${vs.name ? ` (${vs.name})` : ''}`,
       `frontend ${name}`,
       `    mode ${mode}`,
@@ -142,20 +151,16 @@ export function haproxyConfig(services: ProxiedService[], sockets: ProxySockets,
       ...(BALANCE[vs.scheduler] ?? BALANCE.wlc ?? []).map((l) => `    ${l}`),
       ...persistence,
       ...(http ? [`    option forwardfor header ${vs.client_address?.http_header}`] : []),
-    ];
-    structure.push(...section);
-    text.push(...section);
-    const send = vs.client_address?.proxy_protocol === 2 ? ' send-proxy-v2' : vs.client_address?.proxy_protocol === 1 ? ' send-proxy' : '';
-    for (const srv of serversOf(vs)) {
-      const line = `    server ${srv.name} ${bracket(srv.address)}:${srv.port}${send}`;
-      structure.push(line);
-      const state = states.get(`${name}/${srv.name}`);
-      text.push(state ? `${line} weight ${state.weight}` : `${line} weight 1 disabled`);
-    }
-    structure.push('');
-    text.push('');
+      ...serversOf(vs).map((srv) => {
+        const line = `    server ${srv.name} ${bracket(srv.address)}:${srv.port}${send}`;
+        if (!states) return line;
+        const state = states.get(`${name}/${srv.name}`);
+        return state ? `${line} weight ${state.weight}` : `${line} weight 1 disabled`;
+      }),
+      '',
+    );
   });
-  return { text: text.join('\n'), structure: structure.join('\n') };
+  return lines.join('\n');
 }
 
 /** The runtime API commands that take HAProxy's servers from `from` to `to` (same structure). */

@@ -141,6 +141,11 @@ export class HaproxyProxy implements Proxy {
     } catch {
       // Gone already.
     }
+    this.forget();
+  }
+
+  /** No HAProxy of ours runs (or it is on its way out): the next apply starts one. */
+  private forget(): void {
     this.child = undefined;
     this.pid = null;
     this.structure = undefined;
@@ -253,10 +258,7 @@ export class HaproxyProxy implements Proxy {
 
   private exited(child: ResultPromise, code: number | undefined, signal: string | undefined): void {
     if (this.child !== child) return;
-    this.child = undefined;
-    this.pid = null;
-    this.structure = undefined;
-    this.states = new Map();
+    this.forget();
     if (this.stopped) return;
     this.lastError = `HAProxy exited (${signal ?? `code ${code}`}); starting it again in ${RESTART_MS / 1000} s`;
     this.options.log.error(`HAProxy: ${this.lastError}`);

@@ -81,24 +81,29 @@ virtual_services:
   });
 });
 
+/** Two real servers, the first checked every second (one failure takes it out, one success back). */
+const oneChecked = (quorum: number) =>
+  parseConfig(
+    `auth: none
+virtual_services:
+  - protocol: tcp
+    address: 192.0.2.100
+    port: 80
+    quorum: ${quorum}
+    real_servers:
+      - { address: 10.0.0.1, port: 80, check: { type: tcp, interval: 1, fall: 1, rise: 1, warmup: 0 } }
+      - { address: 10.0.0.2, port: 80 }
+`,
+    't.yaml',
+  ).config;
+
 describe('a real server that fails', () => {
   it('leaves the table in the turn its check decided, before the log line says so', async () => {
     const clock = new FakeClock();
     const order: string[] = [];
     let healthy = true;
     const supervisor = new ServiceSupervisor(
-      parseConfig(
-        `auth: none
-virtual_services:
-  - protocol: tcp
-    address: 192.0.2.100
-    port: 80
-    real_servers:
-      - { address: 10.0.0.1, port: 80, check: { type: tcp, interval: 1, fall: 1, rise: 1, warmup: 0 } }
-      - { address: 10.0.0.2, port: 80 }
-`,
-        't.yaml',
-      ).config,
+      oneChecked(1),
       {
         log: pino({ level: 'info' }, { write: (line: string) => void order.push(JSON.parse(line).msg.replace(/ of .*/, '')) }),
         state: { readDrains: async () => [], writeDrains: async () => undefined },
@@ -124,19 +129,7 @@ virtual_services:
     let apply: (() => void) | undefined;
     let hang = false;
     const supervisor = new ServiceSupervisor(
-      parseConfig(
-        `auth: none
-virtual_services:
-  - protocol: tcp
-    address: 192.0.2.100
-    port: 80
-    quorum: 2
-    real_servers:
-      - { address: 10.0.0.1, port: 80, check: { type: tcp, interval: 1, fall: 1, rise: 1, warmup: 0 } }
-      - { address: 10.0.0.2, port: 80 }
-`,
-        't.yaml',
-      ).config,
+      oneChecked(2),
       {
         log: pino({ level: 'info' }, { write: (line: string) => void order.push(JSON.parse(line).msg.replace(/ of .*/, '').replace(/ \(.*/, '')) }),
         state: { readDrains: async () => [], writeDrains: async () => undefined },
