@@ -18,6 +18,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // A native addon: it finds its prebuilt binary next to its own files, in node_modules.
+  external: ['netlink'],
   // CommonJS dependencies call require() for Node's own modules; ESM has none to give them.
   banner: { js: "import { createRequire as __tandemRequire } from 'node:module'; const require = __tandemRequire(import.meta.url);" },
   logLevel: 'warning',

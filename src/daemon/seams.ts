@@ -3,7 +3,7 @@ import type { CheckSpec } from '../check/build.js';
 import type { Checker } from '../check/types.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
-import { IpvsadmDriver } from '../ipvs/driver.js';
+import { NetlinkIpvsDriver } from '../ipvs/netlink-driver.js';
 import type { IpvsDriver } from '../ipvs/driver.js';
 import { ArpingAnnouncer } from '../net/garp.js';
 import type { Announcer } from '../net/garp.js';
@@ -93,7 +93,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     openTransport: (options) => UdpTransport.open(options),
     vips: overrides.vips ?? new IpVipManager(),
     announcer: overrides.announcer ?? new ArpingAnnouncer(),
-    ipvs: overrides.ipvs ?? new IpvsadmDriver(),
+    ipvs: overrides.ipvs ?? new NetlinkIpvsDriver(),
     grace: new IptablesTakeoverGrace(),
     vmacs: new IpVirtualMacs(),
     fullnat: new IptablesFullNat(),

@@ -12,7 +12,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
-import { IpvsadmDriver } from '../ipvs/driver.js';
+import { NetlinkIpvsDriver } from '../ipvs/netlink-driver.js';
 import { kernelForwards } from '../net/forwarding.js';
 import { IptablesFullNat } from '../net/fullnat.js';
 import { HaproxyProxy } from '../proxy/haproxy.js';
@@ -39,7 +39,7 @@ const side = new LocalServicesSide({
   log,
   clock: systemClock,
   store: new StateDir(data.stateDir),
-  ipvs: new IpvsadmDriver(),
+  ipvs: new NetlinkIpvsDriver({ log: log.child({ component: 'ipvs' }) }),
   fullnat: new IptablesFullNat(),
   proxy: new HaproxyProxy({ dir: data.stateDir, log: log.child({ component: 'proxy' }) }),
   forwarding: kernelForwards,

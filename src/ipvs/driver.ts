@@ -50,6 +50,8 @@ export interface IpvsDriver {
   applyBatch(commands: IpvsCommand[]): Promise<void>;
   /** Lets go of what the driver keeps ready (a waiting process); a later call starts afresh. */
   close?(): void;
+  /** How changes reach the kernel, for the status ('netlink', 'ipvsadm'). */
+  transport?(): string;
   /** Applies one command on its own (to pinpoint a refused rule). */
   applyOne(command: IpvsCommand): Promise<void>;
   setTimeouts(tcp: number, tcpfin: number, udp: number): Promise<void>;
@@ -66,6 +68,10 @@ export interface IpvsDriver {
  */
 export class IpvsadmDriver implements IpvsDriver {
   private restore?: Warm;
+
+  transport(): string {
+    return 'ipvsadm';
+  }
 
   constructor(private readonly timeoutMs = 30_000) {}
 

@@ -30,6 +30,8 @@ export interface ServiceStatus {
 
 export interface IpvsStatus {
   dryRun: boolean;
+  /** How changes reach the kernel: 'netlink', or 'ipvsadm' (with why not netlink). */
+  transport: string;
   lastRun: string | null;
   lastSuccess: string | null;
   lastError: { kind: string; message: string } | null;
@@ -67,7 +69,7 @@ export class Reconciler {
   private fresh = false;
   /** The last pass succeeded, so `actual` is what the kernel has (or had, if someone drifted it). */
   private known = false;
-  private readonly stats: Omit<IpvsStatus, 'services' | 'dryRun'> = {
+  private readonly stats: Omit<IpvsStatus, 'services' | 'dryRun' | 'transport'> = {
     lastRun: null,
     lastSuccess: null,
     lastError: null,
@@ -237,6 +239,7 @@ export class Reconciler {
     const actualById = new Map((this.actual ?? []).map((s) => [serviceId(s), s]));
     return {
       dryRun: this.options.dryRun,
+      transport: this.driver.transport?.() ?? 'ipvsadm',
       ...this.stats,
       refused: [...this.stats.refused],
       services: this.desired.map((want) => {

@@ -3,7 +3,7 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import type { IpvsCommand } from '../ipvs/diff.js';
 import type { VirtualService } from '../ipvs/model.js';
 import { realServerId, serviceId } from '../ipvs/model.js';
-import { parseIpvsSave } from '../ipvs/parse.js';
+import { parseCommand } from '../ipvs/command.js';
 
 /** An in-memory IPVS table that understands the commands tandem sends (tests, the simulator). */
 export class MemoryIpvs implements IpvsDriver {
@@ -27,22 +27,14 @@ export class MemoryIpvs implements IpvsDriver {
     this.exec(command);
   }
   exec(c: IpvsCommand): void {
-    const [op, ...rest] = c;
-    const svcEnd = rest[0] === '-f' && rest[2] === '-6' ? 3 : 2;
-    const svcArgs = rest.slice(0, svcEnd).join(' ');
-    const parsed = parseIpvsSave(`-A ${svcArgs} ${op === '-A' || op === '-E' ? rest.slice(svcEnd).join(' ') : '-s rr'}\n${op === '-a' || op === '-e' ? `-a ${rest.join(' ')}` : ''}`)[0] as VirtualService;
-    const id = serviceId(parsed);
+    const { op, service, server } = parseCommand(c);
+    const id = serviceId(service);
     const svc = this.table.find((s) => serviceId(s) === id);
-    if (op === '-A') this.table.push(parsed);
-    else if (op === '-E' && svc) Object.assign(svc, { ...parsed, realServers: svc.realServers });
+    if (op === '-A') this.table.push(service);
+    else if (op === '-E' && svc) Object.assign(svc, { ...service, realServers: svc.realServers });
     else if (op === '-D') this.table = this.table.filter((s) => serviceId(s) !== id);
-    else if (svc && (op === '-a' || op === '-e')) {
-      const rs = parsed.realServers[0]!;
-      svc.realServers = [...svc.realServers.filter((r) => realServerId(r) !== realServerId(rs)), rs];
-    } else if (svc && op === '-d') {
-      const target = rest[svcEnd + 1];
-      svc.realServers = svc.realServers.filter((r) => realServerId(r) !== target);
-    }
+    else if (svc && server && (op === '-a' || op === '-e')) svc.realServers = [...svc.realServers.filter((r) => realServerId(r) !== realServerId(server)), server];
+    else if (svc && server && op === '-d') svc.realServers = svc.realServers.filter((r) => realServerId(r) !== realServerId(server));
   }
   async setTimeouts(): Promise<void> {}
   async startSyncDaemon(): Promise<void> {}
