@@ -158,7 +158,7 @@ class Bench {
         await sleep(Math.random() * 1000);
         const back = await this.toggle(true);
         figures.returnMs.push((await this.until(true)) - back);
-        const decided = impl === 'tandem' ? decisions(daemon.output(), died, back) : '';
+        const decided = impl === 'tandem' ? await decisions(daemon.output, died, back) : '';
         console.log(`${impl}: death ${i + 1}: out after ${figures.removalMs.at(-1)} ms, back after ${figures.returnMs.at(-1)} ms${decided}`);
       }
     } catch (err) {
@@ -177,7 +177,18 @@ class Bench {
  * Where tandem's time went: when its log said rs1 was down and up again (pino's `time`, the
  * same wall clock), after the death and the return.
  */
-function decisions(output: string, died: number, back: number): string {
+async function decisions(output: () => string, died: number, back: number): Promise<string> {
+  // A change's log line is written once its table is in the kernel, so it may come just after
+  // the table was seen changed: read again for up to a second.
+  for (let tries = 0; tries < 50; tries++) {
+    const said = loggedAt(output(), died, back);
+    if (!said.includes('NaN')) return said;
+    await sleep(20);
+  }
+  return loggedAt(output(), died, back);
+}
+
+function loggedAt(output: string, died: number, back: number): string {
   const lines = output.split('\n').filter((l) => l.includes(`real server ${RS[0]}:80 of`));
   const at = (word: string, after: number) => {
     for (const l of lines) {

@@ -1,3 +1,4 @@
+import type * as Netlink from 'netlink';
 import type { Logger } from 'pino';
 import { parseCommand } from './command.js';
 import type { IpvsCommand } from './diff.js';
@@ -37,7 +38,7 @@ const REQUEST_TIMEOUT_MS = 5000;
 
 /** Opens a socket with the `netlink` package (loaded only here: a config without IPVS never loads it). */
 export async function openGenlChannel(): Promise<IpvsChannel> {
-  let netlink: typeof import('netlink');
+  let netlink: typeof Netlink;
   try {
     netlink = await import('netlink');
   } catch (err) {
