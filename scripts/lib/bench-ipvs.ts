@@ -3,12 +3,14 @@
  *   diff (on the host): the time to diff a 10,000-real-server table (100 services x 100) against
  *     itself with one weight changed, and the operations it yields (must be exactly one).
  *   vm (inside scripts/vm, real IPVS): the same table applied to an empty kernel table in one
- *     ipvsadm -R batch, then again one ipvsadm command at a time; both times and the ratio.
+ *     ipvsadm -R batch, then over netlink from this process (the daemon's way), then again one
+ *     ipvsadm command at a time; the times and the ratios.
  */
 import { execa } from 'execa';
 import { performance } from 'node:perf_hooks';
 import { diffTables } from '../../src/ipvs/diff.js';
 import { IpvsadmDriver } from '../../src/ipvs/driver.js';
+import { NetlinkIpvsDriver } from '../../src/ipvs/netlink-driver.js';
 import type { VirtualService } from '../../src/ipvs/model.js';
 
 const SERVICES = 100;
@@ -65,6 +67,16 @@ async function vmBench(): Promise<void> {
   const loaded = await driver.read();
   const entries = loaded.reduce((n, s) => n + s.realServers.length, 0);
   console.log(`batch: ${commands.length} operations (${entries} real servers read back) in ${(batchMs / 1000).toFixed(2)} s`);
+
+  await execa('ipvsadm', ['-C']);
+  const netlink = new NetlinkIpvsDriver();
+  t = performance.now();
+  await netlink.applyBatch(commands);
+  const netlinkMs = performance.now() - t;
+  if (netlink.transport() !== 'netlink') throw new Error(`netlink was not used: ${netlink.transport()}`);
+  const viaNetlink = diffTables(table(), await driver.read(), { exclusive: true }).length;
+  netlink.close();
+  console.log(`netlink: ${commands.length} operations in ${(netlinkMs / 1000).toFixed(2)} s (${viaNetlink} differences read back), ${(batchMs / netlinkMs).toFixed(1)}x the ipvsadm -R batch's speed`);
 
   const desired = table();
   (desired[42] as VirtualService).realServers[17]!.weight = 9;

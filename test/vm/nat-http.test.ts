@@ -293,7 +293,10 @@ files:
     expect((await requests(2)).sort()).toEqual(['rs1', 'rs2']);
     await stopServer('2');
     const removed = await until('rs2 removed from the kernel table', async () => !(await table()).includes('198.51.100.12:8080'), 60_000);
-    const web = (await status()).services.find((s) => s.service === 'web');
+    const after = await status();
+    // The daemon's services thread changed the table over netlink, not through ipvsadm.
+    expect(after.ipvs?.transport).toBe('netlink');
+    const web = after.services.find((s) => s.service === 'web');
     expect(web?.servers.map((r) => [r.server, r.healthy, r.weight])).toEqual([
       ['198.51.100.11:8080', true, 1],
       ['198.51.100.12:8080', false, null],
