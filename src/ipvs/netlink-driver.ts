@@ -1,4 +1,3 @@
-import type * as Netlink from 'netlink';
 import type { Logger } from 'pino';
 import { parseCommand } from './command.js';
 import type { IpvsCommand } from './diff.js';
@@ -35,20 +34,41 @@ export class ChannelUnavailable extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 5000;
+/** CTRL_CMD_GETFAMILY (linux/genetlink.h): a family's id by its name. */
+const CTRL_CMD_GETFAMILY = 3;
 
-/** Opens a socket with the `netlink` package (loaded only here: a config without IPVS never loads it). */
-export async function openGenlChannel(): Promise<IpvsChannel> {
-  let netlink: typeof Netlink;
+/** What tandem uses of the `netlink` package's generic-netlink socket (the seam for its tests). */
+export interface GenlSocket {
+  socket: { unref(): void; close(): void; on(event: 'error', listener: (err: Error) => void): unknown };
+  ctrlRequest(cmd: number, msg: { familyName: string }, options: { timeout: number }): Promise<{ familyId?: number }[]>;
+  request(family: number, cmd: number, version: number, data: Uint8Array, options: { timeout: number }): Promise<unknown>;
+}
+
+export type NetlinkLoader = () => Promise<{ createGenericNetlink(): GenlSocket }>;
+
+/** The package, loaded only when a change is made: a config without IPVS never loads it. */
+const loadNetlink: NetlinkLoader = () => import('netlink');
+
+/** Opens a generic-netlink socket and finds the kernel's IPVS family on it. */
+export async function openGenlChannel(load: NetlinkLoader = loadNetlink): Promise<IpvsChannel> {
+  let netlink: Awaited<ReturnType<NetlinkLoader>>;
   try {
-    netlink = await import('netlink');
+    netlink = await load();
   } catch (err) {
     throw new ChannelUnavailable(`the netlink module does not load here (${(err as Error).message})`, true);
   }
   const socket = netlink.createGenericNetlink();
   socket.socket.unref();
+  // A receive error (ENOBUFS when acknowledgements overflowed the buffer) would otherwise be
+  // thrown as an unhandled 'error' event: the socket is dropped, and the next change opens another.
+  let failed: Error | undefined;
+  socket.socket.on('error', (err: Error) => {
+    failed = err;
+    socket.socket.close();
+  });
   let family: number | undefined;
   try {
-    const [found] = await socket.ctrlRequest(netlink.genl.Commands.GET_FAMILY, { familyName: IPVS_GENL_NAME }, { timeout: REQUEST_TIMEOUT_MS });
+    const [found] = await socket.ctrlRequest(CTRL_CMD_GETFAMILY, { familyName: IPVS_GENL_NAME }, { timeout: REQUEST_TIMEOUT_MS });
     family = found?.familyId;
   } catch (err) {
     socket.socket.close();
@@ -62,6 +82,7 @@ export async function openGenlChannel(): Promise<IpvsChannel> {
   const id = family;
   return {
     async request(message) {
+      if (failed) throw new Error(`the socket failed: ${failed.message}`);
       try {
         await socket.request(id, message.command, IPVS_GENL_VERSION, message.attributes, { timeout: REQUEST_TIMEOUT_MS });
       } catch (err) {
@@ -99,7 +120,7 @@ export class NetlinkIpvsDriver implements IpvsDriver {
 
   constructor(private readonly options: NetlinkDriverOptions = {}) {
     this.ipvsadm = options.ipvsadm ?? new IpvsadmDriver();
-    this.open = options.open ?? openGenlChannel;
+    this.open = options.open ?? (() => openGenlChannel());
     this.window = options.window ?? 64;
   }
 

@@ -1,10 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { IpvsCommand } from '../../../src/ipvs/diff.js';
 import { IpvsError } from '../../../src/ipvs/driver.js';
 import type { GenlIpvsMessage } from '../../../src/ipvs/genl-ipvs.js';
-import { ChannelUnavailable, NetlinkIpvsDriver, NetlinkRefusal } from '../../../src/ipvs/netlink-driver.js';
-import type { IpvsChannel } from '../../../src/ipvs/netlink-driver.js';
+import { ChannelUnavailable, NetlinkIpvsDriver, NetlinkRefusal, openGenlChannel } from '../../../src/ipvs/netlink-driver.js';
+import type { GenlSocket, IpvsChannel } from '../../../src/ipvs/netlink-driver.js';
 import { MemoryIpvs } from '../../../src/sim/ipvs-kernel.js';
 
 const log = pino({ level: 'silent' });
@@ -114,5 +115,80 @@ describe('IPVS changes over netlink', () => {
     d.close();
     await Promise.resolve();
     expect(channel.closed).toBe(1);
+  });
+});
+
+/** The `netlink` package's socket, as far as tandem uses it: answers each request with `answer`. */
+class FakeSocket implements GenlSocket {
+  readonly socket = Object.assign(new EventEmitter(), { unrefs: 0, closes: 0, unref: () => void (this.socket.unrefs += 1), close: () => void (this.socket.closes += 1) });
+  requests: { family: number; cmd: number; version: number }[] = [];
+  constructor(
+    private readonly family: () => Promise<{ familyId?: number }[]>,
+    private readonly answer: () => Promise<unknown> = async () => [],
+  ) {}
+  ctrlRequest(cmd: number, msg: { familyName: string }): Promise<{ familyId?: number }[]> {
+    expect([cmd, msg.familyName]).toEqual([3, 'IPVS']);
+    return this.family();
+  }
+  request(family: number, cmd: number, version: number): Promise<unknown> {
+    this.requests.push({ family, cmd, version });
+    return this.answer();
+  }
+}
+
+describe('the netlink socket', () => {
+  const message = { command: 5, attributes: Buffer.alloc(0) };
+  const load = (socket: FakeSocket) => async () => ({ createGenericNetlink: () => socket });
+
+  it('finds the IPVS family and sends on it, unreferenced, and tells a refusal from a failure', async () => {
+    let answer: () => Promise<unknown> = async () => [];
+    const socket = new FakeSocket(async () => [{ familyId: 28 }], () => answer());
+    const channel = await openGenlChannel(load(socket));
+    await channel.request(message);
+    expect(socket.requests).toEqual([{ family: 28, cmd: 5, version: 1 }]);
+    expect(socket.socket.unrefs).toBe(1);
+    answer = async () => Promise.reject(new Error('Request rejected: ERANGE'));
+    const refused = await channel.request(message).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NetlinkRefusal);
+    expect((refused as NetlinkRefusal).errno).toBe('ERANGE');
+    answer = async () => Promise.reject(new Error('Timeout has been reached'));
+    const lost = await channel.request(message).catch((e: unknown) => e);
+    expect(lost).not.toBeInstanceOf(NetlinkRefusal);
+  });
+
+  it('is unavailable for a while when the kernel has no IPVS family, for good when the package does not load', async () => {
+    const socket = new FakeSocket(async () => Promise.reject(new Error('Request rejected: ENOENT')));
+    const noFamily = (await openGenlChannel(load(socket)).catch((e: unknown) => e)) as ChannelUnavailable;
+    expect(noFamily).toBeInstanceOf(ChannelUnavailable);
+    expect(noFamily.lasting).toBe(false);
+    expect(noFamily.message).toBe('the kernel has no IPVS netlink family yet (Request rejected: ENOENT)');
+    expect(socket.socket.closes).toBe(1);
+    const noModule = (await openGenlChannel(async () => Promise.reject(new Error('No native build was found'))).catch((e: unknown) => e)) as ChannelUnavailable;
+    expect(noModule.lasting).toBe(true);
+    expect(noModule.message).toBe('the netlink module does not load here (No native build was found)');
+  });
+
+  it('survives an error event on the socket: it is closed, and the driver opens another at the next change', async () => {
+    const sockets = [new FakeSocket(async () => [{ familyId: 28 }]), new FakeSocket(async () => [{ familyId: 28 }])];
+    const opened: FakeSocket[] = [];
+    const d = new NetlinkIpvsDriver({
+      log,
+      ipvsadm: new MemoryIpvs(),
+      open: () => {
+        const next = sockets.shift() as FakeSocket;
+        opened.push(next);
+        return openGenlChannel(load(next));
+      },
+    });
+    await d.applyOne(add(1));
+    // Without a listener this would be thrown as an uncaught exception.
+    opened[0]?.socket.emit('error', new Error('recvmsg ENOBUFS'));
+    expect(opened[0]?.socket.closes).toBe(1);
+    const err = (await d.applyOne(add(2)).catch((e: unknown) => e)) as IpvsError;
+    expect(err.kind).toBe('failed');
+    expect(err.message).toContain('the socket failed: recvmsg ENOBUFS');
+    await d.applyOne(add(3));
+    expect(opened).toHaveLength(2);
+    expect(opened[1]?.requests).toHaveLength(1);
   });
 });
