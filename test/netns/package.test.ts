@@ -54,6 +54,9 @@ describe('the Debian package', () => {
     installed = true;
     const version = await execa('/usr/bin/tandem', ['--version']);
     expect(version.stdout).toMatch(/^tandem \d+\.\d+\.\d+$/);
+    // The packaged netlink addon (IPVS changes) loads from its prebuilt binary and opens a socket.
+    const addon = "const n = require('/usr/lib/tandem/node_modules/netlink'); n.createGenericNetlink().socket.close(); console.log('opened')";
+    expect((await execa(process.execPath, ['-e', addon])).stdout).toBe('opened');
     // The example reads its key from /etc/tandem/key, as the operator makes it (README).
     const keyMissing = await execa('/usr/bin/tandem', ['check', '--config', '/etc/tandem/tandem.example.yaml'], { reject: false, all: true });
     expect(keyMissing.exitCode).toBe(1);
