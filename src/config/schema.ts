@@ -228,6 +228,11 @@ const script = {
     weight: { ...weight, default: 0 },
     rise: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Successes in a row to count as up.' },
     fall: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Failures in a row to count as down.' },
+    start_down: {
+      type: 'boolean',
+      default: false,
+      description: 'Count the script as failed from the start, until it has succeeded `rise` times (Keepalived: init_fail). Otherwise it counts as succeeded until it has failed `fall` times.',
+    },
   },
 } as const;
 

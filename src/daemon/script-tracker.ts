@@ -24,10 +24,11 @@ export const runScript: ScriptRun = async (name, config, log) => {
 
 /**
  * Runs one tracking script (Keepalived's vrrp_script) every interval and reports when its
- * debounced result changes. Starts as up, as Keepalived does without init_fail.
+ * debounced result changes. Starts as up, as Keepalived does without init_fail, or with
+ * `start_down` as down (init_fail): then `rise` successes bring it up.
  */
 export class ScriptTracker {
-  private state: RiseFall = { up: true, against: 0 };
+  private state: RiseFall;
   private timer?: unknown;
   private stopped = false;
 
@@ -36,7 +37,9 @@ export class ScriptTracker {
     private readonly config: ScriptConfig,
     private readonly deps: { log: Logger; clock: Clock; run: ScriptRun },
     private readonly onChange: (up: boolean) => void,
-  ) {}
+  ) {
+    this.state = { up: !config.start_down, against: 0 };
+  }
 
   get up(): boolean {
     return this.state.up;

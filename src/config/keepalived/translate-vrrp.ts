@@ -249,7 +249,7 @@ export class VrrpTranslator {
           out.user = s.args[0];
           break;
         case 'init_fail':
-          this.t.differs(s, where, 'tandem starts every script as up until it has failed `fall` times');
+          out.start_down = true;
           break;
         default:
           this.t.untranslated(s, where);

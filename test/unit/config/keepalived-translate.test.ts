@@ -270,6 +270,14 @@ virtual_server 10.0.0.9 80 {
     ]);
   });
 
+  it("keeps a script's init_fail: it counts as failed until it has succeeded rise times", () => {
+    const r = imported(`vrrp_script chk {\n script /bin/true\n rise 2\n init_fail\n}\nvrrp_script plain {\n script /bin/true\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 7\n priority 100\n virtual_ipaddress {\n  192.0.2.10\n }\n track_script {\n  chk\n  plain\n }\n}\n`);
+    expect(r.problems).toEqual([]);
+    expect(r.strict).toBe(0);
+    expect(r.config.scripts.chk).toMatchObject({ command: ['/bin/true'], rise: 2, start_down: true });
+    expect(r.config.scripts.plain.start_down).toBeUndefined();
+  });
+
   it('skips what Keepalived skips as invalid (a bad number, address, peer, script or scheduler, an unknown word), keeping its defaults, with a warning', () => {
     const r = imported(`global_defs {
  garp_master_delay 3

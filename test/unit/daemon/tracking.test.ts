@@ -54,7 +54,7 @@ describe('tracked effect', () => {
 describe('a tracked process (an imported vrrp_track_process)', () => {
   it('is up while a process of that name runs, down otherwise', async () => {
     const log = pino({ level: 'silent' });
-    const config = (name: string) => ({ command: ['pgrep', '-x', '--', name], interval: 1, timeout: 2, weight: 0, rise: 1, fall: 1 });
+    const config = (name: string) => ({ command: ['pgrep', '-x', '--', name], interval: 1, timeout: 2, weight: 0, rise: 1, fall: 1, start_down: false });
     // A process of a name no other has: a copy of sleep (names longer than 15 characters are cut by the kernel).
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-proc-'));
     const name = `tdtrk${process.pid % 100000}`;
