@@ -90,7 +90,7 @@ function table(header: string[], rows: string[][]): string[] {
 
 function formatIpvs(i: NonNullable<DaemonStatus['ipvs']>): string[] {
   const out = [
-    `IPVS${i.dryRun ? ' (dry run: nothing applied)' : ''}: ${i.operations} operations in ${i.batches} batches (through ${i.transport}), ${i.driftRepairs} drift repairs` +
+    `IPVS${i.dryRun ? ' (dry run: nothing applied)' : ''}: ${i.operations} operations in ${i.batches} batches through ${i.transport}, ${i.driftRepairs} drift repairs` +
       (i.syncDaemon ? `; sync daemon ${i.syncDaemon}` : ''),
   ];
   if (i.lastError) out.push(`  last error (${i.lastError.kind}): ${i.lastError.message}`);

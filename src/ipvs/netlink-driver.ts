@@ -55,7 +55,7 @@ export async function openGenlChannel(load: NetlinkLoader = loadNetlink): Promis
   try {
     netlink = await load();
   } catch (err) {
-    throw new ChannelUnavailable(`the netlink module does not load here (${(err as Error).message})`, true);
+    throw new ChannelUnavailable(`the netlink module does not load here: ${(err as Error).message}`, true);
   }
   const socket = netlink.createGenericNetlink();
   socket.socket.unref();
@@ -73,7 +73,7 @@ export async function openGenlChannel(load: NetlinkLoader = loadNetlink): Promis
   } catch (err) {
     socket.socket.close();
     // ENOENT: no IPVS family, the ip_vs module is not loaded yet (ipvsadm loads it).
-    throw new ChannelUnavailable(`the kernel has no IPVS netlink family yet (${(err as Error).message})`, false);
+    throw new ChannelUnavailable(`the kernel has no IPVS netlink family yet: ${(err as Error).message}`, false);
   }
   if (family === undefined) {
     socket.socket.close();

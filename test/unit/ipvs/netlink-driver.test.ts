@@ -81,12 +81,12 @@ describe('IPVS changes over netlink', () => {
     let loaded = false;
     const channel = new FakeChannel();
     const { d, ipvsadm } = driver(async () => {
-      if (!loaded) throw new ChannelUnavailable('the kernel has no IPVS netlink family yet (Request rejected: ENOENT)', false);
+      if (!loaded) throw new ChannelUnavailable('the kernel has no IPVS netlink family yet: Request rejected: ENOENT', false);
       return channel;
     });
     await d.applyBatch([['-A', '-t', '192.0.2.1:80', '-s', 'rr']]);
     expect(ipvsadm.batches).toBe(1);
-    expect(d.transport()).toBe('ipvsadm (netlink: the kernel has no IPVS netlink family yet (Request rejected: ENOENT))');
+    expect(d.transport()).toBe('ipvsadm (netlink: the kernel has no IPVS netlink family yet: Request rejected: ENOENT)');
     loaded = true;
     await d.applyBatch([add(1)]);
     expect(ipvsadm.batches).toBe(1);
@@ -98,7 +98,7 @@ describe('IPVS changes over netlink', () => {
     let tries = 0;
     const { d, ipvsadm } = driver(async () => {
       tries += 1;
-      throw new ChannelUnavailable('the netlink module does not load here (no prebuilt binary)', true);
+      throw new ChannelUnavailable('the netlink module does not load here: no prebuilt binary', true);
     });
     await d.applyBatch([['-A', '-t', '192.0.2.1:80', '-s', 'rr']]);
     await d.applyBatch([add(1)]);
@@ -161,11 +161,11 @@ describe('the netlink socket', () => {
     const noFamily = (await openGenlChannel(load(socket)).catch((e: unknown) => e)) as ChannelUnavailable;
     expect(noFamily).toBeInstanceOf(ChannelUnavailable);
     expect(noFamily.lasting).toBe(false);
-    expect(noFamily.message).toBe('the kernel has no IPVS netlink family yet (Request rejected: ENOENT)');
+    expect(noFamily.message).toBe('the kernel has no IPVS netlink family yet: Request rejected: ENOENT');
     expect(socket.socket.closes).toBe(1);
     const noModule = (await openGenlChannel(async () => Promise.reject(new Error('No native build was found'))).catch((e: unknown) => e)) as ChannelUnavailable;
     expect(noModule.lasting).toBe(true);
-    expect(noModule.message).toBe('the netlink module does not load here (No native build was found)');
+    expect(noModule.message).toBe('the netlink module does not load here: No native build was found');
   });
 
   it('survives an error event on the socket: it is closed, and the driver opens another at the next change', async () => {
