@@ -154,17 +154,13 @@ export class NetlinkIpvsDriver implements IpvsDriver {
     if (!commands.length) return;
     const channel = await this.ready();
     if (!channel) return this.ipvsadm.applyBatch(commands);
-    const messages = commands.map((c) => genlMessage(parseCommand(c)));
     const refused: string[] = [];
-    for (let start = 0; start < messages.length; start += this.window) {
-      const sent = messages.slice(start, start + this.window).map((m) => channel.request(m));
-      const results = await Promise.allSettled(sent);
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') return;
-        const command = commands[start + i] as IpvsCommand;
-        if (!(r.reason instanceof NetlinkRefusal)) throw this.lost(r.reason, command);
-        refused.push(`${command.join(' ')}: ${refusalText(parseCommand(command).op, r.reason.errno)}`);
-      });
+    for (let start = 0; start < commands.length; start += this.window) {
+      const results = await Promise.allSettled(commands.slice(start, start + this.window).map((c) => this.send(channel, c)));
+      for (const r of results) {
+        if (r.status === 'rejected') throw r.reason;
+        if (r.value) refused.push(r.value);
+      }
     }
     if (refused.length) throw new IpvsError('refused', `the kernel refused ${refused.length} of a batch of ${commands.length}: ${refused[0]}`);
   }
@@ -172,11 +168,23 @@ export class NetlinkIpvsDriver implements IpvsDriver {
   async applyOne(command: IpvsCommand): Promise<void> {
     const channel = await this.ready();
     if (!channel) return this.ipvsadm.applyOne(command);
+    const refused = await this.send(channel, command);
+    if (refused) throw new IpvsError('refused', `the kernel refused ${refused}`, command);
+  }
+
+  /**
+   * Sends one command (before its first await, so a window goes out in order): resolves with
+   * nothing, or with the rule and the kernel's refusal in ipvsadm's words; rejects when the
+   * socket failed.
+   */
+  private async send(channel: IpvsChannel, command: IpvsCommand): Promise<string | undefined> {
+    const parsed = parseCommand(command);
     try {
-      await channel.request(genlMessage(parseCommand(command)));
+      await channel.request(genlMessage(parsed));
+      return undefined;
     } catch (err) {
       if (!(err instanceof NetlinkRefusal)) throw this.lost(err, command);
-      throw new IpvsError('refused', `the kernel refused ${command.join(' ')}: ${refusalText(parseCommand(command).op, err.errno)}`, command);
+      return `${command.join(' ')}: ${refusalText(parsed.op, err.errno)}`;
     }
   }
 
