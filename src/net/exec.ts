@@ -1,4 +1,4 @@
-import { execa, ExecaError } from 'execa';
+import { start, stderrOf } from './child.js';
 
 /** A system command that failed: the argv, exit code and stderr, in one error type. */
 export class CommandError extends Error {
@@ -13,12 +13,6 @@ export class CommandError extends Error {
     super(`${argv.join(' ')}: ${what}${stderr ? `: ${stderr.trim()}` : ''}`, options);
     this.name = 'CommandError';
   }
-}
-
-/** What a finished command said on stderr; for one that could not start (ENOENT), why. */
-export function stderrOf(result: { stderr?: unknown; code?: string; originalMessage?: string }): string {
-  if (typeof result.stderr === 'string' && result.stderr) return result.stderr;
-  return result.code ? `${result.code}: ${result.originalMessage ?? ''}` : '';
 }
 
 export interface RunOptions {
@@ -67,52 +61,43 @@ export function runFull(file: string, args: string[], options: RunOptions = {}):
   return runner(file, args, options);
 }
 
+/** After SIGTERM (a timeout, an abort), SIGKILL this much later if the command is still there. */
+const KILL_AFTER_MS = 1000;
+
 /** runFull() in this thread: the fork and exec happen here. */
 export async function runHere(file: string, args: string[], options: RunOptions = {}): Promise<Output> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const group = options.group ?? false;
-  const subprocess = execa(file, args, {
-    timeout: group ? undefined : timeoutMs,
-    forceKillAfterDelay: 1000,
-    input: options.input,
-    cancelSignal: group ? undefined : options.signal,
-    stdin: options.input === undefined ? 'ignore' : undefined,
-    stripFinalNewline: true,
+  const started = start(file, args, {
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    stdout: true,
     env: options.env,
     uid: options.uid,
     gid: options.gid,
     detached: group,
   });
-  let groupKilled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const killGroup = () => {
-    groupKilled = true;
-    signalGroup(subprocess.pid, 'SIGTERM');
-    setTimeout(() => signalGroup(subprocess.pid, 'SIGKILL'), 1000).unref();
+  if (options.input !== undefined) started.end(options.input);
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (why: 'timeout' | 'abort') => {
+    // A group's run that ends on a signal counts as timed out, as it always has.
+    timedOut ||= why === 'timeout' || group;
+    started.kill('SIGTERM');
+    killTimer ??= setTimeout(() => started.kill('SIGKILL'), KILL_AFTER_MS);
+    killTimer.unref();
   };
-  if (group) {
-    timer = setTimeout(killGroup, timeoutMs);
-    options.signal?.addEventListener('abort', killGroup, { once: true });
-  }
+  const timer = setTimeout(() => stop('timeout'), timeoutMs);
+  const abort = () => stop('abort');
+  if (options.signal?.aborted) abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const result = await subprocess;
-    return { stdout: result.stdout, stderr: result.stderr };
-  } catch (err) {
-    if (err instanceof ExecaError) {
-      throw new CommandError([file, ...args], groupKilled ? undefined : err.exitCode, stderrOf(err), err.timedOut || groupKilled, { cause: err });
+    const exit = await started.exit;
+    if (exit.error || exit.code !== 0 || timedOut || options.signal?.aborted) {
+      throw new CommandError([file, ...args], exit.code ?? undefined, stderrOf(exit), timedOut);
     }
-    throw err;
+    return { stdout: exit.stdout, stderr: exit.stderr };
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', killGroup);
-  }
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
+    options.signal?.removeEventListener('abort', abort);
   }
 }

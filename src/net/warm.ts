@@ -1,6 +1,6 @@
-import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
-import { CommandError, stderrOf } from './exec.js';
+import { start, stderrOf } from './child.js';
+import type { Started } from './child.js';
+import { CommandError } from './exec.js';
 
 /** A command ready to run at once (WarmCommand, here or on the daemon's exec thread). */
 export interface Warm {
@@ -47,7 +47,7 @@ export const REARM_AFTER_MS = 1000;
  *   parameters.
  */
 export class WarmCommand implements Warm {
-  private waiting?: ResultPromise;
+  private waiting?: Started;
   private closed = false;
   private rearm?: NodeJS.Timeout;
 
@@ -62,10 +62,10 @@ export class WarmCommand implements Warm {
     if (this.closed || this.waiting) return;
     const [file, ...args] = this.argv;
     const child = this.options.stdinProgram
-      ? execa(file, args, { stdin: 'pipe', reject: false })
-      : execa('sh', ['-c', 'read -r _ || exit 0; exec "$@"', 'tandem-warm', file, ...args], { stdin: 'pipe', reject: false });
+      ? start(file, args, { stdin: 'pipe' })
+      : start('sh', ['-c', 'read -r _ || exit 0; exec "$@"', 'tandem-warm', file, ...args], { stdin: 'pipe' });
     // A process that dies while waiting (killed by an operator, say) is replaced at fire().
-    void child.then(() => {
+    void child.exit.then(() => {
       if (this.waiting === child) this.waiting = undefined;
     });
     this.waiting = child;
@@ -75,9 +75,9 @@ export class WarmCommand implements Warm {
   async fire(input = '', signal?: AbortSignal): Promise<string> {
     if (this.closed) throw new Error(`${this.argv[0]}: closed`);
     this.arm();
-    const child = this.waiting as ResultPromise;
+    const child = this.waiting as Started;
     this.waiting = undefined;
-    child.stdin?.end(this.options.stdinProgram ? input : '\n');
+    child.end(this.options.stdinProgram ? input : '\n');
     // The next waiting process is forked only after this one has its input, and a while later:
     // the takeover that called fire() must not wait for a fork (REARM_AFTER_MS).
     clearTimeout(this.rearm);
@@ -88,10 +88,10 @@ export class WarmCommand implements Warm {
     const abort = () => child.kill('SIGTERM');
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      const result = await child;
-      const stderr = stderrOf(result as Parameters<typeof stderrOf>[0]);
+      const exit = await child.exit;
+      const stderr = stderrOf(exit);
       if (signal?.aborted) return stderr;
-      if (result.exitCode !== 0) throw new CommandError(this.argv, result.exitCode, stderr, result.signal === 'SIGKILL');
+      if (exit.error || exit.code !== 0) throw new CommandError(this.argv, exit.code ?? undefined, stderr, exit.signal === 'SIGKILL');
       return stderr;
     } finally {
       clearTimeout(timer);
@@ -103,7 +103,7 @@ export class WarmCommand implements Warm {
   close(): void {
     clearTimeout(this.rearm);
     this.closed = true;
-    this.waiting?.stdin?.end();
+    this.waiting?.end('');
     this.waiting = undefined;
   }
 }

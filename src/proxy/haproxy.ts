@@ -1,7 +1,6 @@
 import { rename } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import type { Logger } from 'pino';
 import { readNoFollow, writeNoFollow } from '../daemon/state-dir.js';
@@ -188,6 +187,8 @@ export class HaproxyProxy implements Proxy {
   private async start(): Promise<void> {
     await this.stopLeftover();
     const master = this.file('haproxy-master.sock');
+    // execa is loaded only by a config that proxies: it costs a thread 6 MB (README, "Footprint").
+    const { execa } = await import('execa');
     const child = execa(this.command, ['-W', '-db', '-S', `${master},mode,600`, '-p', this.file('haproxy.pid'), '-f', this.file('haproxy.cfg')], {
       reject: false,
       stdin: 'ignore',

@@ -1,20 +1,22 @@
 import { describe, expect, it, vi } from 'vitest';
+import type * as Child from '../../../src/net/child.js';
 
 // Every process the warm command starts, and every input it writes, in the order they happen.
 const log: string[] = [];
-vi.mock('execa', () => ({
-  execa: () => {
+vi.mock('../../../src/net/child.js', async (original) => ({
+  ...(await original<typeof Child>()),
+  start: () => {
     const n = log.filter((l) => l.startsWith('fork')).length + 1;
     log.push(`fork ${n}`);
-    let exit: (r: { exitCode: number }) => void = () => undefined;
-    const child = new Promise<{ exitCode: number }>((resolve) => (exit = resolve)) as Promise<{ exitCode: number }> & { stdin: { end: (s?: string) => void }; then: unknown };
-    child.stdin = {
-      end: (s?: string) => {
-        log.push(`input to ${n}: ${s?.trim() || '(none)'}`);
-        exit({ exitCode: 0 });
+    let exit: () => void = () => undefined;
+    return {
+      exit: new Promise((resolve) => (exit = () => resolve({ code: 0, signal: null, stdout: '', stderr: '' }))),
+      end: (s: string) => {
+        log.push(`input to ${n}: ${s.trim() || '(none)'}`);
+        exit();
       },
+      kill: () => undefined,
     };
-    return child;
   },
 }));
 
