@@ -12,7 +12,16 @@ export interface Exit {
   stderr: string;
   /** The spawn failed (ENOENT, EACCES, EPERM for a uid): the process never ran. */
   error?: NodeJS.ErrnoException;
+  /** It wrote more than this many characters on stdout or stderr, and was killed for it. */
+  overflowed?: number;
 }
+
+/**
+ * The most a command may write on each of stdout and stderr (characters): the largest the daemon
+ * reads is `ipvsadm -Sn` of a big table (5 MB for 100,000 real servers). A runaway script that
+ * writes without end is killed here instead of filling the daemon's memory.
+ */
+export const MAX_OUTPUT_CHARS = 64 * 1024 * 1024;
 
 export interface Started {
   /** Writes the input to the process's stdin and closes it (nothing without a stdin pipe). */
@@ -34,6 +43,8 @@ export interface StartOptions {
   gid?: number;
   /** In a session and process group of its own (kill(-pid) reaches its children too). */
   detached?: boolean;
+  /** MAX_OUTPUT_CHARS unless said (the tests say less). */
+  maxOutputChars?: number;
 }
 
 /**
@@ -58,8 +69,22 @@ export function start(file: string, args: readonly string[], options: StartOptio
     const error = err as NodeJS.ErrnoException;
     return { end: () => {}, kill: () => {}, exit: Promise.resolve({ code: null, signal: null, stdout, stderr, error }) };
   }
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const most = options.maxOutputChars ?? MAX_OUTPUT_CHARS;
+  let overflowed: number | undefined;
+  const overflow = () => {
+    overflowed = most;
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    kill('SIGKILL');
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stdout.length + chunk.length > most) overflow();
+    else stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length + chunk.length > most) overflow();
+    else stderr += chunk;
+  });
   // A program that exits without reading its input: the write fails with EPIPE, which is its
   // business, not ours (its exit code says what happened).
   child.stdin?.on('error', () => {});
@@ -71,24 +96,29 @@ export function start(file: string, args: readonly string[], options: StartOptio
     });
     child.on('close', (code: number | null, sig: NodeJS.Signals | null) => {
       // A process that never started "exits" with the negated errno (-2 for ENOENT): no code.
-      resolve({ code: error ? null : code, signal: sig, stdout: withoutFinalNewline(stdout), stderr: withoutFinalNewline(stderr), ...(error ? { error } : {}) });
+      resolve({
+        code: error ? null : code,
+        signal: sig,
+        stdout: withoutFinalNewline(stdout),
+        stderr: withoutFinalNewline(stderr),
+        ...(error ? { error } : {}),
+        ...(overflowed !== undefined ? { overflowed } : {}),
+      });
     });
   });
-  const group = options.detached ?? false;
-  return {
-    end: (input) => child.stdin?.end(input),
-    kill: (sig) => {
-      // A group is signalled even after its leader has exited: its other members (a script's
-      // children) may hold the output open. A lone process that has exited is left alone.
-      if (child.pid === undefined || (!group && (child.exitCode !== null || child.signalCode !== null))) return;
-      try {
-        process.kill(group ? -child.pid : child.pid, sig);
-      } catch {
-        // Gone already.
-      }
-    },
-    exit,
-  };
+  return { end: (input) => child.stdin?.end(input), kill, exit };
+
+  function kill(sig: NodeJS.Signals): void {
+    const group = options.detached ?? false;
+    // A group is signalled even after its leader has exited: its other members (a script's
+    // children) may hold the output open. A lone process that has exited is left alone.
+    if (child.pid === undefined || (!group && (child.exitCode !== null || child.signalCode !== null))) return;
+    try {
+      process.kill(group ? -child.pid : child.pid, sig);
+    } catch {
+      // Gone already.
+    }
+  }
 }
 
 function withoutFinalNewline(text: string): string {
@@ -96,8 +126,13 @@ function withoutFinalNewline(text: string): string {
   return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-/** What a finished command said on stderr; for one that could not start (ENOENT), why. */
+/**
+ * What a finished command said on stderr; for one that could not start (ENOENT), that wrote too
+ * much, or that a signal ended without a word, why.
+ */
 export function stderrOf(exit: Exit): string {
+  if (exit.error) return `${exit.error.code ?? 'error'}: ${exit.error.message}`;
+  if (exit.overflowed !== undefined) return `killed: it wrote more than ${Math.round(exit.overflowed / 2 ** 20)} MB${exit.stderr ? `; its stderr began: ${exit.stderr.slice(0, 200)}` : ''}`;
   if (exit.stderr) return exit.stderr;
-  return exit.error ? `${exit.error.code ?? 'error'}: ${exit.error.message}` : '';
+  return exit.signal ? `killed by ${exit.signal}` : '';
 }

@@ -9,7 +9,8 @@ export class CommandError extends Error {
     readonly timedOut: boolean,
     options?: { cause?: unknown },
   ) {
-    const what = timedOut ? 'timed out' : exitCode === undefined ? 'could not run' : `exited ${exitCode}`;
+    // No exit code and no timeout: it never ran (ENOENT), or a signal ended it (the stderr says which).
+    const what = timedOut ? 'timed out' : exitCode === undefined ? 'failed' : `exited ${exitCode}`;
     super(`${argv.join(' ')}: ${what}${stderr ? `: ${stderr.trim()}` : ''}`, options);
     this.name = 'CommandError';
   }

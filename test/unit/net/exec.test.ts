@@ -23,7 +23,7 @@ describe('running a command in this thread', () => {
     const err = await failure(runHere('/nonexistent/tandem-no-such-program', ['x']));
     expect([err.exitCode, err.timedOut]).toEqual([undefined, false]);
     expect(err.stderr).toMatch(/^ENOENT: /);
-    expect(err.message).toMatch(/^\/nonexistent\/tandem-no-such-program x: could not run: ENOENT/);
+    expect(err.message).toMatch(/^\/nonexistent\/tandem-no-such-program x: failed: ENOENT/);
   });
 
   it('does not mind a program that exits without reading its input', async () => {
@@ -43,7 +43,7 @@ describe('running a command in this thread', () => {
     const running = failure(runHere('sleep', ['5'], { signal: abort.signal }));
     setTimeout(() => abort.abort(), 50);
     expect((await running).timedOut).toBe(false);
-    expect((await failure(runHere('sleep', ['5'], { signal: AbortSignal.abort() }))).message).toMatch(/^sleep 5: could not run/);
+    expect((await failure(runHere('sleep', ['5'], { signal: AbortSignal.abort() }))).message).toBe('sleep 5: failed: killed by SIGTERM');
   });
 
   it('in a group of its own, kills the children that hold its output open', async () => {
