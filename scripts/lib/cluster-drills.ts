@@ -180,6 +180,9 @@ async function realServer(c: ClusterLab) {
   c.servers.get(lost)?.process.kill('SIGUSR1');
   await waitFor(`${lost} to be out of service on every director`, async () => (await takingNew()) === 0, CLUSTER_BOUND_MS, 100);
   const after = await mapping();
+  const failedPorts = Object.keys(after).filter((p) => after[p] === 'failed');
+  // A port that failed after the loss should not have: what each director had for it then.
+  const diagnosis = failedPorts.length ? await Promise.all(CLUSTER_DIRECTORS.map((d) => directorState(c, d, failedPorts))) : [];
   c.servers.get(lost)?.process.kill('SIGUSR2');
   await waitFor(`${lost} to be back in service on every director`, async () => (await takingNew()) === CLUSTER_DIRECTORS.length, CLUSTER_BOUND_MS, 100);
   const orderAfter = await orders();
@@ -193,13 +196,23 @@ async function realServer(c: ClusterLab) {
     onLostServer: onLost.length,
     changedServer: changed.length,
     changedNotOnLost: changed.filter((p) => before[p] !== lost).length,
+    failedBefore: ports.filter((p) => before[p] === 'failed').length,
     failedAfter: ports.filter((p) => after[p] === 'failed').length,
     changedShare: Math.round((changed.length / ports.length) * 1000) / 1000,
     // Maglev's table follows the list's order: after the server is back, every director must
     // list its servers as before, and all alike.
     orderKept: orderAfter.filter((o, k) => o === orderBefore[k]).length,
     ordersAlike: new Set(orderAfter).size === 1,
+    diagnosis,
   };
+}
+
+/** A director's IPVS settings, list and connection entries of some client ports, for a report. */
+async function directorState(c: ClusterLab, director: string, ports: string[]): Promise<string> {
+  const sysctl = async (key: string) => (await c.inNs(director, ['cat', `/proc/sys/net/ipv4/vs/${key}`])).trim();
+  const servers = (await kernelServers(c, director, 80)).map((s) => `${s.address}/${s.weight}`).join(' ');
+  const conns = (await c.inNs(director, ['ipvsadm', '-Lnc'])).split('\n').filter((line) => ports.some((p) => line.includes(`:${p} `)));
+  return `${director}: expire_nodest_conn ${await sysctl('expire_nodest_conn')}, conn_reuse_mode ${await sysctl('conn_reuse_mode')}, servers ${servers}; entries of the failed ports: ${conns.length ? conns.map((l) => l.trim().replace(/\s+/g, ' ')).join(' | ') : 'none'}`;
 }
 
 export const RUN_DRILL: Record<Drill, (c: ClusterLab) => Promise<Record<string, unknown>>> = {
@@ -214,8 +227,9 @@ export function printDrill(r: Record<string, unknown>): void {
   const line = (text: string) => console.log(`  ${text}`);
   console.log(`\n== ${r.drill}${r.director ? ` (${r.director})` : r.server ? ` (${r.server})` : ''}`);
   if (r.drill === 'real-server') {
-    line(`${r.changedServer} of ${r.flows} flows changed real server (${r.onLostServer} were on ${r.server}; ${r.changedNotOnLost} others moved); ${r.failedAfter} failed after`);
+    line(`${r.changedServer} of ${r.flows} flows changed real server (${r.onLostServer} were on ${r.server}; ${r.changedNotOnLost} others moved); ${r.failedBefore} failed before the loss, ${r.failedAfter} after`);
     line(`once ${r.server} was back, ${r.orderKept} of ${CLUSTER_DIRECTORS.length} directors listed the servers in the order they had before${r.ordersAlike ? ', all alike' : ', not all alike'}`);
+    for (const d of (r.diagnosis as string[] | undefined) ?? []) line(d);
     return;
   }
   const n = r.newRequests as { answered: number; failed: number };

@@ -86,6 +86,11 @@ export async function buildClusterLab(prefix?: string, options: ClusterOptions =
   try {
     await inNs('router', ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1']);
     await inNs('client', ['ip', 'route', 'add', 'default', 'via', '172.16.0.1']);
+    // The drills' mappings bind fixed source ports (42000.., 43000.., 44000..); the kernel must
+    // not hand them out as ephemeral ports to the load's connections, whose TIME_WAIT would
+    // then make those binds fail (EADDRINUSE) in the drill after: "failed" for a reason
+    // that has nothing to do with the directors.
+    await inNs('client', ['sysctl', '-qw', 'net.ipv4.ip_local_reserved_ports=42000-44999']);
     for (const rs of CLUSTER_SERVERS) {
       // DR: the VIP on lo, never answered for by ARP; replies go to the client via the router.
       await inNs(rs, ['ip', 'addr', 'add', `${CLUSTER_VIP}/32`, 'dev', 'lo']);
