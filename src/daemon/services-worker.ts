@@ -9,7 +9,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../clock.js';
 import { changesInServices } from '../config/diff.js';
 import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { serviceName } from '../config/service-name.js';
 import { NetlinkIpvsDriver } from '../ipvs/netlink-driver.js';
@@ -78,7 +77,10 @@ const ops: Record<ServicesRequest['op'], (...args: never[]) => Promise<unknown>>
   stop: () => side.stop(),
   // A reload's file is read, parsed, validated and compared here; the main thread gets the
   // config without its real servers, and the changes in words. The key travels as bytes.
+  // The YAML parser and the validator are loaded at the first reload: a director never reloaded
+  // does not keep them in this thread (README, "Footprint").
   load: async (file: string) => {
+    const { loadConfig } = await import('../config/load.js');
     const loaded = await loadConfig(file);
     candidate = loaded.config;
     return { ...loaded, config: withoutRealServers(loaded.config), serviceChanges: changesInServices(running?.virtual_services ?? [], loaded.config.virtual_services) };
