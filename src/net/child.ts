@@ -91,7 +91,7 @@ export function start(file: string, args: readonly string[], options: StartOptio
   const exit = new Promise<Exit>((resolve) => {
     let error: NodeJS.ErrnoException | undefined;
     child.on('error', (err: NodeJS.ErrnoException) => {
-      // A failed kill() also lands here; only a process that never started ends with it.
+      // Only a spawn that failed (no pid) ends the run with an error; the 'close' follows it.
       if (child.pid === undefined) error = err;
     });
     child.on('close', (code: number | null, sig: NodeJS.Signals | null) => {
