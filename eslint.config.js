@@ -12,6 +12,25 @@ export default tseslint.config(
     },
   },
   {
+    // Tests, the lab and the benches start programs through test/support/programs.ts, which
+    // checks each against scripts/lib/programs (what the scripts install) and names the package
+    // of a missing one.
+    files: ['test/**', 'scripts/lib/**'],
+    ignores: ['test/support/programs.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'execa', message: 'start programs with run() from test/support/programs.ts', allowTypeImports: true },
+            { name: 'node:child_process', message: 'start programs with run() or spawn() from test/support/programs.ts', allowTypeImports: true },
+            { name: 'child_process', message: 'start programs with run() or spawn() from test/support/programs.ts', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
   },

@@ -18,11 +18,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { Lab, removeStaleNamespaces, requireRoot } from '../../test/support/netns.js';
 import type { Spawned } from '../../test/support/netns.js';
 import { TandemNodes, VIP } from '../../test/support/pair.js';
 import { BenchPair, type Director, IMPLS, type Impl, sleep } from './bench-pair.js';
+import { run } from '../../test/support/programs.js';
 
 const INTERVAL = 0.1;
 const PAIR: Director[] = [
@@ -122,7 +122,7 @@ class AdvertWatch {
 }
 
 async function nft(lab: Lab, host: string, script: string): Promise<void> {
-  await execa('ip', ['netns', 'exec', lab.ns(host), 'nft', '-f', '-'], { input: script, timeout: 10_000 });
+  await run('ip', ['netns', 'exec', lab.ns(host), 'nft', '-f', '-'], { input: script, timeout: 10_000 });
 }
 
 /** Drops that share (per mille) of the adverts a director receives. */
@@ -142,7 +142,7 @@ async function droppedAdverts(lab: Lab, host: string): Promise<number> {
 }
 
 async function healAdverts(lab: Lab, host: string): Promise<void> {
-  await execa('ip', ['netns', 'exec', lab.ns(host), 'nft', 'delete', 'table', 'inet', 'chaos'], { reject: false });
+  await run('ip', ['netns', 'exec', lab.ns(host), 'nft', 'delete', 'table', 'inet', 'chaos'], { reject: false });
 }
 
 /** Junk datagrams (random bytes) to the VRRP group: UDP 5798 for tandem, IP protocol 112 for Keepalived. */
@@ -204,7 +204,7 @@ function netemScenario(name: string, netem: string[]): Scenario {
       try {
         await sleep(seconds * 1000);
       } finally {
-        for (const d of PAIR) await execa('ip', ['netns', 'exec', lab.ns(d.host), 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'], { reject: false });
+        for (const d of PAIR) await run('ip', ['netns', 'exec', lab.ns(d.host), 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'], { reject: false });
       }
       return `netem ${netem.join(' ')}`;
     },
@@ -212,8 +212,8 @@ function netemScenario(name: string, netem: string[]): Scenario {
 }
 
 async function hasNetem(lab: Lab): Promise<boolean> {
-  const probe = await execa('ip', ['netns', 'exec', lab.ns('client'), 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { reject: false });
-  await execa('ip', ['netns', 'exec', lab.ns('client'), 'tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { reject: false });
+  const probe = await run('ip', ['netns', 'exec', lab.ns('client'), 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { reject: false });
+  await run('ip', ['netns', 'exec', lab.ns('client'), 'tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { reject: false });
   return probe.exitCode === 0;
 }
 

@@ -6,12 +6,12 @@
  *     ipvsadm -R batch, then over netlink from this process (the daemon's way), then again one
  *     ipvsadm command at a time; the times and the ratios.
  */
-import { execa } from 'execa';
 import { performance } from 'node:perf_hooks';
 import { diffTables } from '../../src/ipvs/diff.js';
 import { IpvsadmDriver } from '../../src/ipvs/driver.js';
 import { NetlinkIpvsDriver } from '../../src/ipvs/netlink-driver.js';
 import type { VirtualService } from '../../src/ipvs/model.js';
+import { run } from '../../test/support/programs.js';
 
 const SERVICES = 100;
 const SERVERS = 100;
@@ -54,13 +54,13 @@ function diffBench(): void {
 async function vmBench(): Promise<void> {
   if (!process.env.TANDEM_VM) throw new Error('the vm part runs inside scripts/vm (real IPVS): scripts/bench ipvs does that');
   // Masquerading needs a route to the real servers through an interface that is up.
-  await execa('ip', ['link', 'add', 'bn0', 'type', 'veth', 'peer', 'name', 'bn1']);
-  await execa('ip', ['link', 'set', 'bn0', 'up']);
-  await execa('ip', ['link', 'set', 'bn1', 'up']);
-  await execa('ip', ['addr', 'add', '198.51.100.254/24', 'dev', 'bn0']);
+  await run('ip', ['link', 'add', 'bn0', 'type', 'veth', 'peer', 'name', 'bn1']);
+  await run('ip', ['link', 'set', 'bn0', 'up']);
+  await run('ip', ['link', 'set', 'bn1', 'up']);
+  await run('ip', ['addr', 'add', '198.51.100.254/24', 'dev', 'bn0']);
   const commands = diffTables(table(), [], { exclusive: true });
   const driver = new IpvsadmDriver(3_600_000);
-  await execa('ipvsadm', ['-C']);
+  await run('ipvsadm', ['-C']);
   let t = performance.now();
   await driver.applyBatch(commands);
   const batchMs = performance.now() - t;
@@ -68,7 +68,7 @@ async function vmBench(): Promise<void> {
   const entries = loaded.reduce((n, s) => n + s.realServers.length, 0);
   console.log(`batch: ${commands.length} operations (${entries} real servers read back) in ${(batchMs / 1000).toFixed(2)} s`);
 
-  await execa('ipvsadm', ['-C']);
+  await run('ipvsadm', ['-C']);
   const netlink = new NetlinkIpvsDriver();
   t = performance.now();
   await netlink.applyBatch(commands);
@@ -85,11 +85,11 @@ async function vmBench(): Promise<void> {
   // One ipvsadm per operation is slow (each a process start in the guest): it is timed on the
   // first SLICE operations (10 whole services), and the batch on that same slice too.
   const slice = commands.slice(0, Number(process.env.TANDEM_BENCH_SLICE ?? 1010));
-  await execa('ipvsadm', ['-C']);
+  await run('ipvsadm', ['-C']);
   t = performance.now();
   await driver.applyBatch(slice);
   const sliceBatchMs = performance.now() - t;
-  await execa('ipvsadm', ['-C']);
+  await run('ipvsadm', ['-C']);
   t = performance.now();
   for (const c of slice) await driver.applyOne(c);
   const oneMs = performance.now() - t;
@@ -99,8 +99,8 @@ async function vmBench(): Promise<void> {
   console.log(
     `ipvs apply, whole table: batch ${(batchMs / 1000).toFixed(2)} s measured; one by one ${((perOp * commands.length) / 1000).toFixed(0)} s at the measured rate: ${((perOp * commands.length) / batchMs).toFixed(1)}x (in the User-mode Linux guest)`,
   );
-  await execa('ipvsadm', ['-C']);
-  await execa('ip', ['link', 'del', 'bn0']);
+  await run('ipvsadm', ['-C']);
+  await run('ip', ['link', 'del', 'bn0']);
 }
 
 const which = process.argv[2];

@@ -8,12 +8,12 @@
  *                   built with `fullnat`)
  * Under load: 30 long-lived connections asking every 200 ms, and a new connection every 100 ms.
  */
-import { execa } from 'execa';
 import path from 'node:path';
 import { CLUSTER_BOUND_MS, CLUSTER_DIRECTORS, CLUSTER_FULLNAT_PORT, CLUSTER_SERVERS, CLUSTER_VIP } from '../../test/support/cluster-lab.js';
 import type { ClusterLab } from '../../test/support/cluster-lab.js';
 import { ip, portName, waitFor } from '../../test/support/netns.js';
 import { ROOT, TANDEM } from '../../test/support/pair.js';
+import { run } from '../../test/support/programs.js';
 
 const CLIENT = path.join(ROOT, 'test/support/cluster-client.mjs');
 const FLOWS = 30;
@@ -64,7 +64,7 @@ async function carriers(c: ClusterLab, vport: number): Promise<Map<number, strin
 
 /** Runs `event` under the client's load; what the load saw, and which director carried each flow before. */
 async function underLoad<T>(c: ClusterLab, event: (before: Map<number, string>) => Promise<T>, vport = 80): Promise<{ load: LoadResult; before: Map<number, string>; value: T }> {
-  const client = execa('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, CLIENT, 'load', `${CLUSTER_VIP}:${vport}`, String(FLOWS)], { stdin: 'pipe', buffer: true, timeout: CLUSTER_BOUND_MS * 3 });
+  const client = run('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, CLIENT, 'load', `${CLUSTER_VIP}:${vport}`, String(FLOWS)], { stdin: 'pipe', buffer: true, timeout: CLUSTER_BOUND_MS * 3 });
   let out = '';
   client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor('the client load to start', () => Promise.resolve(out.includes('ready')), CLUSTER_BOUND_MS, 50);
@@ -131,10 +131,10 @@ async function directorDrain(c: ClusterLab, vport = 80, drill = 'director-drain'
     const director = busiest(flows);
     const since = Date.now();
     const drop = routerDrop(c, director, since);
-    const cli = await execa('ip', ['netns', 'exec', c.lab.ns(director), process.execPath, TANDEM, 'drain-director', '--timeout', '2', '--state-dir', c.nodes.stateDir(director)], { reject: false, timeout: CLUSTER_BOUND_MS });
+    const cli = await run('ip', ['netns', 'exec', c.lab.ns(director), process.execPath, TANDEM, 'drain-director', '--timeout', '2', '--state-dir', c.nodes.stateDir(director)], { reject: false, timeout: CLUSTER_BOUND_MS });
     return { director, routerDropMs: await drop, drainReport: cli.stdout.trim().split('\n').at(-1) ?? '' };
   }, vport);
-  await execa('ip', ['netns', 'exec', c.lab.ns(value.director), process.execPath, TANDEM, 'undrain-director', '--state-dir', c.nodes.stateDir(value.director)], { timeout: CLUSTER_BOUND_MS });
+  await run('ip', ['netns', 'exec', c.lab.ns(value.director), process.execPath, TANDEM, 'undrain-director', '--state-dir', c.nodes.stateDir(value.director)], { timeout: CLUSTER_BOUND_MS });
   await c.waitHops(CLUSTER_DIRECTORS.map((d) => c.hop(d)));
   return { drill, director: value.director, routerDropMs: value.routerDropMs, drainReport: value.drainReport, ...flowFigures(load, before, value.director) };
 }

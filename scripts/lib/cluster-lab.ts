@@ -3,7 +3,6 @@
  * BFD, three directors in cluster mode with Maglev hashing and sloppy_tcp, three real servers)
  * in the real-IPVS guest, and its drills (cluster-drills.ts), each reported in figures.
  */
-import { execa } from 'execa';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { requireRoot } from '../../test/support/netns.js';
 import { ROOT } from '../../test/support/pair.js';
 import { DRILLS, RUN_DRILL, printDrill } from './cluster-drills.js';
 import type { Drill } from './cluster-drills.js';
+import { run } from '../../test/support/programs.js';
 
 async function inGuest(drills: Drill[], sync: boolean, json?: string): Promise<void> {
   const ipvs = sync ? 'IPVS rr DR with the sync daemon, full NAT on :8080' : 'IPVS mh DR';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const out = await mkdtemp(path.join(os.tmpdir(), 'tandem-cluster-lab-'));
   try {
     const inner = `node --import tsx scripts/lib/cluster-lab.ts --drill ${values.drill}${values.sync ? ' --sync' : ''} --json "$TANDEM_VM_OUT/report.json"`;
-    const vm = await execa(path.join(ROOT, 'scripts/vm'), ['--mem', '2048', '--out', out, '--', 'bash', '-c', inner], { cwd: ROOT, reject: false, stdout: 'inherit', stderr: 'inherit', timeout: 3_600_000 });
+    const vm = await run(path.join(ROOT, 'scripts/vm'), ['--mem', '2048', '--out', out, '--', 'bash', '-c', inner], { cwd: ROOT, reject: false, stdout: 'inherit', stderr: 'inherit', timeout: 3_600_000 });
     if (values.json) await copyFile(path.join(out, 'report.json'), path.resolve(values.json)).catch((err: Error) => console.error(`scripts/lab --cluster: no report from the VM: ${err.message}`));
     if (vm.exitCode !== 0) process.exitCode = vm.exitCode ?? 1;
   } finally {

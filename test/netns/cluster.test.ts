@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { birdStaticConfig } from '../../src/cluster/announce.js';
 import { birdSocket, nextHopsTo, startBird as startBirdIn } from '../support/bird.js';
 import { Lab, ip, waitFor } from '../support/netns.js';
 import { TANDEM, TandemNodes } from '../support/pair.js';
+import { run } from '../support/programs.js';
 
 /*
  * Cluster mode with a real BGP speaker: a router running BIRD 2 (ECMP: the kernel gets one
@@ -47,7 +47,7 @@ describe('cluster mode: addresses announced over BGP through BIRD', () => {
 
   beforeAll(async () => {
     for (const tool of ['bird', 'birdc']) {
-      await execa('which', [tool]).catch(() => {
+      await run('which', [tool]).catch(() => {
         throw new Error(`${tool} is missing: apt-get install bird2 (scripts/test installs it)`);
       });
     }

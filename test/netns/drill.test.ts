@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/report.js';
 import { withDirectorLab } from '../support/director-lab.js';
 import { TANDEM, VIP, pairConfig } from '../support/pair.js';
+import { run } from '../support/programs.js';
 
 /* `tandem drill handover` run from a client namespace against a live pair's control sockets. */
 describe('tandem drill handover', () => {
@@ -17,14 +17,14 @@ describe('tandem drill handover', () => {
     await ctx.nodes.waitState('dir2', 'BACKUP');
     const json = path.join(ctx.nodes.dir, 'drill.json');
     const svg = path.join(ctx.nodes.dir, 'drill.svg');
-    const run = await execa(
+    const drill = await run(
       'ip',
       ['netns', 'exec', ctx.lab.ns('client'), process.execPath, TANDEM, 'drill', 'handover', '--node', `dir1=${ctx.nodes.stateDir('dir1')}`, '--node', `dir2=${ctx.nodes.stateDir('dir2')}`,
         '--vip', VIP, '--hold', '30', '--max-downtime', '5000', '--max-time-to-master', '5000', '--json', json, '--svg', svg],
       { reject: false, timeout: 60_000 },
     );
-    expect(run.exitCode, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/^verdict +PASS$/m);
+    expect(drill.exitCode, drill.stderr + drill.stdout).toBe(0);
+    expect(drill.stdout).toMatch(/^verdict +PASS$/m);
     const report = JSON.parse(await readFile(json, 'utf8')) as DrillReport;
     expect(report).toMatchObject({ drill: 'handover', masterBefore: 'dir1', masterAfter: 'dir2', singleOwnerAtEnd: true, pass: true, pingsLost: 0, requestsSent: 0, requestsFailed: 0 });
     // The thresholds are judged (how they are judged is unit-tested); how fast is the bench's.

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { KStatement } from '../../src/config/keepalived/parse.js';
 import { loadKeepalived } from '../../src/config/keepalived/parse.js';
 import { newLanguageContext } from '../../src/config/keepalived/preprocess.js';
 import { ip, requireRoot } from '../support/netns.js';
+import { run } from '../support/programs.js';
 
 /*
  * The import reads a keepalived.conf as Keepalived's own parser does: the same lines are unknown
@@ -22,7 +22,7 @@ const ADJUSTED = path.resolve('test/netns/fixtures/keepalived-adjusted.conf');
 
 /** What Keepalived's parser says about a file: "LINE unknown WORD" and "LINE {" for a stray brace. */
 async function keepalivedReading(file: string): Promise<string[]> {
-  const r = await execa('keepalived', ['-t', '-l', '-D', '-n', '-i', 'lb1', '-f', file], { reject: false, all: true, timeout: 30_000 });
+  const r = await run('keepalived', ['-t', '-l', '-D', '-n', '-i', 'lb1', '-f', file], { reject: false, all: true, timeout: 30_000 });
   if (r.failed && r.exitCode === undefined) throw new Error(`keepalived -t did not run (apt-get install keepalived): ${r.message}`);
   const out: string[] = [];
   for (const line of (r.all ?? '').split('\n')) {
@@ -76,7 +76,7 @@ describe('the import reads keepalived.conf as keepalived -t does', () => {
     let said: string;
     try {
       await ip(['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
-      const r = await execa('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-l', '-D', '-n', '-f', ADJUSTED], { reject: false, all: true, timeout: 30_000 });
+      const r = await run('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-l', '-D', '-n', '-f', ADJUSTED], { reject: false, all: true, timeout: 30_000 });
       said = r.all ?? '';
     } finally {
       await ip(['netns', 'del', ns]);

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/report.js';
 import { ROOT } from '../support/pair.js';
+import { run } from '../support/programs.js';
 
 /*
  * The main job end to end on this machine (IPVS in --dry-run): scripts/lab builds the lab from
@@ -12,7 +12,7 @@ import { ROOT } from '../support/pair.js';
  * drills judge counts and states, and how fast is scripts/bench's to measure. The lab's fixed
  * names (tdlab-*, .lab/) mean a lab left running is replaced.
  */
-const lab = (args: string[]) => execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/lib/lab.ts'), ...args], { cwd: ROOT, reject: false, all: true, timeout: 300_000 });
+const lab = (args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/lib/lab.ts'), ...args], { cwd: ROOT, reject: false, all: true, timeout: 300_000 });
 
 describe('scripts/lab and its drills', () => {
   let dir: string;

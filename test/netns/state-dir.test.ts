@@ -1,9 +1,9 @@
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { execa } from 'execa';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateDir } from '../../src/daemon/state-dir.js';
+import { run } from '../support/programs.js';
 
 /*
  * The state dir as an unprivileged user could prepare it for the root daemon (root is needed
@@ -63,21 +63,21 @@ describe('state dir: nothing in it lets anyone in', () => {
   it('on a full disk names the file and what to do, and leaves no empty pid file or half-written state', async () => {
     const full = dir('full');
     await mkdir(full, { mode: 0o700 });
-    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tandem-test', full]);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tandem-test', full]);
     try {
       const state = new StateDir(full);
       await state.claim();
       expect(await state.nextEpoch(1000)).toBe(1000);
       await rm(state.pidFile);
       // Fill it (tmpfs refuses the write past its size with ENOSPC).
-      await execa('dd', ['if=/dev/zero', `of=${path.join(full, 'filler')}`, 'bs=4k', 'count=64'], { reject: false });
+      await run('dd', ['if=/dev/zero', `of=${path.join(full, 'filler')}`, 'bs=4k', 'count=64'], { reject: false });
       await expect(state.claim()).rejects.toThrow(/cannot write .*tandem\.pid: its file system is full \(ENOSPC\): free some space there, or give another --state-dir/);
       await expect(stat(state.pidFile)).rejects.toThrow(/ENOENT/);
       await expect(state.nextEpoch(2000)).rejects.toThrow(/cannot write .*epoch: its file system is full/);
       expect(await readFile(path.join(full, 'epoch'), 'utf8')).toBe('1000\n');
       expect((await readdir(full)).sort()).toEqual(['epoch', 'filler']);
     } finally {
-      await execa('umount', [full], { reject: false });
+      await run('umount', [full], { reject: false });
     }
   });
 

@@ -1,4 +1,3 @@
-import { execa, execaSync } from 'execa';
 import type { ResultPromise } from 'execa';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -6,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { program, run } from './programs.js';
 
 /*
  * Real MariaDB servers for the tests: each on a data directory of its own under a temporary
@@ -14,13 +14,7 @@ import mysql from 'mysql2/promise';
  */
 
 export function requireMariadb(): void {
-  for (const cmd of ['mariadbd', 'mariadb-install-db']) {
-    try {
-      execaSync('sh', ['-c', `command -v ${cmd}`]);
-    } catch {
-      throw new Error(`${cmd} is missing: install mariadb-server (scripts/test does)`);
-    }
-  }
+  for (const cmd of ['mariadbd', 'mariadb-install-db']) program(cmd);
 }
 
 async function freePort(): Promise<number> {
@@ -43,7 +37,7 @@ export class MariaDb {
     const port = await freePort();
     const socket = path.join(datadir, 'mysqld.sock');
     let output = '';
-    const child = execa(
+    const child = run(
       'mariadbd',
       ['--no-defaults', `--datadir=${datadir}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', `--server-id=${serverId}`, '--log-bin=bin', `--pid-file=${path.join(datadir, 'pid')}`, '--skip-name-resolve'],
       { reject: false, all: true, buffer: false },
@@ -109,7 +103,7 @@ export async function startReplicatedPair(password: string): Promise<ReplicatedP
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await execa('mariadb-install-db', ['--no-defaults', `--datadir=${dir}/primary`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 60_000 });
+    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dir}/primary`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 60_000 });
     await cp(`${dir}/primary`, `${dir}/replica`, { recursive: true });
     const primary = await MariaDb.start(`${dir}/primary`, 1);
     servers.push(primary);

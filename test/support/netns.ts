@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { processAlive } from '../../src/net/process.js';
+import { run } from './programs.js';
 
 /*
  * A lab network built from Linux network namespaces: one "switch" namespace holding a bridge,
@@ -33,7 +33,7 @@ export function requireRoot(): void {
 }
 
 export async function ip(args: string[]): Promise<string> {
-  return (await execa('ip', args, { timeout: 10_000 })).stdout;
+  return (await run('ip', args, { timeout: 10_000 })).stdout;
 }
 
 export class Lab {
@@ -87,13 +87,13 @@ export class Lab {
 
   /** Runs a command in a host and returns its stdout. */
   async exec(host: string, argv: string[], timeoutMs = 15_000): Promise<string> {
-    return (await execa('ip', ['netns', 'exec', this.ns(host), ...argv], { timeout: timeoutMs })).stdout;
+    return (await run('ip', ['netns', 'exec', this.ns(host), ...argv], { timeout: timeoutMs })).stdout;
   }
 
   /** Starts a long-running process in a host; destroy() kills it if the test did not. */
   spawn(host: string, argv: string[], env: Record<string, string> = {}): Spawned {
     let out = '';
-    const child = execa('ip', ['netns', 'exec', this.ns(host), ...argv], {
+    const child = run('ip', ['netns', 'exec', this.ns(host), ...argv], {
       reject: false,
       env,
       all: true,
@@ -131,7 +131,7 @@ export class Lab {
     }
     await Promise.allSettled(this.processes.map((p) => p.process));
     for (const name of [...this.hosts.keys(), 'sw']) {
-      await execa('ip', ['netns', 'del', this.ns(name)], { reject: false });
+      await run('ip', ['netns', 'del', this.ns(name)], { reject: false });
     }
   }
 }
@@ -149,14 +149,14 @@ export const alive = processAlive;
  * the run that made them (`td<pid>x...`), so a run never takes another live run's namespaces.
  */
 export async function removeStaleNamespaces(prefixPattern = /^td(\d+)x[0-9a-f]{4}-/): Promise<void> {
-  const out = await execa('ip', ['netns', 'list'], { reject: false });
+  const out = await run('ip', ['netns', 'list'], { reject: false });
   for (const line of out.stdout.split('\n')) {
     const name = line.split(' ')[0];
     const match = name ? prefixPattern.exec(name) : null;
     if (!name || !match) continue;
     if (match[1] && /^\d+$/.test(match[1]) && alive(Number(match[1]))) continue;
     // Processes a killed run left inside (daemons, pings) go with their namespace.
-    const pids = await execa('ip', ['netns', 'pids', name], { reject: false });
+    const pids = await run('ip', ['netns', 'pids', name], { reject: false });
     for (const pid of pids.stdout.split('\n').filter(Boolean)) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -164,7 +164,7 @@ export async function removeStaleNamespaces(prefixPattern = /^td(\d+)x[0-9a-f]{4
         // already gone
       }
     }
-    await execa('ip', ['netns', 'del', name], { reject: false });
+    await run('ip', ['netns', 'del', name], { reject: false });
   }
 }
 

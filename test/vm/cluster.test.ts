@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_BOUND_MS as BOUND_MS, CLUSTER_DIRECTORS as DIRS, CLUSTER_SERVERS as SERVERS, CLUSTER_VIP as VIP, buildClusterLab } from '../support/cluster-lab.js';
@@ -7,6 +6,7 @@ import { expectDrainKeptEveryFlow } from '../support/cluster-expect.js';
 import { waitFor } from '../support/netns.js';
 import { TANDEM } from '../support/pair.js';
 import { RUN_DRILL, printDrill } from '../../scripts/lib/cluster-drills.js';
+import { run } from '../support/programs.js';
 
 /*
  * Cluster mode on the real IPVS kernel (the topology: test/support/cluster-lab.ts): three
@@ -72,7 +72,7 @@ describe('cluster mode on the real IPVS kernel: ECMP over three directors, Magle
   });
 
   it('drain-director: the drained director\'s established flow goes on through another, to the same real server; no new request fails', async () => {
-    const client = execa('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, '-e', KEEPALIVE], { buffer: false, stdin: 'pipe', reject: false, timeout: BOUND_MS * 2 }) as ResultPromise;
+    const client = run('ip', ['netns', 'exec', c.lab.ns('client'), process.execPath, '-e', KEEPALIVE], { buffer: false, stdin: 'pipe', reject: false, timeout: BOUND_MS * 2 }) as ResultPromise;
     let out = '';
     client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -83,7 +83,7 @@ describe('cluster mode on the real IPVS kernel: ECMP over three directors, Magle
         return found.length === 1 ? found : undefined;
       }, BOUND_MS, 100);
       if (!drained) throw new Error('no director carries the flow');
-      const cli = await execa('ip', ['netns', 'exec', c.lab.ns(drained), process.execPath, TANDEM, 'drain-director', '--timeout', '1', '--state-dir', c.nodes.stateDir(drained)], { reject: false, timeout: BOUND_MS });
+      const cli = await run('ip', ['netns', 'exec', c.lab.ns(drained), process.execPath, TANDEM, 'drain-director', '--timeout', '1', '--state-dir', c.nodes.stateDir(drained)], { reject: false, timeout: BOUND_MS });
       // The long-lived connection is still open on it: the drain says so, and exits 1.
       expect(cli.stdout).toContain(`withdrawn: ${VIP}`);
       expect(cli.stdout).toMatch(/\d+ connection\(s\) still open after/);
@@ -98,7 +98,7 @@ describe('cluster mode on the real IPVS kernel: ECMP over three directors, Magle
       expect((await c.carriers(port as string)).filter((d) => d !== drained)).toHaveLength(1);
       // New connections meanwhile go to the other two, all answered.
       expect((await requests(10)).filter((a) => !SERVERS.includes(a))).toEqual([]);
-      await execa('ip', ['netns', 'exec', c.lab.ns(drained), process.execPath, TANDEM, 'undrain-director', '--state-dir', c.nodes.stateDir(drained)], { timeout: BOUND_MS });
+      await run('ip', ['netns', 'exec', c.lab.ns(drained), process.execPath, TANDEM, 'undrain-director', '--state-dir', c.nodes.stateDir(drained)], { timeout: BOUND_MS });
       await c.waitHops(DIRS.map((d) => c.hop(d)));
     } finally {
       client.kill('SIGKILL');

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/parse.js';
@@ -10,13 +9,14 @@ import { NetlinkIpvsDriver } from '../../src/ipvs/netlink-driver.js';
 import type { VirtualService } from '../../src/ipvs/model.js';
 import { Reconciler } from '../../src/ipvs/reconciler.js';
 import { SyncDaemonControl } from '../../src/ipvs/sync-daemon.js';
+import { run } from '../support/programs.js';
 
 /*
  * Real IPVS, in the scripts/vm guest. The test process's network namespace is the director;
  * real servers and a client live in namespaces of their own. Everything is removed at the end.
  */
 
-const sh = async (cmd: string[]) => (await execa(cmd[0] as string, cmd.slice(1), { timeout: 60_000 })).stdout;
+const sh = async (cmd: string[]) => (await run(cmd[0] as string, cmd.slice(1), { timeout: 60_000 })).stdout;
 const log = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'warn' });
 
 /** A real driver, recording each batch it is asked to apply. */
@@ -76,8 +76,8 @@ describe.each(TRANSPORTS)('IPVS on a real kernel through $transport', ({ transpo
   });
 
   afterAll(async () => {
-    await execa('ipvsadm', ['-C'], { reject: false });
-    await execa('ip', ['link', 'del', 'rs0'], { reject: false });
+    await run('ipvsadm', ['-C'], { reject: false });
+    await run('ip', ['link', 'del', 'rs0'], { reject: false });
   });
 
   it('applies a table with every scheduler and forwarding method in one batch, and reads it back equal', async () => {
@@ -188,7 +188,7 @@ describe('the IPVS connection sync daemon on a real kernel', () => {
   });
 
   afterAll(async () => {
-    await execa('ip', ['link', 'del', 'rs0'], { reject: false });
+    await run('ip', ['link', 'del', 'rs0'], { reject: false });
   });
 
   it('runs as backup and master at once, and stops both', async () => {

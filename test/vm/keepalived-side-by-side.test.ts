@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +8,7 @@ import { importKeepalived } from '../../src/config/keepalived/import.js';
 import { IFNAME_PATTERN } from '../../src/config/vip.js';
 import { waitFor } from '../support/netns.js';
 import { TANDEM } from '../support/pair.js';
+import { run } from '../support/programs.js';
 
 /*
  * Keepalived's own sample configs, run by Keepalived and, imported, by tandem, side by side on
@@ -62,7 +62,7 @@ const EXPECTED: Record<string, Expected> = {
   'keepalived.conf.conditional_conf': { notRun: { keyword: 'net_namespace', why: 'Keepalived moves itself into a namespace of its own, which tandem does not', id: 'high' } },
 };
 
-const sh = async (cmd: string[], timeout = 60_000) => (await execa(cmd[0] as string, cmd.slice(1), { timeout })).stdout;
+const sh = async (cmd: string[], timeout = 60_000) => (await run(cmd[0] as string, cmd.slice(1), { timeout })).stdout;
 
 class Side {
   readonly ns: string;
@@ -94,11 +94,11 @@ class Side {
     for (const { address, dev } of this.own) await inNs(['addr', 'add', address.includes(':') ? `${address}/128` : `${address}/32`, 'dev', dev, ...(address.includes(':') ? ['nodad'] : [])]);
     // Every real server is unreachable and silent: a connect hangs until the check's timeout.
     await inNs(['route', 'add', 'default', 'dev', 'sink']);
-    this.anchor = execa('ip', ['netns', 'exec', this.ns, 'sleep', '600'], { reject: false });
+    this.anchor = run('ip', ['netns', 'exec', this.ns, 'sleep', '600'], { reject: false });
   }
 
   start(argv: string[], env: Record<string, string> = {}): void {
-    this.daemon = execa('ip', ['netns', 'exec', this.ns, ...argv], { reject: false, all: true, buffer: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
+    this.daemon = run('ip', ['netns', 'exec', this.ns, ...argv], { reject: false, all: true, buffer: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
     this.daemon.all?.on('data', (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     });
@@ -159,7 +159,7 @@ class Side {
   async destroy(): Promise<void> {
     for (const p of [this.daemon, this.anchor]) if (p && p.exitCode === null) p.kill('SIGKILL');
     await Promise.allSettled([this.daemon, this.anchor]);
-    await execa('ip', ['netns', 'del', this.ns], { reject: false });
+    await run('ip', ['netns', 'del', this.ns], { reject: false });
   }
 }
 

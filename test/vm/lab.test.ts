@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/report.js';
 import { ROOT } from '../support/pair.js';
+import { run } from '../support/programs.js';
 
 /*
  * The main job on real IPVS: scripts/lab's topology (client, two directors, three HTTP real
@@ -14,7 +14,7 @@ import { ROOT } from '../support/pair.js';
  */
 let state: string;
 const lab = (args: string[]) =>
-  execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/lib/lab.ts'), ...args], {
+  run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/lib/lab.ts'), ...args], {
     cwd: ROOT,
     env: { TANDEM_LAB_STATE: state },
     reject: false,

@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -12,6 +11,7 @@ import { Reconciler } from '../../src/ipvs/reconciler.js';
 import { IptablesTakeoverGrace } from '../../src/net/takeover-grace.js';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { ROOT } from '../support/pair.js';
+import { run } from '../support/programs.js';
 
 /*
  * Real HTTP requests from a client namespace through a NAT-mode virtual service to real
@@ -20,7 +20,7 @@ import { ROOT } from '../support/pair.js';
  * rs3 has no default route (the director is not its gateway): only full NAT reaches it.
  */
 
-const ip = (args: string[]) => execa('ip', args, { timeout: 30_000 });
+const ip = (args: string[]) => run('ip', args, { timeout: 30_000 });
 const NS = ['vmclient', 'vmrs1', 'vmrs2', 'vmrs3'];
 const servers = new Map<string, ResultPromise>();
 
@@ -34,7 +34,7 @@ const get = () => new Promise((ok, ko) => { const q = http.get({ host: '203.0.11
 `;
 
 async function startServer(n: string): Promise<void> {
-  const server = execa('ip', ['netns', 'exec', `vmrs${n}`, process.execPath, '-e', SERVER, `rs${n}`], { buffer: false, reject: false });
+  const server = run('ip', ['netns', 'exec', `vmrs${n}`, process.execPath, '-e', SERVER, `rs${n}`], { buffer: false, reject: false });
   servers.set(n, server);
   await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
 }
@@ -48,12 +48,12 @@ async function stopServer(n: string): Promise<void> {
 
 /** n requests in turn to the VIP's `port`; each answer's body, or `failed: WHY`. */
 async function requests(n: number, port = 80, timeoutMs = 20_000): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'exec', 'vmclient', process.execPath, '-e', CLIENT, String(n), String(port), String(timeoutMs)], { timeout: 300_000 });
+  const r = await run('ip', ['netns', 'exec', 'vmclient', process.execPath, '-e', CLIENT, String(n), String(port), String(timeoutMs)], { timeout: 300_000 });
   return JSON.parse(r.stdout) as string[];
 }
 
 beforeAll(async () => {
-  await execa('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+  await run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   await ip(['link', 'add', 'vmbr', 'type', 'bridge']);
   await ip(['addr', 'add', '198.51.100.1/24', 'dev', 'vmbr']);
   await ip(['link', 'set', 'vmbr', 'up']);
@@ -87,15 +87,15 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of servers.values()) s.kill('SIGKILL');
   await Promise.allSettled(servers.values());
-  for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
-  for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmr3', 'vmbr']) await execa('ip', ['link', 'del', dev], { reject: false });
+  for (const ns of NS) await run('ip', ['netns', 'del', ns], { reject: false });
+  for (const dev of ['vmc', 'vmr1', 'vmr2', 'vmr3', 'vmbr']) await run('ip', ['link', 'del', dev], { reject: false });
   // The nat table the full NAT test had tandem make.
   for (const command of ['iptables', 'iptables-legacy']) {
-    await execa(command, ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-j', 'TANDEM-FULLNAT'], { reject: false });
-    await execa(command, ['-w', '-t', 'nat', '-F', 'TANDEM-FULLNAT'], { reject: false });
-    await execa(command, ['-w', '-t', 'nat', '-X', 'TANDEM-FULLNAT'], { reject: false });
+    await run(command, ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-j', 'TANDEM-FULLNAT'], { reject: false });
+    await run(command, ['-w', '-t', 'nat', '-F', 'TANDEM-FULLNAT'], { reject: false });
+    await run(command, ['-w', '-t', 'nat', '-X', 'TANDEM-FULLNAT'], { reject: false });
   }
-  await execa('ipvsadm', ['-C'], { reject: false });
+  await run('ipvsadm', ['-C'], { reject: false });
 });
 
 describe('HTTP through a NAT virtual service', () => {
@@ -122,7 +122,7 @@ virtual_services:
 
   afterAll(async () => {
     reconciler?.stop();
-    await execa('ipvsadm', ['-C'], { reject: false });
+    await run('ipvsadm', ['-C'], { reject: false });
   });
 
   it('serves requests from both real servers, round robin', async () => {
@@ -142,13 +142,13 @@ virtual_services:
     let command = 'iptables';
     // The packets the chain dropped, and its rules.
     const chain = async () => {
-      const listed = (await execa(command, ['-w', '-L', 'TANDEM-GRACE', '-vnx'])).stdout.split('\n').slice(2).filter(Boolean);
+      const listed = (await run(command, ['-w', '-L', 'TANDEM-GRACE', '-vnx'])).stdout.split('\n').slice(2).filter(Boolean);
       return { dropped: listed.reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0]), 0), rules: listed.length };
     };
     let port = 40_000;
     // Answers 'reset' when the director resets the stray within `waitS` seconds, else 'none'.
     const stray = async (waitS: number) =>
-      (await execa('ip', ['netns', 'exec', 'vmclient', 'python3', '-c', STRAY, '203.0.113.2', '203.0.113.100', String(++port), '80', String(waitS)], { timeout: 60_000 })).stdout.trim();
+      (await run('ip', ['netns', 'exec', 'vmclient', 'python3', '-c', STRAY, '203.0.113.2', '203.0.113.100', String(++port), '80', String(waitS)], { timeout: 60_000 })).stdout.trim();
 
     beforeAll(async () => {
       ({ command } = await grace.configure(VIP80, 3));
@@ -216,12 +216,12 @@ print('none')
 describe('health checks on the real IPVS table', () => {
   let daemon: ResultPromise | undefined;
   let dir: string;
-  const tandem = (args: string[]) => execa(process.execPath, [path.join(ROOT, 'bin/tandem.js'), ...args], { timeout: 60_000 });
-  const table = async () => (await execa('ipvsadm', ['-Sn'])).stdout;
+  const tandem = (args: string[]) => run(process.execPath, [path.join(ROOT, 'bin/tandem.js'), ...args], { timeout: 60_000 });
+  const table = async () => (await run('ipvsadm', ['-Sn'])).stdout;
   const status = async () => JSON.parse((await tandem(['status', '--json', '--state-dir', path.join(dir, 'state')])).stdout) as DaemonStatus;
 
   beforeAll(async () => {
-    await execa('ipvsadm', ['-C']);
+    await run('ipvsadm', ['-C']);
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-vm-health-'));
     await writeFile(
       path.join(dir, 'tandem.yaml'),
@@ -271,7 +271,7 @@ files:
   capacity: { path: ${path.join(dir, 'capacity')}, weight: -2, init: 0 }
 `,
     );
-    daemon = execa(process.execPath, [path.join(ROOT, 'bin/tandem.js'), 'run', '--config', path.join(dir, 'tandem.yaml'), '--state-dir', path.join(dir, 'state')], {
+    daemon = run(process.execPath, [path.join(ROOT, 'bin/tandem.js'), 'run', '--config', path.join(dir, 'tandem.yaml'), '--state-dir', path.join(dir, 'state')], {
       reject: false,
       all: true,
       env: { TANDEM_LOG_LEVEL: 'info' },
@@ -322,14 +322,14 @@ files:
     expect(s.proxy).toMatchObject({ services: 1, serversIn: 1, lastError: null });
     expect(await table()).not.toMatch(/203\.0\.113\.100:84/);
     expect(['iptables', 'iptables-legacy']).toContain(s.ipvs?.fullnat.command);
-    expect((await execa('cat', ['/proc/sys/net/ipv4/vs/conntrack'])).stdout.trim()).toBe('1');
+    expect((await run('cat', ['/proc/sys/net/ipv4/vs/conntrack'])).stdout.trim()).toBe('1');
     // ipvs.sloppy_tcp is in the kernel too.
-    expect((await execa('cat', ['/proc/sys/net/ipv4/vs/sloppy_tcp'])).stdout.trim()).toBe('1');
+    expect((await run('cat', ['/proc/sys/net/ipv4/vs/sloppy_tcp'])).stdout.trim()).toBe('1');
   });
 
   it('set the weight to the own weight plus value × weight, and take a weight-0 server out on a value but 0', async () => {
     // Both servers of port 81 at their own weight while the file holds its init value, 0.
-    const port81 = async () => (await execa('ipvsadm', ['-Ln', '-t', '203.0.113.100:81'])).stdout;
+    const port81 = async () => (await run('ipvsadm', ['-Ln', '-t', '203.0.113.100:81'])).stdout;
     await until('port 81 with both servers at weight 10', async () => /198\.51\.100\.11:9090\s+Masq\s+10\b/.test(await port81()) && /198\.51\.100\.12:9090\s+Masq\s+10\b/.test(await port81()), 60_000);
     await writeFile(path.join(dir, 'capacity'), '3\n');
     await until('rs1 at weight 10 - 3 × 2 = 4 and rs2 out', async () => /198\.51\.100\.11:9090\s+Masq\s+4\b/.test(await port81()) && !(await port81()).includes('198.51.100.12:9090'), 60_000);

@@ -6,13 +6,13 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHttp, checkHttpUrls } from '../../../src/check/http.js';
 import type { HttpCheckOptions } from '../../../src/check/http.js';
 import { DEFAULT_STATUS, parseDigest } from '../../../src/check/http-expect.js';
 import { checkScript } from '../../../src/check/script.js';
 import { checkTcp } from '../../../src/check/tcp.js';
+import { run } from '../../support/programs.js';
 
 // Real listeners on loopback, port 0: the checkers against the real thing.
 
@@ -44,10 +44,10 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-check-'));
   // A CA and a server certificate for "rs1.example", made with openssl (scripts/test installs it).
   const key = (name: string) => path.join(dir, name);
-  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=tandem test CA', '-keyout', key('ca.key'), '-out', key('ca.pem')]);
-  await execa('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=rs1.example', '-keyout', key('rs.key'), '-out', key('rs.csr')]);
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=tandem test CA', '-keyout', key('ca.key'), '-out', key('ca.pem')]);
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=rs1.example', '-keyout', key('rs.key'), '-out', key('rs.csr')]);
   writeFileSync(key('ext'), 'subjectAltName=DNS:rs1.example\n');
-  await execa('openssl', ['x509', '-req', '-in', key('rs.csr'), '-CA', key('ca.pem'), '-CAkey', key('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', key('ext'), '-out', key('rs.pem')]);
+  await run('openssl', ['x509', '-req', '-in', key('rs.csr'), '-CA', key('ca.pem'), '-CAkey', key('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', key('ext'), '-out', key('rs.pem')]);
   plain = http.createServer(handler);
   secure = https.createServer({ key: readFileSync(key('rs.key')), cert: readFileSync(key('rs.pem')) }, handler);
   httpPort = await listen(plain);

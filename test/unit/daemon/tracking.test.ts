@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import type { RiseFall } from '../../../src/check/rise-fall.js';
 import { groupTracked, trackedEffect, trackedFile, trackInstances } from '../../../src/daemon/tracking.js';
 import { runScript } from '../../../src/daemon/script-tracker.js';
 import { pino } from 'pino';
+import { spawn } from '../../support/programs.js';
 
 describe('rise/fall', () => {
   const run = (results: boolean[], rise: number, fall: number) => {

@@ -1,10 +1,10 @@
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { run } from '../../support/programs.js';
 
 // The logger in a child process: what it writes on stdout is what an operator sees.
 const logOnce = async (format: string) =>
   (
-    await execa(process.execPath, [
+    await run(process.execPath, [
       '--import',
       'tsx',
       '-e',
