@@ -31,7 +31,18 @@ ensure_node_modules() {
     # platform build when the lock was written: README.md, Development, "The lock file".
     npm ci --no-audit --no-fund
   fi
-  [ -f dist/bundle/main.js ] || npm run build
+  ensure_build
+}
+
+# Builds unless dist/ is newer than every source of it: a build replaces dist/bundle, and a
+# script that rebuilt an unchanged tree (scripts/package in a test) pulled it from under the
+# daemons of the tests running beside it.
+ensure_build() {
+  if [ -f dist/.built ] && [ -f dist/bundle/main.js ] &&
+    [ -z "$(find src scripts/build-bundle.mjs scripts/build-validator.mjs package.json package-lock.json tsconfig.json tsconfig.build.json -newer dist/.built -print -quit)" ]; then
+    return 0
+  fi
+  npm run --silent build
 }
 
 # Installs what scripts/lib/programs lists for a script ("test", "lab", "bench", "vm").
