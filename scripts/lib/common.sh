@@ -26,11 +26,14 @@ ensure_packages() {
 # npm dependencies as locked, and the build (npm ci runs the prepare script, which compiles).
 ensure_node_modules() {
   command -v node >/dev/null || die "Node.js 20 or newer is needed (apt-get install nodejs npm)"
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
+  # Under CI once per run, not again in a script a test runs (scripts/package): npm ci empties
+  # node_modules first, under the tests running beside it.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || { [ -n "${CI:-}" ] && [ -z "${TANDEM_NODE_MODULES_FRESH:-}" ]; }; then
     # Exactly the lock file. If npm says "Missing: NAME@ from lock file", the registry lacked a
     # platform build when the lock was written: README.md, Development, "The lock file".
     npm ci --no-audit --no-fund
   fi
+  export TANDEM_NODE_MODULES_FRESH=1
   ensure_build
 }
 
