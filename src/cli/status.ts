@@ -16,6 +16,12 @@ export async function statusCommand(stateDir: string, json: boolean): Promise<nu
   return 0;
 }
 
+/** The VIPs, each the kernel lacks marked (a MASTER's repair failed): never shown as held. */
+function vipsColumn(i: DaemonStatus['instances'][number]): string {
+  const missing = new Set(i.vipsMissing ?? []);
+  return i.vips.map((v) => (missing.has(v.split(/[/ ]/)[0] as string) ? `${v} (MISSING from the kernel)` : v)).join(' ');
+}
+
 export function formatStatus(s: DaemonStatus): string {
   const header = ['INSTANCE', 'VRID', 'STATE', 'PRIORITY', 'MASTER', 'LAST ADVERT', 'VIPS'];
   const rows = s.instances.map((i) => [
@@ -25,7 +31,7 @@ export function formatStatus(s: DaemonStatus): string {
     i.priority === i.basePriority ? String(i.priority) : `${i.priority} (base ${i.basePriority})`,
     i.master ?? '-',
     i.lastAdvertAgeMs === null ? '-' : `${(i.lastAdvertAgeMs / 1000).toFixed(2)}s ago` + lossNote(i),
-    i.vips.join(' '),
+    vipsColumn(i),
   ]);
   const rejected = Object.entries(s.adverts.rejected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const out =

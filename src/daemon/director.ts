@@ -21,6 +21,7 @@ import type { ServicesDeps, ServicesSide } from './services-side.js';
 import { StaticNetwork } from './static-network.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackedInputs } from './tracked-inputs.js';
+import { HostWatch } from './host-watch.js';
 import { trackInstances } from './tracking.js';
 
 export interface DirectorOptions {
@@ -65,6 +66,7 @@ export class Director {
   private readonly deps: InstanceDeps;
   private readonly grace: GraceControl;
   private readonly statics: StaticNetwork;
+  private readonly hostWatch: HostWatch;
   private transport?: AdvertTransport;
   private stopping?: Promise<void>;
   private applying?: Promise<void>;
@@ -118,7 +120,13 @@ export class Director {
       },
       groupHold: (r) => this.groups?.holdFor(r),
       openGrace: (vips) => this.grace.open(vips),
+      addresses: seams.addresses,
     };
+    this.hostWatch = new HostWatch(
+      seams,
+      (noticedBy) => this.runners.all().forEach((r) => r.verifyHost(noticedBy)),
+      (err) => log.error({ err: err.message }, `address events: ${err.message}`),
+    );
     this.runners = new InstanceSet(this.deps);
     this.intake = new AdvertIntake(seams, log, (vrid) => this.runners.forVrid(vrid));
   }
@@ -172,6 +180,7 @@ export class Director {
     for (const [name, script] of Object.entries(config.scripts)) this.tracked.addScript(name, script);
     for (const [name, file] of Object.entries(config.files)) await this.tracked.addFile(name, file);
     await this.tracked.watchLinks(config);
+    await this.hostWatch.start();
   }
 
   /**
@@ -461,6 +470,7 @@ export class Director {
       await this.applying;
       // The routers stop sending flows here before anything else stops.
       await this.cluster?.stop();
+      this.hostWatch.stop();
       this.tracked.stop();
       await this.services.stopChecks();
       await Promise.all(this.runners.all().map((r) => r.stop()));

@@ -29,6 +29,13 @@ export interface InstanceStatus {
   vipInterface: string;
   /** The VIPs are on this director now (a MASTER, or a leaving one waiting for its successor). */
   vipsHeld: boolean;
+  /**
+   * VIPs of a MASTER that the kernel did not have at the last look, and that were not put back
+   * (the add failed): the master does not hold them, whatever its state says.
+   */
+  vipsMissing: string[];
+  /** VIPs put back after something outside tandem removed them. */
+  vipRepairs: number;
   faults: string[];
   peers: PeerStatus[];
   transitions: number;

@@ -39,6 +39,8 @@ export interface InstanceDeps {
   openGrace?: (vips: Vip[]) => Promise<void>;
   /** Why our sync group forbids a takeover by our own timer now (see SyncGroups.holdFor). */
   groupHold?: (instance: InstanceRunner) => string | undefined;
+  /** The interface's own addresses now (Seams.addresses): its advert source must be one of them. */
+  addresses?: (iface: string) => { address: string }[];
 }
 
 /**
@@ -70,6 +72,10 @@ export class InstanceRunner {
   private advertsSent = 0;
   private masterChanges = 0;
   private onReleased?: () => void;
+  /** VIPs of a MASTER that the kernel did not have at the last look (see verifyHost). */
+  private missing: string[] = [];
+  private verifying = false;
+  private repairs = 0;
   readonly log: Logger;
 
   /**
@@ -264,6 +270,56 @@ export class InstanceRunner {
     return [...this.faultSources.entries()].filter(([source]) => source !== 'sync-group').flatMap(([, f]) => f);
   }
 
+  /**
+   * Compares what the instance owns on the host with the kernel, after an address event or on
+   * the periodic look: without its advert source address (a network manager flushed the
+   * interface) it cannot advertise, which is a fault until the address is back, as Keepalived
+   * has it; a MASTER puts back each of its VIPs the kernel lost, and announces them again.
+   */
+  verifyHost(noticedBy: string): void {
+    const iface = this.current.interface;
+    const sourceThere = this.deps.addresses?.(iface).some((a) => a.address === this.addressNow) ?? true;
+    const fault = sourceThere ? [] : [`source address ${this.addressNow} gone from ${iface}`];
+    if (fault.join() !== (this.faultSources.get('source-address') ?? []).join()) {
+      if (fault.length) this.log.warn({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is gone from ${iface}: FAULT until it is back`);
+      else this.log.info({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is back on ${iface}`);
+      this.setFaults('source-address', fault);
+    }
+    if (this.state !== 'MASTER' || this.verifying) return;
+    this.verifying = true;
+    this.enqueue('verify VIPs', async () => {
+      try {
+        await this.repairVips(noticedBy);
+      } finally {
+        this.verifying = false;
+      }
+    });
+  }
+
+  private async repairVips(noticedBy: string): Promise<void> {
+    const lost: { iface: string; vip: InstanceVip }[] = [];
+    for (const { iface, vips } of this.places()) {
+      if (this.state !== 'MASTER') break;
+      const present = new Set((await this.deps.vips.list(iface)).map((v) => v.address));
+      lost.push(...vips.filter((v) => !present.has(v.address)).map((vip) => ({ iface, vip })));
+    }
+    // Not a MASTER any more, or one still adding: its own add or remove is under way.
+    if (this.state !== 'MASTER' || this.vipsAdding > 0) {
+      this.missing = [];
+      return;
+    }
+    this.missing = lost.map((l) => l.vip.address);
+    if (!lost.length) return;
+    const text = lost.map((l) => `${l.vip.address} on ${l.iface}`).join(', ');
+    this.log.warn({ missing: lost.map((l) => ({ vip: l.vip.address, iface: l.iface })), noticedBy }, `VIPs gone from the kernel, removed outside tandem: ${text}; adding them back`);
+    const signal = this.garps.signal;
+    for (const { iface, vips } of groupBy(lost)) await this.deps.vips.add(iface, vips);
+    this.repairs += lost.length;
+    this.missing = [];
+    this.log.info({ repaired: lost.map((l) => l.vip.address) }, `VIPs added back: ${text}`);
+    await this.garps.announce(this.deps.garp.repeat, signal, lost.map((l) => l.vip));
+  }
+
   /** Announces the VIPs again (a master only): for a neighbour that lost its ARP entry. */
   garp(): void {
     if (this.state === 'MASTER') void this.garps.announce(this.deps.garp.repeat);
@@ -308,6 +364,8 @@ export class InstanceRunner {
       masterDownMs: Math.round(masterDownMs(m, m.masterAdverIntervalCs)),
       vips: this.vips.map(vipText),
       vipsHeld: this.vipsHeld,
+      vipsMissing: this.state === 'MASTER' ? [...this.missing] : [],
+      vipRepairs: this.repairs,
       faults: m.faults,
       peers: Object.entries(m.peers).map(([address, p]) => ({ address, kind: p.kind, priority: p.priority, ageMs: Math.round(now - p.lastSeen) })),
       transitions: this.transitions,

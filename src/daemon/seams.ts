@@ -8,6 +8,8 @@ import type { IpvsDriver } from '../ipvs/driver.js';
 import { ArpingAnnouncer } from '../net/garp.js';
 import type { Announcer } from '../net/garp.js';
 import { LinkWatcher } from '../net/link.js';
+import { RtnetlinkAddressWatch } from '../net/address-events.js';
+import type { AddressWatch } from '../net/address-events.js';
 import { BirdAnnouncer } from '../net/bird.js';
 import type { RouteAnnouncer } from '../net/bird.js';
 import { kernelForwards } from '../net/forwarding.js';
@@ -74,6 +76,8 @@ export interface Seams {
   /** Virtual MAC interfaces (virtual_mac; none in the simulator, whose VIPs go on the named interface). */
   vmacs?: VirtualMacs;
   watchLinks(ifaces: string[], onChange: (iface: string, down: string | undefined) => void): LinkWatch;
+  /** Says when the host's addresses or links change (none: the periodic look alone). */
+  watchAddresses?(onChange: (noticedBy: string) => void, onError: (err: Error) => void): AddressWatch;
   /** The interface's own addresses (IPv4 and IPv6), in the order the system lists them. */
   addresses(iface: string): { family: 4 | 6; address: string }[];
   runScript: ScriptRun;
@@ -101,6 +105,7 @@ export function systemSeams(store: Store, overrides: { vips?: VipManager; announ
     ipObjects: new IpCommandObjects(),
     routeAnnouncer: (bird) => new BirdAnnouncer(bird),
     watchLinks: (ifaces, onChange) => new LinkWatcher(ifaces, onChange),
+    watchAddresses: (onChange, onError) => new RtnetlinkAddressWatch(onChange, onError),
     addresses: (iface) => (os.networkInterfaces()[iface] ?? []).map((a) => ({ family: a.family === 'IPv6' ? 6 : 4, address: a.address })),
     runScript,
     hooks: new HookRunner(),

@@ -75,6 +75,8 @@ export const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constant('server' as const), index: fc.integer({ min: 0, max: 1 }), forMs }),
   fc.record({ kind: fc.constant('step-down' as const), node, instance, holdMs: fc.constantFrom(0, 2000, 5000) }),
   fc.record({ kind: fc.constant('flush-ipvs' as const), node }),
+  fc.record({ kind: fc.constant('vip-delete' as const), node, index: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ kind: fc.constant('flush' as const), node, iface: fc.constantFrom('eth0' as const, 'eth1' as const), forMs }),
 );
 
 const timedFault: fc.Arbitrary<TimedFault> = fc.record({ at: fc.integer({ min: 0, max: 25_000 }), fault });

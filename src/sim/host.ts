@@ -36,6 +36,10 @@ export class SimHost implements NetHost {
   /** Bumped at each crash: timers and callbacks of the dead process do nothing. */
   generation = 0;
   private readonly linkListeners = new Set<(iface: string) => void>();
+  /** The director's address watch: told of every address change, as rtnetlink tells. */
+  private readonly addressListeners = new Set<() => void>();
+  /** The interfaces' own addresses taken away by a flush, until they come back. */
+  private readonly flushed = new Map<string, string[]>();
   private readonly store = { ledger: {} as Record<string, string[]>, drains: [] as string[], epoch: 0, replay: {} as ReplayState };
 
   constructor(
@@ -63,6 +67,40 @@ export class SimHost implements NetHost {
     for (const listener of this.linkListeners) listener(iface);
   }
 
+  private addressesChanged(): void {
+    for (const listener of this.addressListeners) listener();
+  }
+
+  /** Someone outside tandem deletes an address it added (`ip addr del`): the n-th VIP held. */
+  deleteVip(n: number): string | undefined {
+    const held = [...this.vips].flatMap(([iface, m]) => [...m.keys()].map((address) => ({ iface, address })));
+    const victim = held[n % Math.max(1, held.length)];
+    if (!victim) return undefined;
+    this.vips.get(victim.iface)?.delete(victim.address);
+    this.addressesChanged();
+    return victim.address;
+  }
+
+  /** A network manager flushes an interface: its own addresses and the VIPs on it go. */
+  flush(iface: string): void {
+    const i = this.ifaces.get(iface);
+    if (!i || this.flushed.has(iface)) return;
+    this.flushed.set(iface, i.addresses);
+    i.addresses = [];
+    this.vips.delete(iface);
+    this.addressesChanged();
+  }
+
+  /** ... and puts the interface's own addresses back (its config), not tandem's VIPs. */
+  unflush(iface: string): void {
+    const i = this.ifaces.get(iface);
+    const addresses = this.flushed.get(iface);
+    if (!i || !addresses) return;
+    this.flushed.delete(iface);
+    i.addresses = addresses;
+    this.addressesChanged();
+  }
+
   /** Every VIP on the host, as "iface address". */
   heldVips(): string[] {
     return [...this.vips].flatMap(([iface, m]) => [...m.keys()].map((a) => `${iface} ${a}`));
@@ -80,6 +118,7 @@ export class SimHost implements NetHost {
   killProcess(): void {
     this.generation += 1;
     this.linkListeners.clear();
+    this.addressListeners.clear();
   }
 
   nextEpoch(): number {
@@ -109,10 +148,12 @@ export class SimHost implements NetHost {
         const m = this.vips.get(iface) ?? new Map<string, Vip>();
         this.vips.set(iface, m);
         for (const v of list) m.set(v.address, v);
+        this.addressesChanged();
       },
       remove: async (iface, list) => {
         if (!alive()) return;
         for (const v of list) this.vips.get(iface)?.delete(v.address);
+        this.addressesChanged();
       },
       list: async (iface) => [...(this.vips.get(iface)?.values() ?? [])],
       close: () => undefined,
@@ -154,6 +195,14 @@ export class SimHost implements NetHost {
             for (const iface of ifaces) report(iface);
           },
           stop: () => void this.linkListeners.delete(listener),
+        };
+      },
+      watchAddresses: (onChange) => {
+        // rtnetlink's message reaches the process a moment after the kernel's change.
+        const listener = () => void clock.set(() => onChange('rtnetlink'), 1);
+        return {
+          start: async () => void this.addressListeners.add(listener),
+          stop: () => void this.addressListeners.delete(listener),
         };
       },
       addresses: (iface) => (this.ifaces.get(iface)?.addresses ?? []).map((address) => ({ family: address.includes(':') ? 6 : 4, address })),

@@ -23,6 +23,8 @@ export interface ReloadOutcome {
   expected: Config;
   /** The file before the edit. */
   before: NodeConfig;
+  /** The config the edit asked for. */
+  attempted: Config;
 }
 
 /** One simulated director: a host and the tandem process on it (the real Director). */
@@ -64,7 +66,13 @@ export class SimNode {
     this.host.running = true;
     this.state = 'booting';
     const seams = { ...this.host.seams(this.scheduler, this.defect), random: prng(this.index + 1) };
-    const director = await Director.open(this.running, { seams, log: this.log, epoch: this.host.nextEpoch() });
+    let director: Director;
+    try {
+      director = await Director.open(this.running, { seams, log: this.log, epoch: this.host.nextEpoch() });
+    } catch (err) {
+      this.state = 'stopped';
+      throw err;
+    }
     this.director = director;
     this.reloader = new Reloader(director, { log: this.log, clock: seams.clock, addresses: seams.addresses });
     await director.start();
@@ -127,10 +135,10 @@ export class SimNode {
       if (this.director !== director) return undefined;
       this.running = { config: next.config, auth: next.auth };
       this.nc = nc;
-      return { ok: true, running: director.config, expected: next.config, before: beforeFile };
+      return { ok: true, running: director.config, expected: next.config, before: beforeFile, attempted: next.config };
     } catch (err) {
       if (this.director !== director) return undefined;
-      return { ok: false, error: (err as Error).message, running: director.config, expected: before.config, before: beforeFile };
+      return { ok: false, error: (err as Error).message, running: director.config, expected: before.config, before: beforeFile, attempted: next.config };
     } finally {
       this.busy = Math.max(0, this.busy - 1);
     }

@@ -87,7 +87,12 @@ class Simulation {
 
   private start(node: SimNode): void {
     this.invariants.configsChanged();
-    void node.boot().catch((err: Error) => this.invariants.report('boot', `${node.name} did not start: ${err.message}`));
+    void node.boot().catch((err: Error) => {
+      // Started while a flush left an interface without its address: tandem exits, and
+      // systemd starts it again a second later (Restart=always, RestartSec=1 in the unit).
+      if ([...node.host.ifaces.values()].some((i) => i.addresses.length === 0)) return this.restartLater(node, 1000);
+      this.invariants.report('boot', `${node.name} did not start: ${err.message}`);
+    });
   }
 
   /** Runs a fault now and schedules its end. */
@@ -183,6 +188,19 @@ class Simulation {
       }
       case 'flush-ipvs':
         if (node?.host.running) node.host.ipvs.table = [];
+        return;
+      case 'vip-delete':
+        if (!node?.host.running) return;
+        if (node.host.deleteVip(fault.index)) invariants.outsideChange(node);
+        return;
+      case 'flush':
+        if (!node?.host.running) return;
+        node.host.flush(fault.iface);
+        invariants.outsideChange(node);
+        ends(fault.forMs, () => {
+          node.host.unflush(fault.iface);
+          invariants.outsideChange(node);
+        });
         return;
     }
   }

@@ -34,7 +34,11 @@ export type Fault =
   | { kind: 'server'; index: number; forMs: number }
   | { kind: 'step-down'; node: number; instance: number; holdMs: number }
   /** Someone runs ipvsadm -C on the node. */
-  | { kind: 'flush-ipvs'; node: number };
+  | { kind: 'flush-ipvs'; node: number }
+  /** Someone deletes one of the VIPs the node holds (`ip addr del`; the index picks which). */
+  | { kind: 'vip-delete'; node: number; index: number }
+  /** A network manager restarts: the interface's addresses (its own and the VIPs) go, its own come back after forMs. */
+  | { kind: 'flush'; node: number; iface: 'eth0' | 'eth1'; forMs: number };
 
 export interface TimedFault {
   /** Simulated milliseconds from the start. */

@@ -133,4 +133,67 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'a VIP deleted on the master (ip addr del) was never put back, while its status still listed it',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [200, 100], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 2 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [{ at: 8000, fault: { kind: 'vip-delete', node: 0, index: 1 } }],
+    },
+  },
+  {
+    found: 'a network manager restart on the master (addresses flushed, its own back 2 s later) ended with no director holding the VIP',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [200, 100], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [{ at: 8000, fault: { kind: 'flush', node: 0, iface: 'eth0', forMs: 2000 } }],
+    },
+  },
+  {
+    found: 'a director started while a flush left its interface without an address did not start (it now exits, and systemd starts it again)',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [1, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [{ at: 0, fault: { kind: 'flush', node: 1, iface: 'eth0', forMs: 50 } }],
+    },
+  },
+  {
+    found: 'a reload that moved an instance to an interface a flush had emptied was refused, rightly: the invariant now knows the host',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [1, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [
+        { at: 9832, fault: { kind: 'flush', node: 2, iface: 'eth1', forMs: 1507 } },
+        { at: 10552, fault: { kind: 'reload', node: 2, edit: { kind: 'move', instance: 1, iface: 'eth1' } } },
+      ],
+    },
+  },
 ];
