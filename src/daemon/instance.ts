@@ -75,6 +75,8 @@ export class InstanceRunner {
   /** VIPs of a MASTER that the kernel did not have at the last look (see verifyHost). */
   private missing: string[] = [];
   private verifying = false;
+  /** An event came while a look was under way: look once more after it. */
+  private lookAgain?: string;
   private repairs = 0;
   readonly log: Logger;
 
@@ -285,13 +287,20 @@ export class InstanceRunner {
       else this.log.info({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is back on ${iface}`);
       this.setFaults('source-address', fault);
     }
-    if (this.state !== 'MASTER' || this.verifying) return;
+    if (this.state !== 'MASTER') return;
+    if (this.verifying) {
+      this.lookAgain = noticedBy;
+      return;
+    }
     this.verifying = true;
     this.enqueue('verify VIPs', async () => {
       try {
         await this.repairVips(noticedBy);
       } finally {
         this.verifying = false;
+        const again = this.lookAgain;
+        this.lookAgain = undefined;
+        if (again) this.verifyHost(again);
       }
     });
   }

@@ -52,6 +52,8 @@ export function createRegistry(read: () => DaemonCoreStatus): Registry {
   total(r, 'tandem_master_changes_total', 'Times the master of an instance changed, as seen from this director.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.masterChanges]), read);
   gauge(r, 'tandem_advert_loss_ratio', "Share of the master's adverts measured lost on the way to this director (moving average).", ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.advertLoss]), read);
   gauge(r, 'tandem_master_down_seconds', 'How long this backup waits out a silent master now (longer while adverts are lost).', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.masterDownMs / 1000]), read);
+  total(r, 'tandem_repairs_total', 'Things tandem owns on the host that something outside it removed, and tandem put back, by kind.', ['instance', 'kind'], (s) => inst(s).map((i) => [{ instance: i.name, kind: 'vip' }, i.vipRepairs]), read);
+  gauge(r, 'tandem_vips_missing', "A MASTER's VIPs the kernel lacks and that could not be put back (0 when all are held).", ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.vipsMissing.length]), read);
   total(r, 'tandem_adverts_sent_total', 'Adverts sent by an instance.', ['instance'], (s) => inst(s).map((i) => [{ instance: i.name }, i.advertsSent]), read);
   total(r, 'tandem_adverts_received_total', 'Adverts received and accepted.', [], (s) => [[{}, s.adverts.received]], read);
   total(r, 'tandem_adverts_rejected_total', 'Adverts dropped, by reason (authentication, replay, unknown vrid, malformed...).', ['reason'], (s) => Object.entries(s.adverts.rejected).map(([reason, n]) => [{ reason }, n]), read);
