@@ -58,27 +58,49 @@ async function resolveAuth(config: Config, env: NodeJS.ProcessEnv): Promise<Reso
   if (a === 'none') {
     return { auth: { type: 'none' }, warning: { path: ['auth'], message: 'adverts are not authenticated: anyone on the link can take the VIPs', rule: 'auth-none' } };
   }
-  const fail = (message: string): Resolved => ({ problem: { path: ['auth'], message, rule: 'auth-key' } });
+  if (!('keys' in a)) {
+    const read = await readKey(a, env, ['auth']);
+    return 'problem' in read ? read : { auth: { type: 'hmac-sha256', key: read.key }, ...(read.warning ? { warning: read.warning } : {}) };
+  }
+  const ids = a.keys.map((k) => k.id);
+  const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
+  if (twice >= 0) return { problem: { path: ['auth', 'keys', twice, 'id'], message: `key id ${ids[twice]} is given twice; each key needs an id of its own`, rule: 'auth-key' } };
+  if (!ids.includes(a.active)) return { problem: { path: ['auth', 'active'], message: `active key ${a.active} is not among the keys (${ids.join(', ')})`, rule: 'auth-key' } };
+  const keys: Buffer[] = [];
+  let warning: Problem | undefined;
+  for (const [i, source] of a.keys.entries()) {
+    const read = await readKey(source, env, ['auth', 'keys', i]);
+    if ('problem' in read) return read;
+    keys.push(read.key);
+    warning ??= read.warning;
+  }
+  const key = keys[ids.indexOf(a.active)] as Buffer;
+  return { auth: { type: 'hmac-sha256', key, accepted: keys, ids: { active: a.active, all: ids } }, ...(warning ? { warning } : {}) };
+}
+
+/** One key, from its file or its environment variable, trimmed and long enough. */
+async function readKey(source: { key_file?: string; key_env?: string }, env: NodeJS.ProcessEnv, path: (string | number)[]): Promise<{ key: Buffer; warning?: Problem } | { problem: Problem }> {
+  const fail = (message: string) => ({ problem: { path, message, rule: 'auth-key' } });
   let key: Buffer;
   let warning: Problem | undefined;
-  if ('key_file' in a) {
+  if (source.key_file !== undefined) {
+    const file = source.key_file;
     try {
-      key = await readFile(a.key_file);
-      const mode = (await stat(a.key_file)).mode;
-      if (mode & 0o077) {
-        warning = { path: ['auth'], message: `key file ${a.key_file} is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`, rule: 'auth-key-mode' };
-      }
+      key = await readFile(file);
+      const mode = (await stat(file)).mode;
+      if (mode & 0o077) warning = { path, message: `key file ${file} is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`, rule: 'auth-key-mode' };
     } catch (err) {
-      return fail(`cannot read key file: ${(err as Error).message}; create one with: head -c 32 /dev/urandom | base64 > ${a.key_file}; chmod 600 ${a.key_file}`);
+      return fail(`cannot read key file: ${(err as Error).message}; create one with: head -c 32 /dev/urandom | base64 > ${file}; chmod 600 ${file}`);
     }
   } else {
-    const value = env[a.key_env];
-    if (value === undefined) return fail(`environment variable ${a.key_env} is not set`);
+    const name = source.key_env as string;
+    const value = env[name];
+    if (value === undefined) return fail(`environment variable ${name} is not set`);
     key = Buffer.from(value);
   }
   key = trimEnd(key);
   if (key.length < MIN_KEY_BYTES) return fail(`the key is ${key.length} bytes; it must be at least ${MIN_KEY_BYTES}`);
-  return { auth: { type: 'hmac-sha256', key }, warning };
+  return { key, ...(warning ? { warning } : {}) };
 }
 
 /** Drops a trailing newline and spaces, as editors and `echo` add them. */

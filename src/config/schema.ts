@@ -480,8 +480,9 @@ export const configSchema = {
   required: ['auth'],
   properties: {
     auth: {
-      hint: '`none`, or a map with `key_file` or `key_env`',
-      description: 'Advert authentication: HMAC-SHA256 with a shared key from a file (`key_file: PATH`) or an environment variable (`key_env: NAME`), at least 16 bytes. `auth: none` runs without, explicitly.',
+      hint: '`none`, a map with `key_file` or `key_env`, or `keys` and `active`',
+      description:
+        'Advert authentication: HMAC-SHA256 with a shared key from a file (`key_file: PATH`) or an environment variable (`key_env: NAME`), at least 16 bytes. Several keys for a rotation without a moment of disagreement: `keys: [{ id: 1, key_file: PATH }, { id: 2, key_env: NAME }]` and `active: ID`: adverts signed by any of the keys are accepted, the active one signs. Rotate in three reloads of both directors: add the new key, make it active, remove the old one. `auth: none` runs without, explicitly.',
       oneOf: [
         { const: 'none' },
         {
@@ -495,6 +496,35 @@ export const configSchema = {
           additionalProperties: false,
           required: ['key_env'],
           properties: { key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['keys', 'active'],
+          properties: {
+            keys: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 8,
+              items: {
+                oneOf: [
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['id', 'key_file'],
+                    properties: { id: { type: 'integer', minimum: 0, maximum: 255 }, key_file: { type: 'string', minLength: 1 } },
+                  },
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['id', 'key_env'],
+                    properties: { id: { type: 'integer', minimum: 0, maximum: 255 }, key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+                  },
+                ],
+              },
+            },
+            active: { type: 'integer', minimum: 0, maximum: 255 },
+          },
         },
       ],
     },

@@ -120,7 +120,6 @@ export class Director {
       },
       groupHold: (r) => this.groups?.holdFor(r),
       openGrace: (vips) => this.grace.open(vips),
-      addresses: seams.addresses,
     };
     this.hostWatch = new HostWatch(
       seams,

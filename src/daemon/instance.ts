@@ -39,8 +39,6 @@ export interface InstanceDeps {
   openGrace?: (vips: Vip[]) => Promise<void>;
   /** Why our sync group forbids a takeover by our own timer now (see SyncGroups.holdFor). */
   groupHold?: (instance: InstanceRunner) => string | undefined;
-  /** The interface's own addresses now (Seams.addresses): its advert source must be one of them. */
-  addresses?: (iface: string) => { address: string }[];
 }
 
 /**
@@ -279,23 +277,14 @@ export class InstanceRunner {
    * has it; a MASTER puts back each of its VIPs the kernel lost, and announces them again.
    */
   verifyHost(noticedBy: string): void {
-    const iface = this.current.interface;
-    const sourceThere = this.deps.addresses?.(iface).some((a) => a.address === this.addressNow) ?? true;
-    const fault = sourceThere ? [] : [`source address ${this.addressNow} gone from ${iface}`];
-    if (fault.join() !== (this.faultSources.get('source-address') ?? []).join()) {
-      if (fault.length) this.log.warn({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is gone from ${iface}: FAULT until it is back`);
-      else this.log.info({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is back on ${iface}`);
-      this.setFaults('source-address', fault);
-    }
-    if (this.state !== 'MASTER') return;
     if (this.verifying) {
       this.lookAgain = noticedBy;
       return;
     }
     this.verifying = true;
-    this.enqueue('verify VIPs', async () => {
+    this.enqueue('look at the host', async () => {
       try {
-        await this.repairVips(noticedBy);
+        await this.look(noticedBy);
       } finally {
         this.verifying = false;
         const again = this.lookAgain;
@@ -305,13 +294,31 @@ export class InstanceRunner {
     });
   }
 
-  private async repairVips(noticedBy: string): Promise<void> {
-    const lost: { iface: string; vip: InstanceVip }[] = [];
-    for (const { iface, vips } of this.places()) {
-      if (this.state !== 'MASTER') break;
-      const present = new Set((await this.deps.vips.list(iface)).map((v) => v.address));
-      lost.push(...vips.filter((v) => !present.has(v.address)).map((vip) => ({ iface, vip })));
+  private async look(noticedBy: string): Promise<void> {
+    // The kernel's addresses by interface, read once per look (an interface gone has none).
+    const lists = new Map<string, Set<string>>();
+    const present = async (iface: string) => {
+      let found = lists.get(iface);
+      if (!found) lists.set(iface, (found = new Set((await this.deps.vips.list(iface).catch(() => [])).map((v) => v.address))));
+      return found;
+    };
+    const iface = this.current.interface;
+    const fault = (await present(iface)).has(this.addressNow) ? [] : [`source address ${this.addressNow} gone from ${iface}`];
+    if (fault.join() !== (this.faultSources.get('source-address') ?? []).join()) {
+      if (fault.length) this.log.warn({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is gone from ${iface}: FAULT until it is back`);
+      else this.log.info({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is back on ${iface}`);
+      this.setFaults('source-address', fault);
     }
+    const lost: { iface: string; vip: InstanceVip }[] = [];
+    for (const place of this.state === 'MASTER' ? this.places() : []) {
+      const there = await present(place.iface);
+      lost.push(...place.vips.filter((v) => !there.has(v.address)).map((vip) => ({ iface: place.iface, vip })));
+    }
+    await this.repairVips(lost, noticedBy);
+  }
+
+  /** A MASTER puts back the VIPs the kernel lost (`lost`, read by this look), and announces them. */
+  private async repairVips(lost: { iface: string; vip: InstanceVip }[], noticedBy: string): Promise<void> {
     // Not a MASTER any more, or one still adding: its own add or remove is under way.
     if (this.state !== 'MASTER' || this.vipsAdding > 0) {
       this.missing = [];

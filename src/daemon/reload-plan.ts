@@ -51,11 +51,13 @@ const RESTART_ONLY: Record<string, string> = {
 };
 
 /**
- * `keyChanged`: the advert key itself differs (a rotated key file or variable: the config's
- * text may be the same).
+ * `authChanged`: what changed in the advert keys themselves (authChanges: a rotated key file or
+ * variable leaves the config's text the same), said in the summary in place of the diff's
+ * general line.
  */
-export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints, keyChanged = false): ReloadPlan {
-  const summary = keyChanged && !diff.auth ? [...diff.summary, 'advert key changed'] : diff.summary;
+export function planReload(next: Config, diff: ConfigDiff, endpoints: Endpoints, authChanged: string[] = []): ReloadPlan {
+  const keyChanged = authChanged.length > 0;
+  const summary = keyChanged ? [...diff.summary.filter((l) => l !== 'advert authentication changed'), ...authChanged] : diff.summary;
   if (diff.needsRestart.length) return { refused: diff.needsRestart.map((k) => RESTART_ONLY[k] ?? `${k} changed: restart tandem to apply it`), steps: [], summary };
 
   const { instances, scripts, files } = diff;

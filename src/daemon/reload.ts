@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { diffConfigs } from '../config/diff.js';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { Auth } from '../vrrp/advert.js';
+import { authChanges } from '../vrrp/auth-changes.js';
 import type { Director } from './director.js';
 import { advertEndpoints } from './endpoints.js';
 import { planReload } from './reload-plan.js';
@@ -34,10 +34,6 @@ function queued(trigger: string, load: Load): Queued {
   // A refusal rejects `done` as it rejects the run; nobody may be listening (a file watch).
   done.catch(() => undefined);
   return { trigger, load, done, settle };
-}
-
-function sameKey(a: Auth, b: Auth): boolean {
-  return a.type === b.type && (a.type === 'none' || (b.type === 'hmac-sha256' && a.key.equals(b.key)));
 }
 
 /** A reload refused (invalid file, a change only a restart applies, a sender not to be had). */
@@ -112,7 +108,7 @@ export class Reloader {
     this.pendingRestart = diff.needsRestart;
     let plan;
     try {
-      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses, this.director.advertSources()), !sameKey(this.director.auth, next.auth));
+      plan = planReload(next.config, diff, advertEndpoints(next.config, this.deps.addresses, this.director.advertSources()), authChanges(this.director.auth, next.auth));
     } catch (err) {
       throw this.refused(trigger, started, (err as Error).message, diff.summary);
     }

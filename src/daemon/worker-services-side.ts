@@ -136,7 +136,10 @@ export class WorkerServicesSide implements ServicesSide {
   async load(file: string): Promise<LoadedConfig> {
     const loaded = await this.call<LoadedConfig>('load', file);
     // The key crossed the thread boundary as plain bytes.
-    if (loaded.auth.type === 'hmac-sha256') loaded.auth = { type: 'hmac-sha256', key: Buffer.from(loaded.auth.key) };
+    if (loaded.auth.type === 'hmac-sha256') {
+      const { key, accepted, ids } = loaded.auth;
+      loaded.auth = { type: 'hmac-sha256', key: Buffer.from(key), ...(accepted ? { accepted: accepted.map((k) => Buffer.from(k)) } : {}), ...(ids ? { ids } : {}) };
+    }
     return loaded;
   }
 

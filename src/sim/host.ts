@@ -155,7 +155,11 @@ export class SimHost implements NetHost {
         for (const v of list) this.vips.get(iface)?.delete(v.address);
         this.addressesChanged();
       },
-      list: async (iface) => [...(this.vips.get(iface)?.values() ?? [])],
+      // As `ip addr show`: the interface's own addresses, then the VIPs on it.
+      list: async (iface) => [
+        ...(this.ifaces.get(iface)?.addresses ?? []).map((address): Vip => ({ address, prefix: 24, family: address.includes(':') ? 6 : 4 })),
+        ...(this.vips.get(iface)?.values() ?? []),
+      ],
       close: () => undefined,
     };
     const announcer: Announcer = {

@@ -92,6 +92,11 @@ export class Invariants {
     this.markDisturbed();
   }
 
+  /** Whether something outside tandem changed the node's addresses in the last `ms`. */
+  changedOutsideSince(node: SimNode, ms: number): boolean {
+    return this.scheduler.now() - (this.outsideAt.get(node.name) ?? -Infinity) <= ms;
+  }
+
   /** A node's config changed (a reload, a start): the settle time is computed again. */
   configsChanged(): void {
     this.changed();

@@ -159,6 +159,8 @@ class Simulation {
         invariants.paused.add(node.name);
         ends(fault.forMs, () => {
           invariants.paused.delete(node.name);
+          // What changed on the host meanwhile is seen only now: the repair bound starts here.
+          if (invariants.changedOutsideSince(node, fault.forMs)) invariants.outsideChange(node);
           scheduler.resume(node.name);
         });
         return;

@@ -24,7 +24,12 @@ export interface Advert {
   vips: string[];
 }
 
-export type Auth = { type: 'none' } | { type: 'hmac-sha256'; key: Buffer };
+/**
+ * `key` signs; every key of `accepted` (the signing one among them) is accepted on receipt, so
+ * that a key rotation never has one director refuse the other. `ids`: the configured key ids,
+ * for a reload's summary (never the keys).
+ */
+export type Auth = { type: 'none' } | { type: 'hmac-sha256'; key: Buffer; accepted?: Buffer[]; ids?: { active: number; all: number[] } };
 
 export function formatAdvert(a: Advert): string {
   return (

@@ -118,9 +118,12 @@ export function decodeAdvert(buf: Uint8Array, auth: Auth): DecodeResult {
     return reject('length', `packet is ${view.length} bytes; should be ${at + tagLength} for ${count} VIPs`);
   }
   if (auth.type === 'hmac-sha256') {
-    const expected = tag(auth.key, view.subarray(0, at));
-    if (!timingSafeEqual(expected, view.subarray(at, at + TAG_LENGTH))) {
-      return reject('hmac', 'HMAC-SHA256 tag does not match: wrong key or altered packet');
+    const signed = view.subarray(0, at);
+    const received = view.subarray(at, at + TAG_LENGTH);
+    const matches = (key: Buffer) => timingSafeEqual(tag(key, signed), received);
+    // The signing key first: between rotations it is the one every peer uses.
+    if (!matches(auth.key) && !(auth.accepted ?? []).some((k) => k !== auth.key && matches(k))) {
+      return reject('hmac', `HMAC-SHA256 tag does not match${auth.accepted && auth.accepted.length > 1 ? ` any of the ${auth.accepted.length} keys` : ''}: wrong key or altered packet`);
     }
   }
   return {

@@ -51,7 +51,7 @@ describe('config parsing', () => {
   it('requires auth, and says what it may be', () => {
     expect(errorsOf(good.replace('auth: none\n', ''))).toEqual(['tandem.yaml:1:1: (top level): missing required key "auth" [required]']);
     expect(errorsOf(good.replace('auth: none', 'auth: yes-please'))).toEqual([
-      'tandem.yaml:1:7: auth: must be `none`, or a map with `key_file` or `key_env`, got string "yes-please" [oneOf]',
+      'tandem.yaml:1:7: auth: must be `none`, a map with `key_file` or `key_env`, or `keys` and `active`, got string "yes-please" [oneOf]',
     ]);
     expect(errorsOf(good.replace('auth: none', 'auth: {key_file: /k, key_env: K}'))).toHaveLength(1);
   });

@@ -8,7 +8,7 @@ describe('config reference', () => {
     expect(ref).toContain('| `instances[].vrid` | integer 1-255 | required | Virtual router id');
     expect(ref).toContain('| `transport.port` | integer 1-65535 | `5798` |');
     expect(ref).toContain('| `scripts.NAME.weight` | integer -253-253 | `0` |');
-    expect(ref).toContain('| `auth` | `none`, or a map with `key_file` or `key_env` | required |');
+    expect(ref).toContain('| `auth` | `none`, a map with `key_file` or `key_env`, or `keys` and `active` | required |');
   });
 
   it('is current in README.md (run `npm run docs` after changing the schema)', () => {

@@ -10,9 +10,9 @@ instances:
   - { name: VI_2, interface: eth1, vrid: 52, priority: 150, vips: [198.51.100.1/24], unicast_peers: [198.51.100.3] }
 `;
 const addresses = (iface: string) => (iface === 'eth0' ? [{ family: 4 as const, address: '192.0.2.1' }] : [{ family: 4 as const, address: '198.51.100.2' }]);
-const plan = (edit: (t: string) => string, keyChanged = false) => {
+const plan = (edit: (t: string) => string, authChanged: string[] = []) => {
   const [a, b] = [parseConfig(base, 't.yaml').config, parseConfig(edit(base), 't.yaml').config];
-  return planReload(b, diffConfigs(a, b), advertEndpoints(b, addresses), keyChanged);
+  return planReload(b, diffConfigs(a, b), advertEndpoints(b, addresses), authChanged);
 };
 const kinds = (p: ReturnType<typeof plan>) => p.steps.map((s) => ('name' in s ? `${s.do} ${s.name}` : s.do));
 
@@ -38,7 +38,7 @@ describe('the reload plan', () => {
   });
 
   it('a new key with the same config text is adopted and said', () => {
-    const p = plan((t) => t, true);
+    const p = plan((t) => t, ['advert key changed']);
     expect(p.steps).toContainEqual({ do: 'adopt-config', auth: true, garp: false });
     expect(p.summary).toEqual(['advert key changed']);
   });

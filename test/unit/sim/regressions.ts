@@ -196,4 +196,22 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'a VIP deleted while its master was frozen (SIGSTOP) was reported missing the moment it resumed: the repair bound starts when the process runs again',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [50, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [
+        { at: 8907, fault: { kind: 'pause', node: 2, forMs: 1880 } },
+        { at: 10564, fault: { kind: 'vip-delete', node: 0, index: 2 } },
+      ],
+    },
+  },
 ];
