@@ -10,6 +10,7 @@ import { AdvertIntake } from './advert-intake.js';
 import { ClusterAnnounce } from './cluster-announce.js';
 import type { ClusterStatus } from './cluster-announce.js';
 import { advertEndpoints } from './endpoints.js';
+import type { CurrentSource } from './endpoints.js';
 import { garpSettings } from './instance.js';
 import type { InstanceDeps, InstanceRunner, InstanceStatus } from './instance.js';
 import { InstanceSet } from './instance-set.js';
@@ -139,8 +140,8 @@ export class Director {
   }
 
   /** Each instance's advert source now, by name (a reload keeps them where it can). */
-  advertSources(): Map<string, string> {
-    return new Map(this.runners.all().map((r) => [r.name, r.address]));
+  advertSources(): Map<string, CurrentSource> {
+    return new Map(this.runners.all().map((r) => [r.name, { address: r.address, iface: r.config.interface }]));
   }
 
   /** Opens the transport and creates the instances in INIT; removes VIPs an earlier run left. */

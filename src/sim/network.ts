@@ -138,8 +138,9 @@ export class SimTransport implements AdvertTransport {
   }
 
   async prepare(sources: string[], joinOn: string[]): Promise<void> {
-    const missing = [...sources, ...joinOn].find((a) => !this.host.ifaceOf(a));
-    // As bind(2) and IP_ADD_MEMBERSHIP answer for an address the host does not have.
+    // As bind(2) and IP_ADD_MEMBERSHIP answer for an address the host does not have; a sender
+    // or a join already open stays, as the real transport's do.
+    const missing = [...sources.filter((a) => !this.senders.has(a)), ...joinOn.filter((a) => !this.joined.has(a))].find((a) => !this.host.ifaceOf(a));
     if (missing) throw new Error(`transport: cannot send from ${missing}: bind EADDRNOTAVAIL ${missing}`);
     for (const s of sources) this.senders.add(s);
     for (const j of joinOn) this.joined.add(j);

@@ -28,10 +28,17 @@ instances:
 
   it('keeps the source in use at a reload while it is still on the interface', () => {
     const c = config('preempt: true');
-    expect(advertEndpoints(c, on('192.0.2.7', '192.0.2.1'), new Map([['VI_1', '192.0.2.1']])).sources).toEqual(['192.0.2.1']);
-    expect(advertEndpoints(c, on('192.0.2.7', '192.0.2.1'), new Map([['VI_1', '192.0.2.9']])).sources).toEqual(['192.0.2.7']);
+    expect(advertEndpoints(c, on('192.0.2.7', '192.0.2.1'), new Map([['VI_1', { address: '192.0.2.1', iface: 'eth0' }]])).sources).toEqual(['192.0.2.1']);
+    expect(advertEndpoints(c, on('192.0.2.7', '192.0.2.1'), new Map([['VI_1', { address: '192.0.2.9', iface: 'eth0' }]])).sources).toEqual(['192.0.2.7']);
     // A source that became one of the config's VIPs is not kept.
-    expect(advertEndpoints(c, on('192.0.2.100', '192.0.2.1'), new Map([['VI_1', '192.0.2.100']])).sources).toEqual(['192.0.2.1']);
+    expect(advertEndpoints(c, on('192.0.2.100', '192.0.2.1'), new Map([['VI_1', { address: '192.0.2.100', iface: 'eth0' }]])).sources).toEqual(['192.0.2.1']);
+  });
+
+  it('keeps the source of a running instance whose interface a flush left without addresses, unless the instance moves', () => {
+    const c = config('preempt: true');
+    expect(advertEndpoints(c, on(), new Map([['VI_1', { address: '192.0.2.1', iface: 'eth0' }]])).sources).toEqual(['192.0.2.1']);
+    expect(() => advertEndpoints(c, on(), new Map([['VI_1', { address: '198.51.100.2', iface: 'eth1' }]]))).toThrow('interface eth0 has no IPv4');
+    expect(() => advertEndpoints(c, on())).toThrow('interface eth0 has no IPv4');
   });
 
   it('on an IPv6-only link, takes a global IPv6 address, never the link-local one', () => {

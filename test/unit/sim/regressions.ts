@@ -214,4 +214,22 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'a key rotated while a flush had emptied one director\'s interface was refused there (no source address), so it kept the old key when the address came back: two masters',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [{ vrid: 51, priorities: [1, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [
+        { at: 5007, fault: { kind: 'flush', node: 1, iface: 'eth0', forMs: 4922 } },
+        { at: 5007, fault: { kind: 'reload', node: 0, edit: { kind: 'key' } } },
+      ],
+    },
+  },
 ];
