@@ -46,6 +46,8 @@ export interface DirectorStatus {
   /** Cluster mode's addresses and routes (null without `announce`). */
   cluster: ClusterStatus | null;
   adverts: { received: number; rejected: Record<string, number> };
+  /** Advert authentication: the configured key ids and the one that signs (never a key). */
+  auth: { type: 'none' | 'hmac-sha256'; keys: number[] | null; active: number | null };
 }
 
 /**
@@ -451,6 +453,7 @@ export class Director {
       instances: this.runners.all().map((r) => r.status()),
       cluster: this.cluster?.status() ?? null,
       adverts: this.intake.stats(),
+      auth: { type: this.auth.type, keys: this.auth.type === 'hmac-sha256' ? (this.auth.ids?.all ?? null) : null, active: this.auth.type === 'hmac-sha256' ? (this.auth.ids?.active ?? null) : null },
     };
   }
 

@@ -237,7 +237,12 @@ export class Invariants {
           fileValue: () => 0,
         });
         const group = config.sync_groups.find((g) => g.instances.includes(runner.name));
-        const faulted = (group?.instances ?? [runner.name]).some((name) => (effects.get(name)?.faults.length ?? 0) > 0);
+        // An instance whose interface lost its advert source (a flush) is in FAULT until it is back.
+        const sourceGone = (name: string) => {
+          const r = node.director?.select(undefined).find((x) => x.name === name);
+          return r !== undefined && !node.host.ifaces.get(r.config.interface)?.addresses.includes(r.address);
+        };
+        const faulted = (group?.instances ?? [runner.name]).some((name) => (effects.get(name)?.faults.length ?? 0) > 0 || sourceGone(name));
         const priority = Math.min(254, Math.max(1, effects.get(runner.name)?.priority ?? 0));
         const held = (node.holdUntil.get(vrid) ?? 0) > now;
         return [{ node, runner, eligible: !faulted, priority, preempts: runner.config.preempt && !held }];

@@ -232,4 +232,22 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'the invariants named a director whose interface a flush had emptied as the rightful master (it is in FAULT until its address is back)',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 2,
+        instances: [
+          { vrid: 51, priorities: [1, 1], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 },
+          { vrid: 52, priorities: [1, 2], preempt: [true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 },
+        ],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [{ at: 7, fault: { kind: 'flush', node: 1, iface: 'eth0', forMs: 2593 } }],
+    },
+  },
 ];
