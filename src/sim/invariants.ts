@@ -130,7 +130,9 @@ export class Invariants {
   private disturbed(): boolean {
     if (this.network.rules.size || this.paused.size) return true;
     if ((this.settle ??= this.computeSettle()).intervalsDisagree) return true;
-    return this.nodes.some((n) => n.state === 'killed' || [...n.host.ifaces.values()].some((i) => !i.up));
+    // A link down, or an interface a flush left without addresses: nothing reaches it (a peer's
+    // unicast adverts to its address included) until it is back.
+    return this.nodes.some((n) => n.state === 'killed' || [...n.host.ifaces.values()].some((i) => !i.up || i.addresses.length === 0));
   }
 
   check(): void {

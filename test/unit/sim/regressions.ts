@@ -250,4 +250,22 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       faults: [{ at: 7, fault: { kind: 'flush', node: 1, iface: 'eth0', forMs: 2593 } }],
     },
   },
+  {
+    found: 'the invariants allowed two masters only after a flush ended, not while it lasted: a peer\'s unicast adverts to a flushed address reach nobody, as in a partition',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 3,
+        instances: [{ vrid: 51, priorities: [1, 6, 1], preempt: [true, true, true], preemptDelay: 0, advertInterval: 0.1, unicast: true, vipCount: 1 }],
+        syncGroup: false,
+        scriptWeight: null,
+        trackEth1Weight: null,
+        service: null,
+      },
+      faults: [
+        { at: 0, fault: { kind: 'flush', node: 2, iface: 'eth0', forMs: 501 } },
+        { at: 0, fault: { kind: 'reload', node: 2, edit: { kind: 'move', instance: 0, iface: 'eth1' } } },
+      ],
+    },
+  },
 ];
