@@ -123,6 +123,7 @@ export class Director {
       },
       groupHold: (r) => this.groups?.holdFor(r),
       openGrace: (vips) => this.grace.open(vips),
+      ownFaultsChanged: (r) => this.groups?.onFaultsChanged(r),
     };
     this.hostWatch = new HostWatch(
       seams,

@@ -39,6 +39,8 @@ export interface InstanceDeps {
   openGrace?: (vips: Vip[]) => Promise<void>;
   /** Why our sync group forbids a takeover by our own timer now (see SyncGroups.holdFor). */
   groupHold?: (instance: InstanceRunner) => string | undefined;
+  /** Its own faults changed outside tracking (its source address): its sync group must know. */
+  ownFaultsChanged?: (instance: InstanceRunner) => void;
 }
 
 /**
@@ -308,6 +310,7 @@ export class InstanceRunner {
       if (fault.length) this.log.warn({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is gone from ${iface}: FAULT until it is back`);
       else this.log.info({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is back on ${iface}`);
       this.setFaults('source-address', fault);
+      this.deps.ownFaultsChanged?.(this);
     }
     const lost: { iface: string; vip: InstanceVip }[] = [];
     for (const place of this.state === 'MASTER' ? this.places() : []) {

@@ -268,4 +268,25 @@ export const regressions: { found: string; schedule: Schedule }[] = [
       ],
     },
   },
+  {
+    found: 'a sync group stayed in FAULT after a flush ended: each member\'s source-address fault was imposed on the other, and clearing it did not tell the group',
+    schedule: {
+      seed: 0,
+      cluster: {
+        nodes: 3,
+        instances: [
+          { vrid: 51, priorities: [1, 21, 1], preempt: [true, true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 },
+          { vrid: 52, priorities: [1, 21, 1], preempt: [true, true, true], preemptDelay: 0, advertInterval: 0.1, unicast: false, vipCount: 1 },
+        ],
+        syncGroup: true,
+        scriptWeight: null,
+        trackEth1Weight: 0,
+        service: null,
+      },
+      faults: [
+        { at: 9085, fault: { kind: 'link', node: 1, iface: 'eth1', forMs: 4125 } },
+        { at: 12315, fault: { kind: 'flush', node: 1, iface: 'eth0', forMs: 3947 } },
+      ],
+    },
+  },
 ];
