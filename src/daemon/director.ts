@@ -127,7 +127,15 @@ export class Director {
     };
     this.hostWatch = new HostWatch(
       seams,
-      (noticedBy) => this.runners.all().forEach((r) => r.verifyHost(noticedBy)),
+      async (noticedBy) => {
+        // The kernel's addresses, read once per interface for every instance.
+        const runners = this.runners.all();
+        const kernel = new Map<string, Set<string>>();
+        for (const iface of new Set(runners.flatMap((r) => r.lookInterfaces()))) {
+          kernel.set(iface, new Set((await seams.vips.list(iface).catch(() => [])).map((v) => v.address)));
+        }
+        for (const r of this.runners.all()) r.verifyHost(kernel, noticedBy);
+      },
       (err) => log.error({ err: err.message }, `address events: ${err.message}`),
     );
     this.runners = new InstanceSet(this.deps);

@@ -13,11 +13,14 @@ export class HostWatch {
   private watch?: AddressWatch;
   private timer?: unknown;
   private pending = false;
+  /** A look under way, and what asked for one meanwhile (looked at once it ends). */
+  private looking = false;
+  private again?: string;
   private stopped = false;
 
   constructor(
     private readonly seams: Pick<Seams, 'clock' | 'watchAddresses'>,
-    private readonly look: (noticedBy: string) => void,
+    private readonly look: (noticedBy: string) => void | Promise<void>,
     private readonly onError: (err: Error) => void,
   ) {}
 
@@ -37,14 +40,32 @@ export class HostWatch {
     this.pending = true;
     this.seams.clock.defer(() => {
       this.pending = false;
-      if (!this.stopped) this.look(noticedBy);
+      this.run(noticedBy);
     });
+  }
+
+  private run(noticedBy: string): void {
+    if (this.stopped) return;
+    if (this.looking) {
+      this.again = noticedBy;
+      return;
+    }
+    this.looking = true;
+    void Promise.resolve()
+      .then(() => this.look(noticedBy))
+      .catch((err: Error) => this.onError(new Error(`looking at the host failed: ${err.message}`)))
+      .finally(() => {
+        this.looking = false;
+        const again = this.again;
+        this.again = undefined;
+        if (again) this.run(again);
+      });
   }
 
   private arm(): void {
     if (this.stopped) return;
     this.timer = this.seams.clock.set(() => {
-      this.look('periodic look');
+      this.run('periodic look');
       this.arm();
     }, HOST_LOOK_MS);
   }

@@ -74,9 +74,8 @@ export class InstanceRunner {
   private onReleased?: () => void;
   /** VIPs of a MASTER that the kernel did not have at the last look (see verifyHost). */
   private missing: string[] = [];
-  private verifying = false;
-  /** An event came while a look was under way: look once more after it. */
-  private lookAgain?: string;
+  /** A repair is queued or running. */
+  private repairing = false;
   private repairs = 0;
   readonly log: Logger;
 
@@ -278,46 +277,43 @@ export class InstanceRunner {
    * interface) it cannot advertise, which is a fault until the address is back, as Keepalived
    * has it; a MASTER puts back each of its VIPs the kernel lost, and announces them again.
    */
-  verifyHost(noticedBy: string): void {
-    if (this.verifying) {
-      this.lookAgain = noticedBy;
-      return;
-    }
-    this.verifying = true;
-    this.enqueue('look at the host', async () => {
-      try {
-        await this.look(noticedBy);
-      } finally {
-        this.verifying = false;
-        const again = this.lookAgain;
-        this.lookAgain = undefined;
-        if (again) this.verifyHost(again);
-      }
-    });
-  }
-
-  private async look(noticedBy: string): Promise<void> {
-    // The kernel's addresses by interface, read once per look (an interface gone has none).
-    const lists = new Map<string, Set<string>>();
-    const present = async (iface: string) => {
-      let found = lists.get(iface);
-      if (!found) lists.set(iface, (found = new Set((await this.deps.vips.list(iface).catch(() => [])).map((v) => v.address))));
-      return found;
-    };
+  verifyHost(kernel: ReadonlyMap<string, ReadonlySet<string>>, noticedBy: string): void {
     const iface = this.current.interface;
-    const fault = (await present(iface)).has(this.addressNow) ? [] : [`source address ${this.addressNow} gone from ${iface}`];
+    const fault = kernel.get(iface)?.has(this.addressNow) ? [] : [`source address ${this.addressNow} gone from ${iface}`];
     if (fault.join() !== (this.faultSources.get('source-address') ?? []).join()) {
       if (fault.length) this.log.warn({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is gone from ${iface}: FAULT until it is back`);
       else this.log.info({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is back on ${iface}`);
       this.setFaults('source-address', fault);
       this.deps.ownFaultsChanged?.(this);
     }
-    const lost: { iface: string; vip: InstanceVip }[] = [];
-    for (const place of this.state === 'MASTER' ? this.places() : []) {
-      const there = await present(place.iface);
-      lost.push(...place.vips.filter((v) => !there.has(v.address)).map((vip) => ({ iface: place.iface, vip })));
+    // Not a MASTER, or one whose own add is under way: nothing of its is missing.
+    const lost = this.state === 'MASTER' && this.vipsAdding === 0 ? this.lostFrom(kernel) : [];
+    if (!lost.length || this.repairing) {
+      if (!lost.length) this.missing = [];
+      return;
     }
-    await this.repairVips(lost, noticedBy);
+    this.missing = lost.map((l) => l.vip.address);
+    this.repairing = true;
+    // Read again behind its own address changes on the queue: one of ours that was under
+    // while the kernel was read is not a loss.
+    this.enqueue('repair VIPs', async () => {
+      try {
+        const again = new Map<string, Set<string>>();
+        for (const place of this.places()) again.set(place.iface, new Set((await this.deps.vips.list(place.iface).catch(() => [])).map((v) => v.address)));
+        await this.repairVips(this.state === 'MASTER' ? this.lostFrom(again) : [], noticedBy);
+      } finally {
+        this.repairing = false;
+      }
+    });
+  }
+
+  /** The interfaces a look reads for this instance: its own, and those its VIPs go on. */
+  lookInterfaces(): string[] {
+    return [...new Set([this.current.interface, ...this.places().map((p) => p.iface)])];
+  }
+
+  private lostFrom(kernel: ReadonlyMap<string, ReadonlySet<string>>): { iface: string; vip: InstanceVip }[] {
+    return this.places().flatMap((place) => place.vips.filter((v) => !kernel.get(place.iface)?.has(v.address)).map((vip) => ({ iface: place.iface, vip })));
   }
 
   /** A MASTER puts back the VIPs the kernel lost (`lost`, read by this look), and announces them. */

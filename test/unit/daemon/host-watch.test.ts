@@ -48,7 +48,7 @@ describe('the host watch', () => {
     const looks: string[] = [];
     const watch = new HostWatch(
       { clock, watchAddresses: (onChange) => ((fire = onChange), { start: async () => undefined, stop: () => undefined }) },
-      (by) => looks.push(`${clock.now()} ${by}`),
+      (by) => void looks.push(`${clock.now()} ${by}`),
       () => undefined,
     );
     await watch.start();
@@ -70,7 +70,7 @@ describe('the host watch', () => {
     const errors: string[] = [];
     const watch = new HostWatch(
       { clock, watchAddresses: () => ({ start: async () => Promise.reject(new Error('socket: EPERM')), stop: () => undefined }) },
-      (by) => looks.push(by),
+      (by) => void looks.push(by),
       (err) => errors.push(err.message),
     );
     await watch.start();
