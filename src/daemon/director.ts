@@ -134,7 +134,7 @@ export class Director {
         for (const iface of new Set(runners.flatMap((r) => r.lookInterfaces()))) {
           kernel.set(iface, new Set((await seams.vips.list(iface).catch(() => [])).map((v) => v.address)));
         }
-        for (const r of this.runners.all()) r.verifyHost(kernel, noticedBy);
+        for (const r of runners) r.verifyHost(kernel, noticedBy);
       },
       (err) => log.error({ err: err.message }, `address events: ${err.message}`),
     );

@@ -279,6 +279,8 @@ export class InstanceRunner {
    */
   verifyHost(kernel: ReadonlyMap<string, ReadonlySet<string>>, noticedBy: string): void {
     const iface = this.current.interface;
+    // A reload moved it while the kernel was read: the next look sees its new interface.
+    if (!kernel.has(iface)) return;
     const fault = kernel.get(iface)?.has(this.addressNow) ? [] : [`source address ${this.addressNow} gone from ${iface}`];
     if (fault.join() !== (this.faultSources.get('source-address') ?? []).join()) {
       if (fault.length) this.log.warn({ address: this.addressNow, iface, noticedBy }, `its source address ${this.addressNow} is gone from ${iface}: FAULT until it is back`);
