@@ -296,7 +296,7 @@ export class InstanceRunner {
     }
     this.missing = lost.map((l) => l.vip.address);
     this.repairing = true;
-    // Read again behind its own address changes on the queue: one of ours that was under
+    // Read again behind its own address changes on the queue: one of ours under way
     // while the kernel was read is not a loss.
     this.enqueue('repair VIPs', async () => {
       try {

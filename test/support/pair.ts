@@ -78,7 +78,9 @@ export class TandemNodes {
     const env = { TANDEM_KEY: key, TANDEM_LOG_LEVEL: this.logLevel, PATH: process.env.PATH ?? '/usr/bin:/bin' };
     const d = this.lab.spawn(host, [...this.command, 'run', '--config', this.configFile(host), '--state-dir', this.stateDir(host), ...args], env);
     this.daemons.set(host, d);
-    await waitFor(`tandem on ${host} to answer status`, () => this.status(host).then(() => true), 15_000, 50);
+    // A hang guard, not a speed goal: a director of the cluster lab took more than 15 s to
+    // answer in the one-CPU guest while the other streams of scripts/test ran.
+    await waitFor(`tandem on ${host} to answer status`, () => this.status(host).then(() => true), 60_000, 50);
     return d;
   }
 
